@@ -1,0 +1,64 @@
+# Kundesenter: `make run` serves the demo, `make test` checks everything.
+# Both install what they need first (Python venv from constraints.txt, npm from
+# package-lock.json); nothing has to be installed by hand but Python 3.11+,
+# Node and make.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run serve test lint typecheck migrations-check pytest bench messages lock clean
+
+install: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Kundesenter needs Python 3.11 or newer")'
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+# Development server with the demo data; DEBUG on, console e-mail.
+run: install
+	DEBUG=1 $(PY) manage.py migrate --no-input
+	DEBUG=1 $(PY) manage.py createcachetable
+	DEBUG=1 $(PY) manage.py seed_demo
+	@echo "Kundesenter: http://$(HOST):$(PORT)/  (demo logins: see README.md)"
+	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install lint typecheck migrations-check pytest
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck:
+	SECRET_KEY=check-only $(BIN)/mypy .
+
+migrations-check:
+	SECRET_KEY=check-only $(PY) manage.py makemigrations --check --dry-run
+
+pytest:
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install
+	$(PY) bench/run.py
+
+# Recompile translations after editing locale/*/LC_MESSAGES/django.po.
+messages:
+	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
+
+# Refresh constraints.txt from what is installed now (after changing pyproject.toml).
+lock:
+	{ echo "# Versions the test suite last passed with; 'make' installs with -c constraints.txt."; \
+	  echo "# Refresh: make lock"; $(BIN)/pip freeze --exclude-editable; } > constraints.txt
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache .mypy_cache .ruff_cache

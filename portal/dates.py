@@ -1,0 +1,47 @@
+"""Oslo dates: every rule in the portal speaks of dates in Europe/Oslo.
+
+Timestamps are stored in UTC. A rule "from D" holds from 00:00 Oslo time on D;
+"through D" holds until the last instant of D in Oslo. These helpers are the
+only place that turns a moment into a date or a date into moments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+def oslo_date(moment: dt.datetime) -> dt.date:
+    """The Oslo calendar date of an aware moment (2022-11-11T23:30Z is 12.11.2022)."""
+    if timezone.is_naive(moment):
+        raise ValueError("oslo_date needs an aware datetime")
+    return moment.astimezone(OSLO).date()
+
+
+def today() -> dt.date:
+    """Today's date in Oslo."""
+    return oslo_date(timezone.now())
+
+
+def start_of_day(day: dt.date) -> dt.datetime:
+    """The first instant of ``day`` in Oslo ("from D")."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=OSLO)
+
+
+def end_of_day_exclusive(day: dt.date) -> dt.datetime:
+    """The first instant after ``day`` in Oslo; "through D" means before this moment."""
+    return start_of_day(day + dt.timedelta(days=1))
+
+
+def is_from(day: dt.date, moment: dt.datetime | None = None) -> bool:
+    """Whether ``moment`` (default: now) falls on or after Oslo date ``day``."""
+    return (moment or timezone.now()) >= start_of_day(day)
+
+
+def is_through(day: dt.date, moment: dt.datetime | None = None) -> bool:
+    """Whether ``moment`` (default: now) falls on or before Oslo date ``day``."""
+    return (moment or timezone.now()) < end_of_day_exclusive(day)

@@ -1,0 +1,39 @@
+"""Template helpers: accessible form fields in Designsystemet markup."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.forms import BoundField, CheckboxInput, CheckboxSelectMultiple, RadioSelect
+
+register = template.Library()
+
+
+@register.inclusion_tag("portal/forms/field.html")
+def field(bound: BoundField, **options: Any) -> dict[str, Any]:
+    """One labelled field; help text and errors are tied to the input with aria-describedby."""
+    widget = bound.field.widget
+    described_by = []
+    if bound.help_text:
+        described_by.append(f"{bound.auto_id}_help")
+    if bound.errors:
+        described_by.append(f"{bound.auto_id}_error")
+    attrs: dict[str, Any] = {}
+    is_choice_list = isinstance(widget, CheckboxSelectMultiple | RadioSelect)
+    if not is_choice_list:
+        attrs["class"] = "ds-input"
+    if described_by:
+        attrs["aria-describedby"] = " ".join(described_by)
+    if bound.errors:
+        attrs["aria-invalid"] = "true"
+    if bound.field.required and not isinstance(widget, CheckboxInput):
+        attrs["aria-required"] = "true"
+    return {
+        "bound": bound,
+        "widget_html": bound.as_widget(attrs=attrs),
+        "is_checkbox": isinstance(widget, CheckboxInput),
+        "is_choice_list": is_choice_list,
+        "hide_label": options.get("hide_label", False),
+        "optional": not bound.field.required and not isinstance(widget, CheckboxInput),
+    }

@@ -1,0 +1,165 @@
+"""Views of the portal layer: start, login, organisation switch, feedback, contact, health."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+from django.views.i18n import set_language as django_set_language
+
+from portal.forms import FeedbackCommentForm, FeedbackForm, ThrottledLoginForm
+from portal.models import ContactCentre, Feedback
+from portal.organisations import ACTIVE_ORG_SESSION_KEY, get_organisation_for_member
+
+logger = logging.getLogger(__name__)
+
+FEEDBACK_SALT = "portal.feedback"
+FEEDBACK_TOKEN_MAX_AGE = 60 * 60
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "portal/login.html"
+    form_class = ThrottledLoginForm
+    redirect_authenticated_user = True
+
+
+@login_required
+def start(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/start.html")
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+@require_POST
+@login_required
+def switch_organisation(request: HttpRequest) -> HttpResponse:
+    try:
+        pk = int(request.POST.get("organisation", ""))
+    except ValueError:
+        return HttpResponseBadRequest(_("Choose an organisation."))
+    organisation = get_organisation_for_member(request.user, pk)  # type: ignore[arg-type]
+    request.session[ACTIVE_ORG_SESSION_KEY] = organisation.pk
+    messages.success(request, _("You are now working in %(name)s.") % {"name": organisation.name})
+    return redirect(_safe_next(request, "portal:start"))
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch, also remembering the choice on the user for e-mail."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    user = request.user
+    if user.is_authenticated and language in {"nb", "nn", "en"}:
+        user.language = language
+        user.save(update_fields=["language"])
+    return response
+
+
+def _hour_now() -> dt.datetime:
+    return timezone.now().replace(minute=0, second=0, microsecond=0)
+
+
+@require_POST
+def feedback(request: HttpRequest) -> HttpResponse:
+    """Store an anonymous answer; then offer an optional comment on the same answer.
+
+    The row is found again by a signed token of its id, which says nothing
+    about the person who answered.
+    """
+    is_htmx = request.headers.get("HX-Request") == "true"
+    if "token" in request.POST:
+        return _feedback_comment(request, is_htmx)
+    form = FeedbackForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(_("The feedback could not be read. Choose Yes or No."))
+    page = form.cleaned_data["page"].split("?", 1)[0][:500]
+    if not page.startswith("/"):
+        page = "/"
+    row = Feedback.objects.create(
+        page=page,
+        answer=form.cleaned_data["answer"],
+        language=get_language() or "",
+        created_hour=_hour_now(),
+    )
+    token = signing.dumps(row.pk, salt=FEEDBACK_SALT)
+    context = {
+        "feedback": row,
+        "comment_form": FeedbackCommentForm(initial={"token": token}),
+        "back": page,
+    }
+    template = "portal/_feedback_thanks.html" if is_htmx else "portal/feedback_thanks.html"
+    return render(request, template, context)
+
+
+def _feedback_comment(request: HttpRequest, is_htmx: bool) -> HttpResponse:
+    form = FeedbackCommentForm(request.POST)
+    row = None
+    if form.is_valid():
+        try:
+            pk = signing.loads(
+                form.cleaned_data["token"], salt=FEEDBACK_SALT, max_age=FEEDBACK_TOKEN_MAX_AGE
+            )
+            row = Feedback.objects.filter(pk=pk, comment="").first()
+        except signing.BadSignature:
+            row = None
+    if row is None:
+        return HttpResponseBadRequest(_("This feedback can no longer be changed."))
+    row.comment = form.cleaned_data["comment"]
+    row.save(update_fields=["comment"])
+    template = "portal/_feedback_done.html" if is_htmx else "portal/feedback_done.html"
+    return render(request, template, {"back": row.page})
+
+
+@require_GET
+def contact(request: HttpRequest) -> HttpResponse:
+    language = get_language() or "nb"
+    centres = [
+        {
+            "area": centre.get_area_display(),
+            "name": centre.localised("name", language),
+            "phone": centre.phone,
+            "email": centre.email,
+            "opening_hours": centre.localised("opening_hours", language),
+            "note": centre.localised("note", language),
+        }
+        for centre in ContactCentre.objects.all()
+    ]
+    return render(request, "portal/contact.html", {"centres": centres})
+
+
+@require_GET
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/accessibility.html")
+
+
+@never_cache
+@require_GET
+def health(request: HttpRequest) -> HttpResponse:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        logger.exception("Health check: the database does not answer")
+        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
+    return JsonResponse({"status": "ok", "database": "up"})

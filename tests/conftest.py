@@ -1,0 +1,75 @@
+"""The fixed cast every test module draws on (STYLE.md, pattern 8).
+
+Kari is the authorised payroll orderer, Ola holds fullmakt, Per is a plain
+member, Eva's role has expired (all of Fjordetaten); Nina belongs to
+Kystdirektoratet only; Mona belongs to both; Siv is support staff. The roles
+themselves are given by the layers that own them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from portal.demo import org_number
+from portal.models import Membership, Organisation, User
+
+PASSWORD = "riktig-hest-batteri-stift"
+
+pytest_plugins = ["tests.browser"]
+
+
+@dataclass
+class Cast:
+    fjordetaten: Organisation
+    kystdir: Organisation
+    kari: User
+    ola: User
+    per: User
+    eva: User
+    nina: User
+    mona: User
+    siv: User
+
+
+def make_user(username: str, *organisations: Organisation, **fields: object) -> User:
+    user = User.objects.create_user(
+        username=username,
+        password=PASSWORD,
+        first_name=username.capitalize(),
+        last_name="Testesen",
+        email=f"{username}@example.no",
+        **fields,
+    )
+    for organisation in organisations:
+        Membership.objects.create(user=user, organisation=organisation)
+    return user
+
+
+@pytest.fixture
+def cast(db: None) -> Cast:
+    fjordetaten = Organisation.objects.create(
+        name="Fjordetaten", org_number=org_number("98100001"), slug="fjordetaten"
+    )
+    kystdir = Organisation.objects.create(
+        name="Kystdirektoratet", org_number=org_number("98100002"), slug="kystdirektoratet"
+    )
+    return Cast(
+        fjordetaten=fjordetaten,
+        kystdir=kystdir,
+        kari=make_user("kari", fjordetaten),
+        ola=make_user("ola", fjordetaten),
+        per=make_user("per", fjordetaten),
+        eva=make_user("eva", fjordetaten),
+        nina=make_user("nina", kystdir),
+        mona=make_user("mona", fjordetaten, kystdir),
+        siv=make_user("siv", is_staff=True),
+    )
+
+
+def client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client

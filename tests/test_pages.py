@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import datetime as dt
+from unittest import mock
+
+import pytest
+from django.db import OperationalError
+from django.template import Context, Template
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from portal.models import ContactCentre
+from tests.conftest import Cast, client_for
+
+
+def test_anonymous_visitor_is_sent_to_login(db: None) -> None:
+    response = Client().get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/logg-inn/")
+
+
+def test_start_page_for_plain_member(cast: Cast) -> None:
+    response = client_for(cast.per).get("/", HTTP_ACCEPT_LANGUAGE="nb")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Velkommen, Per" in html
+    assert 'href="#main"' in html  # the skip link
+    assert '<main id="main"' in html
+
+
+def test_outsider_without_membership_is_told_whom_to_ask(cast: Cast) -> None:
+    html = client_for(cast.siv).get("/", HTTP_ACCEPT_LANGUAGE="nb").content.decode()
+    assert "ikke medlem av noen virksomhet" in html
+
+
+def test_contact_page_shows_both_centres_in_the_readers_language(cast: Cast) -> None:
+    ContactCentre.objects.update_or_create(
+        area="lonn",
+        defaults={
+            "name_nb": "Kundesenter for lønn",
+            "name_en": "Payroll customer centre",
+            "phone": "+47 400 00 001",
+            "email": "lonn@example.no",
+            "opening_hours_nb": "Hverdager 8–15",
+            "opening_hours_en": "Weekdays 8–15",
+        },
+    )
+    norwegian = Client().get("/kontakt/", HTTP_ACCEPT_LANGUAGE="nb").content.decode()
+    english = Client().get("/kontakt/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Kundesenter for lønn" in norwegian
+    assert "Hverdager 8–15" in norwegian
+    assert "Payroll customer centre" in english
+    assert "tel:+4740000001" in english
+    assert client_for(cast.nina).get("/kontakt/").status_code == 200
+
+
+def test_accessibility_statement_is_linked_from_every_page(cast: Cast) -> None:
+    html = client_for(cast.per).get("/").content.decode()
+    assert reverse("portal:accessibility") in html
+    assert Client().get(reverse("portal:accessibility")).status_code == 200
+
+
+def test_language_switch_changes_language_and_remembers_it_on_the_user(cast: Cast) -> None:
+    client = client_for(cast.per)
+    response = client.post(reverse("portal:set_language"), {"language": "en", "next": "/kontakt/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/kontakt/"
+    assert "Contact the customer centres" in client.get("/kontakt/").content.decode()
+    cast.per.refresh_from_db()
+    assert cast.per.language == "en"
+
+
+def test_nynorsk_is_offered(db: None) -> None:
+    html = Client().get("/logg-inn/", HTTP_ACCEPT_LANGUAGE="nn").content.decode()
+    assert '<html lang="nn"' in html
+    assert "Logg inn" in html
+
+
+def test_unknown_page_is_a_styled_404(cast: Cast) -> None:
+    response = client_for(cast.per).get("/finnes-ikke/", HTTP_ACCEPT_LANGUAGE="nb")
+    assert response.status_code == 404
+    assert "Fant ikke siden" in response.content.decode()
+
+
+def test_health_answers_200_when_the_database_answers(db: None) -> None:
+    response = Client().get("/helse/")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "up"}
+
+
+def test_health_answers_503_when_the_database_does_not(db: None) -> None:
+    with mock.patch("portal.views.connection.cursor", side_effect=OperationalError("down")):
+        response = Client().get("/helse/")
+    assert response.status_code == 503
+    assert response.json()["database"] == "down"
+
+
+@pytest.mark.parametrize("language", ["nb", "nn", "en"])
+def test_dates_are_shown_dd_mm_yyyy_in_every_language(language: str) -> None:
+    moment = dt.datetime(2022, 11, 11, 23, 30, tzinfo=dt.UTC)  # 12.11.2022 00:30 in Oslo
+    template = Template("{{ day }}|{{ moment }}|{{ day|date:'SHORT_DATE_FORMAT' }}")
+    with translation.override(language), timezone.override("Europe/Oslo"):
+        text = template.render(Context({"day": dt.date(2022, 11, 18), "moment": moment}))
+    assert text == "18.11.2022|12.11.2022 00:30|18.11.2022"

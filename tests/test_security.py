@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+
+from tests.conftest import PASSWORD, Cast, client_for
+
+
+def test_security_headers_on_a_normal_page(cast: Cast) -> None:
+    response = client_for(cast.per).get("/kontakt/", secure=True)
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["Strict-Transport-Security"].startswith("max-age=31536000")
+    csp = response["Content-Security-Policy"]
+    assert "default-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp
+    assert "unsafe-eval" not in csp
+
+
+def test_cookies_are_secure_and_http_only(cast: Cast) -> None:
+    response = Client().post(
+        reverse("portal:login"), {"username": "per", "password": PASSWORD}, secure=True
+    )
+    session_cookie = response.cookies["sessionid"]
+    assert session_cookie["secure"]
+    assert session_cookie["httponly"]
+    assert session_cookie["samesite"] == "Lax"
+
+
+def test_pages_have_no_inline_script_or_style(cast: Cast) -> None:
+    html = client_for(cast.mona).get("/").content.decode()
+    assert "<script>" not in html
+    assert " style=" not in html
+    assert "<style" not in html
+
+
+def test_login_page_is_translated_and_styled(db: None) -> None:
+    response = Client().get(reverse("portal:login"), HTTP_ACCEPT_LANGUAGE="nb")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Logg inn" in html
+    assert 'class="ds-input"' in html
+
+
+def test_wrong_password_keeps_the_username_and_says_why(cast: Cast) -> None:
+    response = Client().post(
+        reverse("portal:login"), {"username": "per", "password": "feil"}, HTTP_ACCEPT_LANGUAGE="nb"
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'value="per"' in html
+    assert "Brukernavnet eller passordet er feil" in html
+
+
+def test_login_throttle_blocks_after_repeated_failures_even_with_right_password(
+    cast: Cast, settings: object
+) -> None:
+    cache.clear()
+    client = Client()
+    for _ in range(5):
+        client.post(reverse("portal:login"), {"username": "per", "password": "feil"})
+    response = client.post(
+        reverse("portal:login"),
+        {"username": "per", "password": PASSWORD},
+        HTTP_ACCEPT_LANGUAGE="nb",
+    )
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+    assert "For mange mislykkede forsøk" in response.content.decode()
+
+
+def test_throttle_counts_per_address_across_usernames(cast: Cast) -> None:
+    cache.clear()
+    client = Client()
+    for name in ["a", "b", "c", "d", "e"]:
+        client.post(reverse("portal:login"), {"username": name, "password": "x"})
+    response = client.post(reverse("portal:login"), {"username": "kari", "password": PASSWORD})
+    assert "_auth_user_id" not in client.session
+    assert response.status_code == 200
+
+
+def test_throttle_does_not_block_another_address(cast: Cast) -> None:
+    cache.clear()
+    for _ in range(5):
+        Client(REMOTE_ADDR="10.0.0.1").post(
+            reverse("portal:login"), {"username": "kari", "password": "x"}
+        )
+    other = Client(REMOTE_ADDR="10.0.0.2")
+    other.post(reverse("portal:login"), {"username": "per", "password": PASSWORD})
+    assert "_auth_user_id" in other.session
+
+
+def test_successful_login_cycles_the_session_key(cast: Cast) -> None:
+    cache.clear()
+    client = Client()
+    client.get(reverse("portal:login"))
+    client.post(reverse("portal:feedback"), {"page": "/", "answer": "ja"})
+    before = client.session.session_key
+    client.post(reverse("portal:login"), {"username": "per", "password": PASSWORD})
+    assert client.session.session_key != before
+
+
+def test_logout_requires_post_and_ends_the_session(cast: Cast) -> None:
+    client = client_for(cast.per)
+    assert client.get(reverse("portal:logout")).status_code == 405
+    client.post(reverse("portal:logout"))
+    assert client.get("/").status_code == 302
+
+
+def test_admin_is_for_staff_only(cast: Cast) -> None:
+    assert client_for(cast.per).get("/admin/").status_code == 302
+    assert client_for(cast.nina).get("/admin/portal/organisation/").status_code == 302
+    assert client_for(cast.siv).get("/admin/").status_code == 200
