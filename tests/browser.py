@@ -103,7 +103,8 @@ def log_in(page: Any, username: str, password: str) -> None:
     page.goto("/logg-inn/")
     page.get_by_label("Brukernavn").fill(username)
     page.get_by_label("Passord").fill(password)
-    page.get_by_role("button", name="Logg inn").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Logg inn").click()
 
 
 _skipped_browser_tests: list[str] = []

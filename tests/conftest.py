@@ -9,8 +9,10 @@ themselves are given by the layers that own them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from portal.demo import org_number
@@ -50,6 +52,9 @@ def make_user(username: str, *organisations: Organisation, **fields: object) -> 
 
 @pytest.fixture
 def cast(db: None) -> Cast:
+    # Login-throttle counts live in the cache table, which transactional
+    # (browser) tests do not roll back: every story starts with none.
+    cache.clear()
     fjordetaten = Organisation.objects.create(
         name="Fjordetaten", org_number=org_number("98100001"), slug="fjordetaten"
     )
@@ -73,3 +78,9 @@ def client_for(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # PBKDF2's deliberate slowness protects real passwords; the cast's are not.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
