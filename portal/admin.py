@@ -1,11 +1,27 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import ContactCentre, Feedback, Membership, Organisation, User
+from portal.dates import today as oslo_today
+from portal.models import (
+    AuditEvent,
+    ContactCentre,
+    Feedback,
+    Membership,
+    Organisation,
+    RoleAssignment,
+    RoleType,
+    User,
+)
+from portal.organisations import user_of
+from portal.services import do_assign_role, do_end_role
 
 admin.site.site_header = _("Kundesenter – support")
 admin.site.site_title = _("Kundesenter admin")
@@ -74,3 +90,108 @@ class FeedbackAdmin(admin.ModelAdmin[Feedback]):
 @admin.register(ContactCentre)
 class ContactCentreAdmin(admin.ModelAdmin[ContactCentre]):
     list_display = ("name_nb", "area", "phone", "email", "opening_hours_nb")
+
+
+@admin.register(RoleType)
+class RoleTypeAdmin(admin.ModelAdmin[RoleType]):
+    list_display = ("name_nb", "name_en", "code", "kind", "area", "position", "is_active")
+    list_filter = ("kind", "area", "is_active")
+    search_fields = ("name_nb", "name_en", "code")
+
+
+class RoleAssignmentForm(forms.ModelForm[RoleAssignment]):
+    class Meta:
+        model = RoleAssignment
+        fields = ("person", "organisation", "role", "valid_from", "valid_to", "basis", "evidence")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        person, organisation = cleaned.get("person"), cleaned.get("organisation")
+        if person and organisation and not organisation.memberships.filter(user=person).exists():
+            self.add_error("person", _("The person must be a member of the organisation."))
+        return cleaned
+
+
+@admin.register(RoleAssignment)
+class RoleAssignmentAdmin(admin.ModelAdmin[RoleAssignment]):
+    """Staff register roles here. Rows are never edited: ending one records a new version."""
+
+    form = RoleAssignmentForm
+    list_display = (
+        "person",
+        "role",
+        "organisation",
+        "valid_from",
+        "valid_to",
+        "retracted",
+        "basis",
+        "recorded_at",
+        "recorded_by",
+    )
+    list_filter = ("role", "basis", "retracted")
+    list_select_related = ("person", "role", "organisation", "recorded_by")
+    search_fields = ("person__username", "person__last_name", "organisation__name")
+    autocomplete_fields = ("person", "organisation")
+    date_hierarchy = "recorded_at"
+    actions = ["end_today"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "basis" in form.base_fields:
+            form.base_fields["basis"].initial = RoleAssignment.Basis.STAFF
+        return form
+
+    def save_model(
+        self, request: HttpRequest, obj: RoleAssignment, form: Any, change: bool
+    ) -> None:
+        created = do_assign_role(
+            actor=user_of(request),
+            person=obj.person,
+            organisation=obj.organisation,
+            role=obj.role,
+            valid_from=obj.valid_from,
+            valid_to=obj.valid_to,
+            basis=RoleAssignment.Basis(obj.basis),
+            evidence=obj.evidence,
+        )
+        obj.pk = created.pk
+
+    @admin.action(description=_("End the selected assignments today"))
+    def end_today(self, request: HttpRequest, queryset: QuerySet[RoleAssignment]) -> None:
+        ended = 0
+        chosen = RoleAssignment.objects.filter(lineage__in=queryset.values("lineage"))
+        for assignment in chosen.newest_versions().held_on(oslo_today()):
+            do_end_role(
+                actor=user_of(request),
+                assignment=assignment,
+                valid_to=oslo_today(),
+                basis=RoleAssignment.Basis.STAFF,
+            )
+            ended += 1
+        self.message_user(request, _("%(count)d assignments ended.") % {"count": ended})
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
+    list_display = ("occurred_at", "action", "summary", "organisation", "actor", "basis")
+    list_filter = ("action",)
+    list_select_related = ("organisation", "actor")
+    search_fields = ("summary", "organisation__name", "actor__username")
+    date_hierarchy = "occurred_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -8,8 +8,12 @@ expired. Later layers (cases, access) give them their cases and roles.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
+from portal.models import Membership, Organisation, RoleAssignment, RoleType, User
+from portal.seed import ensure_role_types
+from portal.services import do_assign_role
 from portal.validators import org_number_check_digit
 
 DEMO_PASSWORD = "kundesenter-demo"  # noqa: S105 - documented demo login, DEBUG only
@@ -67,3 +71,78 @@ PEOPLE = (
     DemoPerson("eva", "Eva", "Dahl", ("fjordetaten",), "Tidligere lønnsleder"),
     DemoPerson("siv", "Siv", "Støtte", (), "Saksbehandler", is_staff=True, is_superuser=True),
 )
+
+
+# (username, organisation slug, role code, valid from, valid to)
+ROLES = (
+    ("kari", "fjordetaten", RoleType.PAYROLL_ORDERER, dt.date(2022, 11, 18), None),
+    ("kari", "fjordetaten", RoleType.EXTENDED_PAYROLL, dt.date(2021, 3, 1), None),
+    ("kari", "fjordetaten", "kontaktperson-lonn", dt.date(2019, 1, 1), None),
+    ("ola", "fjordetaten", RoleType.FULLMAKT, dt.date(2020, 5, 1), None),
+    ("ola", "fjordetaten", "kontraktsansvarlig", dt.date(2018, 1, 1), None),
+    ("ola", "fjordetaten", RoleType.BUDGET_HOLDER, dt.date(2018, 1, 1), None),
+    ("eva", "fjordetaten", RoleType.EXTENDED_PAYROLL, dt.date(2019, 1, 1), dt.date(2023, 6, 30)),
+    ("mona", "fjordetaten", "kontaktperson-regnskap", dt.date(2020, 1, 1), None),
+    ("mona", "kystdirektoratet", RoleType.EXTENDED_ACCOUNTING, dt.date(2022, 1, 1), None),
+    ("nina", "kystdirektoratet", "kontaktperson-it-teknisk", dt.date(2021, 1, 1), None),
+)
+
+
+def load() -> tuple[dict[str, Organisation], dict[str, User], int]:
+    """Create the demo organisations, people and roles that are missing.
+
+    Returns the organisations and people by key, and how many users were new.
+    """
+    ensure_role_types(RoleType)
+    organisations = {}
+    for demo_org in ORGANISATIONS:
+        organisation, _ = Organisation.objects.get_or_create(
+            slug=demo_org.slug,
+            defaults={
+                "name": demo_org.name,
+                "org_number": demo_org.org_number,
+                "buys_payroll": demo_org.buys_payroll,
+                "buys_accounting": demo_org.buys_accounting,
+            },
+        )
+        organisations[demo_org.slug] = organisation
+    people: dict[str, User] = {}
+    created = 0
+    for person in PEOPLE:
+        domain = "kundesenter.example" if person.is_staff else "virksomhet.example"
+        user, was_created = User.objects.get_or_create(
+            username=person.username,
+            defaults={
+                "first_name": person.first_name,
+                "last_name": person.last_name,
+                "email": f"{person.username}@{domain}",
+                "job_title": person.job_title,
+                "phone": "+47 900 00 000",
+                "is_staff": person.is_staff,
+                "is_superuser": person.is_superuser,
+            },
+        )
+        if was_created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+            created += 1
+        people[person.username] = user
+        for slug in person.organisations:
+            Membership.objects.get_or_create(user=user, organisation=organisations[slug])
+    for username, slug, code, valid_from, valid_to in ROLES:
+        role = RoleType.objects.get(code=code)
+        held = RoleAssignment.objects.filter(
+            person=people[username], organisation=organisations[slug], role=role
+        )
+        if not held.exists():
+            do_assign_role(
+                actor=None,
+                person=people[username],
+                organisation=organisations[slug],
+                role=role,
+                valid_from=valid_from,
+                valid_to=valid_to,
+                basis=RoleAssignment.Basis.STAFF,
+                evidence="Demodata",
+            )
+    return organisations, people, created

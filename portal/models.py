@@ -7,13 +7,18 @@ portal's own record: no login claim ever creates it.
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.dates import today as oslo_today
 from portal.validators import validate_org_number
 
 if TYPE_CHECKING:
@@ -183,3 +188,233 @@ class ContactCentre(models.Model):
         """``field`` in English for English readers, else in Norwegian."""
         suffix = "en" if language.startswith("en") else "nb"
         return str(getattr(self, f"{field}_{suffix}"))
+
+
+class RoleType(models.Model):
+    """A kind of role a person can hold in an organisation (admin-editable data).
+
+    Contact-person groupings are shown on Min side; authorities decide what a
+    person may do (order, appoint); access roles widen what they may see.
+    """
+
+    class Kind(models.TextChoices):
+        CONTACT = "contact", _("Contact-person grouping")
+        AUTHORITY = "authority", _("Authority")
+        ACCESS = "access", _("Access in the customer centre")
+
+    # Codes the rules refer to. Other role types can be added in the admin.
+    FULLMAKT = "fullmakt"
+    PAYROLL_ORDERER = "autorisert-bestiller-lonn"
+    ACCOUNTING_ORDERER = "autorisert-bestiller-regnskap"
+    BUDGET_HOLDER = "budsjettdisponent"
+    EXTENDED_PAYROLL = "utvidet-tilgang-lonn"
+    EXTENDED_ACCOUNTING = "utvidet-tilgang-regnskap"
+    TECHNICAL_CONTACT = "kontaktperson-it-teknisk"
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name_nb = models.CharField(_("name (Norwegian)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    description_nb = models.TextField(_("description (Norwegian)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    area = models.CharField(_("area"), max_length=10, choices=Area.choices, blank=True)
+    position = models.PositiveSmallIntegerField(_("position on Min side"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("role type")
+        verbose_name_plural = _("role types")
+        ordering = ["position", "name_nb"]
+
+    def __str__(self) -> str:
+        return self.name_nb
+
+    def name(self, language: str) -> str:
+        return self.name_en if language.startswith("en") else self.name_nb
+
+
+def extended_access_role(area: str) -> str:
+    """The code of the role that lets a member see all the organisation's cases in ``area``."""
+    return {
+        Area.PAYROLL: RoleType.EXTENDED_PAYROLL,
+        Area.ACCOUNTING: RoleType.EXTENDED_ACCOUNTING,
+    }[Area(area)]
+
+
+class RoleAssignmentQuerySet(models.QuerySet["RoleAssignment"]):
+    """Questions the register answers. Compose them: ``.as_recorded_at(t).held_on(d)``.
+
+    Each assignment is a lineage of versions; a later version (an end, a
+    correction) never changes an earlier row, it is recorded after it.
+    """
+
+    def as_recorded_at(self, moment: dt.datetime) -> RoleAssignmentQuerySet:
+        """The version of each assignment the register held at ``moment``."""
+        later = RoleAssignment.objects.filter(
+            lineage=OuterRef("lineage"), recorded_at__lte=moment
+        ).filter(
+            Q(recorded_at__gt=OuterRef("recorded_at"))
+            | Q(recorded_at=OuterRef("recorded_at"), pk__gt=OuterRef("pk"))
+        )
+        return self.filter(recorded_at__lte=moment).exclude(Exists(later))
+
+    def newest_versions(self) -> RoleAssignmentQuerySet:
+        """The newest version of each assignment: what the register says now."""
+        later = RoleAssignment.objects.filter(lineage=OuterRef("lineage")).filter(
+            Q(recorded_at__gt=OuterRef("recorded_at"))
+            | Q(recorded_at=OuterRef("recorded_at"), pk__gt=OuterRef("pk"))
+        )
+        return self.exclude(Exists(later))
+
+    def held_on(self, day: dt.date) -> RoleAssignmentQuerySet:
+        """Versions whose validity covers Oslo date ``day`` (combine with a time of recording)."""
+        return self.filter(retracted=False, valid_from__lte=day).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=day)
+        )
+
+    def held_today(self) -> RoleAssignmentQuerySet:
+        return self.newest_versions().held_on(oslo_today())
+
+    def latest_version_of(self, assignment: RoleAssignment) -> RoleAssignment:
+        return self.filter(lineage=assignment.lineage).order_by("-recorded_at", "-pk")[0]
+
+    def of_role(self, *codes: str) -> RoleAssignmentQuerySet:
+        return self.filter(role__code__in=codes)
+
+    def in_organisation(self, organisation: Organisation) -> RoleAssignmentQuerySet:
+        return self.filter(organisation=organisation)
+
+
+class RoleAssignment(models.Model):
+    """One recorded version of "person P holds role R in organisation O from D (to E)".
+
+    Append-only: PostgreSQL refuses UPDATE and DELETE on this table (see the
+    migration). Ending or correcting an assignment records a new version with
+    the same ``lineage``; the history of what was known when stays intact.
+    """
+
+    class Basis(models.TextChoices):
+        APPOINTMENT = "appointment", _("Appointment request")
+        FULLMAKT_FORM = "fullmakt_form", _("Verified fullmakt form")
+        GRANDFATHERING = "grandfathering", _("Grandfathering from fullmakt")
+        STAFF = "staff", _("Registered by staff")
+        ORDER = "order", _("Access order")
+
+    lineage = models.UUIDField(_("assignment"), default=uuid.uuid4, db_index=True)
+    person = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="role_assignments", verbose_name=_("person")
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="role_assignments",
+        verbose_name=_("organisation"),
+    )
+    role = models.ForeignKey(
+        RoleType, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("role")
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to (inclusive)"), null=True, blank=True)
+    retracted = models.BooleanField(
+        _("retracted"),
+        default=False,
+        help_text=_("A correction: the assignment was recorded by mistake and never held."),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, db_index=True)
+    recorded_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+        help_text=_("Empty when the system recorded it."),
+    )
+    basis = models.CharField(_("basis"), max_length=20, choices=Basis.choices)
+    evidence = models.CharField(
+        _("evidence"),
+        max_length=300,
+        blank=True,
+        help_text=_("What the basis rests on, e.g. the case number and the document's SHA-256."),
+    )
+    derived_from = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="derived",
+        verbose_name=_("derived from"),
+        help_text=_("The assignment this one was granted on the strength of (grandfathering)."),
+    )
+    supersedes = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="superseded_by",
+        verbose_name=_("earlier version"),
+    )
+
+    objects = RoleAssignmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        ordering = ["organisation", "role", "valid_from", "recorded_at"]
+        indexes = [
+            models.Index(
+                fields=["organisation", "role", "person"], name="roleassign_org_role_person"
+            ),
+            models.Index(fields=["person", "organisation"], name="roleassign_person_org"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="roleassign_valid_to_after_from",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        until = f"–{self.valid_to:%d.%m.%Y}" if self.valid_to else "–"
+        return (
+            f"{self.person} · {self.role} · {self.organisation} ({self.valid_from:%d.%m.%Y}{until})"
+        )
+
+
+class AuditEvent(models.Model):
+    """Who did what, for which organisation, when, with what before and after (append-only)."""
+
+    occurred_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+        help_text=_("Empty when the system acted."),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+    action = models.CharField(_("action"), max_length=60, db_index=True)
+    summary = models.CharField(_("summary"), max_length=300)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    basis = models.CharField(_("basis"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["organisation", "-occurred_at"], name="audit_org_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%d.%m.%Y %H:%M} {self.action}: {self.summary}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404
+from django.http import Http404, HttpRequest
 
 from portal.models import Organisation, User
 
@@ -26,6 +26,14 @@ def resolve_active_organisation(
         if organisation.pk == wanted_pk:
             return organisations, organisation
     return organisations, (organisations[0] if organisations else None)
+
+
+def user_of(request: HttpRequest) -> User:
+    """The logged-in user of a request that passed ``login_required``."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionError("login required")
+    return user
 
 
 def get_organisation_for_member(user: User, pk: int) -> Organisation:

@@ -134,7 +134,7 @@ else:
 # --- Users and login -----------------------------------------------------------
 AUTH_USER_MODEL = "portal.User"
 LOGIN_URL = "portal:login"
-LOGIN_REDIRECT_URL = "portal:start"
+LOGIN_REDIRECT_URL = "start"
 LOGOUT_REDIRECT_URL = "portal:login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

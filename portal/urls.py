@@ -6,11 +6,11 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from cases import views as case_views
 from portal import views
 
 portal_patterns = (
     [
-        path("", views.start, name="start"),
         path("logg-inn/", views.LoginView.as_view(), name="login"),
         path("logg-ut/", auth_views.LogoutView.as_view(), name="logout"),
         path("virksomhet/bytt/", views.switch_organisation, name="switch_organisation"),
@@ -24,6 +24,8 @@ portal_patterns = (
 )
 
 urlpatterns = [
+    path("", case_views.start, name="start"),
     path("", include(portal_patterns)),
+    path("saker/", include("cases.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -36,11 +36,6 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-@login_required
-def start(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/start.html")
-
-
 def _safe_next(request: HttpRequest, fallback: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
@@ -60,7 +55,7 @@ def switch_organisation(request: HttpRequest) -> HttpResponse:
     organisation = get_organisation_for_member(request.user, pk)  # type: ignore[arg-type]
     request.session[ACTIVE_ORG_SESSION_KEY] = organisation.pk
     messages.success(request, _("You are now working in %(name)s.") % {"name": organisation.name})
-    return redirect(_safe_next(request, "portal:start"))
+    return redirect(_safe_next(request, "start"))
 
 
 @require_POST

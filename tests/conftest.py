@@ -8,6 +8,7 @@ themselves are given by the layers that own them.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,8 @@ from django.core.cache import cache
 from django.test import Client
 
 from portal.demo import org_number
-from portal.models import Membership, Organisation, User
+from portal.models import Membership, Organisation, RoleAssignment, RoleType, User
+from portal.services import do_assign_role
 
 PASSWORD = "riktig-hest-batteri-stift"
 
@@ -84,3 +86,24 @@ def client_for(user: User) -> Client:
 def _fast_password_hashing(settings: Any) -> None:
     # PBKDF2's deliberate slowness protects real passwords; the cast's are not.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def grant(
+    person: User,
+    organisation: Organisation,
+    code: str,
+    valid_from: dt.date = dt.date(2020, 1, 1),
+    valid_to: dt.date | None = None,
+    **fields: Any,
+) -> RoleAssignment:
+    """Register a role for a test through the same service staff use."""
+    return do_assign_role(
+        actor=None,
+        person=person,
+        organisation=organisation,
+        role=RoleType.objects.get(code=code),
+        valid_from=valid_from,
+        valid_to=valid_to,
+        basis=fields.pop("basis", RoleAssignment.Basis.STAFF),
+        **fields,
+    )

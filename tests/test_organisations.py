@@ -41,7 +41,7 @@ def test_member_of_two_organisations_can_switch(cast: Cast) -> None:
     assert response.status_code == 302
     assert response["Location"] == "/kontakt/"
     assert client.session[ACTIVE_ORG_SESSION_KEY] == cast.kystdir.pk
-    page = client.get(reverse("portal:start"))
+    page = client.get(reverse("start"))
     assert page.context["active_organisation"] == cast.kystdir
 
 
@@ -49,7 +49,7 @@ def test_switch_to_organisation_user_is_not_member_of_is_404_and_session_unchang
     cast: Cast,
 ) -> None:
     client = client_for(cast.per)
-    client.get(reverse("portal:start"))
+    client.get(reverse("start"))
     before = client.session[ACTIVE_ORG_SESSION_KEY]
     response = client.post(reverse("portal:switch_organisation"), {"organisation": cast.kystdir.pk})
     assert response.status_code == 404
@@ -75,7 +75,7 @@ def test_switch_ignores_redirect_to_another_site(cast: Cast) -> None:
         reverse("portal:switch_organisation"),
         {"organisation": cast.kystdir.pk, "next": "https://evil.example/"},
     )
-    assert response["Location"] == reverse("portal:start")
+    assert response["Location"] == reverse("start")
 
 
 def test_forged_session_value_is_never_trusted(cast: Cast) -> None:
@@ -83,7 +83,7 @@ def test_forged_session_value_is_never_trusted(cast: Cast) -> None:
     session = client.session
     session[ACTIVE_ORG_SESSION_KEY] = cast.kystdir.pk
     session.save()
-    page = client.get(reverse("portal:start"))
+    page = client.get(reverse("start"))
     assert page.context["active_organisation"] == cast.fjordetaten
     assert client.session[ACTIVE_ORG_SESSION_KEY] == cast.fjordetaten.pk
 
@@ -92,7 +92,7 @@ def test_ended_membership_takes_effect_on_next_request(cast: Cast) -> None:
     client = client_for(cast.mona)
     client.post(reverse("portal:switch_organisation"), {"organisation": cast.kystdir.pk})
     cast.mona.memberships.filter(organisation=cast.kystdir).delete()
-    page = client.get(reverse("portal:start"))
+    page = client.get(reverse("start"))
     assert page.context["active_organisation"] == cast.fjordetaten
 
 

@@ -19,15 +19,14 @@ def field(bound: BoundField, **options: Any) -> dict[str, Any]:
         described_by.append(f"{bound.auto_id}_help")
     if bound.errors:
         described_by.append(f"{bound.auto_id}_error")
-    attrs: dict[str, Any] = {}
+    # Designsystemet styles text inputs, selects, checkboxes and radios alike with ds-input.
+    attrs: dict[str, Any] = {"class": "ds-input"}
     is_choice_list = isinstance(widget, CheckboxSelectMultiple | RadioSelect)
-    if not is_choice_list:
-        attrs["class"] = "ds-input"
-    if described_by:
+    if described_by and not is_choice_list:
         attrs["aria-describedby"] = " ".join(described_by)
-    if bound.errors:
+    if bound.errors and not is_choice_list:
         attrs["aria-invalid"] = "true"
-    if bound.field.required and not isinstance(widget, CheckboxInput):
+    if bound.field.required and not isinstance(widget, CheckboxInput) and not is_choice_list:
         attrs["aria-required"] = "true"
     return {
         "bound": bound,

@@ -22,3 +22,21 @@ document.addEventListener("htmx:afterSwap", (event) => {
     }
   }
 });
+
+// Forms marked data-submit-once disable their submit button after the first
+// submit, so a double click sends one request. (The server makes a second
+// submission harmless anyway, with the form's one-time key.)
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-submit-once")) {
+    return;
+  }
+  if (form.dataset.submitted === "true") {
+    event.preventDefault();
+    return;
+  }
+  form.dataset.submitted = "true";
+  for (const button of form.querySelectorAll("button[type=submit]")) {
+    button.setAttribute("aria-disabled", "true");
+  }
+});

@@ -1,0 +1,36 @@
+"""The one door to cases: every view, download and export comes through here.
+
+An outsider gets the same 404 for a case that exists as for one that does not,
+so a case number reveals nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+
+from cases.models import Attachment, Case
+
+
+def get_case_for_user(user: Any, number: str) -> Case:
+    """Case ``number`` if ``user`` may see it in its organisation (rule 1); else 404."""
+    case = (
+        Case.objects.select_related("organisation", "subject_area", "reported_by", "assigned_to")
+        .filter(number=number)
+        .first()
+    )
+    if case is None:
+        raise Http404
+    if not Case.objects.visible_to(user, case.organisation).filter(pk=case.pk).exists():
+        raise Http404
+    return case
+
+
+def get_attachment_for_user(user: Any, number: str, attachment_id: int) -> Attachment:
+    """An attachment the customer can see on a case they may see; internal ones never."""
+    case = get_case_for_user(user, number)
+    attachment = case.attachments.filter(pk=attachment_id, is_internal=False).first()
+    if attachment is None:
+        raise Http404
+    return attachment

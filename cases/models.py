@@ -1,0 +1,339 @@
+"""Cases (saker): what a customer reports to the payroll or accounting team.
+
+A case has a readable number, a conversation of messages (customer and staff;
+staff can add internal notes), attachments and a status history. Who may see
+a case is rule 1 of DESIGN.md, answered by ``Case.objects.visible_to``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from django.db import connection, models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.dates import oslo_date
+from portal.dates import today as oslo_today
+from portal.models import Area, Organisation, RoleAssignment, User, extended_access_role
+
+if TYPE_CHECKING:
+    from django_stubs_ext.db.models.manager import RelatedManager
+
+
+class SubjectArea(models.Model):
+    """What a case is about, within its category (admin-editable list)."""
+
+    category = models.CharField(_("category"), max_length=10, choices=Area.choices)
+    name_nb = models.CharField(_("name (Norwegian)"), max_length=120)
+    name_en = models.CharField(_("name (English)"), max_length=120)
+    position = models.PositiveSmallIntegerField(_("position"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("subject area")
+        verbose_name_plural = _("subject areas")
+        ordering = ["category", "position", "name_nb"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "name_nb"], name="subjectarea_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()}: {self.name_nb}"
+
+    def name(self, language: str) -> str:
+        return self.name_en if language.startswith("en") else self.name_nb
+
+
+class CaseQuerySet(models.QuerySet["Case"]):
+    def visible_to(self, user: Any, organisation: Organisation | None) -> CaseQuerySet:
+        """Rule 1: the cases of ``organisation`` that ``user`` may see there.
+
+        Their own cases, plus every case of a category in which they hold
+        utvidet tilgang today, whatever the channel. Nothing at all unless they
+        are a member of the organisation. Staff work in the admin, not here.
+        """
+        if organisation is None or not getattr(user, "is_authenticated", False):
+            return self.none()
+        if not organisation.memberships.filter(user=user).exists():
+            return self.none()
+        categories = extended_categories(user, organisation)
+        in_organisation = self.filter(organisation=organisation)
+        if len(categories) == len(Area):
+            return in_organisation
+        rule = Q(reported_by=user)
+        if categories:
+            rule |= Q(category__in=categories)
+        return in_organisation.filter(rule)
+
+    def open(self) -> CaseQuerySet:
+        return self.exclude(status=Case.Status.CLOSED)
+
+
+def extended_categories(user: User, organisation: Organisation) -> list[str]:
+    """The categories in which ``user`` holds utvidet tilgang in ``organisation`` today."""
+    codes = {extended_access_role(area): area for area in Area}
+    held = (
+        RoleAssignment.objects.held_today()
+        .filter(person=user, organisation=organisation, role__code__in=codes)
+        .values_list("role__code", flat=True)
+    )
+    return sorted({str(codes[code]) for code in held})
+
+
+class Case(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "aktiv", _("Active")
+        IN_PROGRESS = "under_arbeid", _("In progress")
+        WAITING_FOR_CUSTOMER = "venter_pa_kunde", _("Waiting for customer")
+        POSTPONED = "utsatt", _("Postponed")
+        CLOSED = "avsluttet", _("Closed")
+
+    class Channel(models.TextChoices):
+        PORTAL = "portal", _("Customer centre")
+        EMAIL = "epost", _("E-mail")
+        PHONE = "telefon", _("Phone")
+
+    number = models.CharField(_("case number"), max_length=20, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="cases", verbose_name=_("organisation")
+    )
+    category = models.CharField(_("category"), max_length=10, choices=Area.choices)
+    subject_area = models.ForeignKey(
+        SubjectArea,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("subject area"),
+    )
+    title = models.CharField(_("title"), max_length=300)
+    description = models.TextField(_("description"))
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Channel.choices, default=Channel.PORTAL
+    )
+    reported_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reported_cases",
+        verbose_name=_("reported by"),
+    )
+    registered_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("registered by staff"),
+        help_text=_("The staff member who registered a case that came by e-mail or phone."),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE
+    )
+    assigned_to = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+        verbose_name=_("assigned to"),
+        limit_choices_to={"is_staff": True},
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("last changed"), default=timezone.now)
+    # The form's one-time key: a second submission of the same form (double
+    # click, reload) finds the case the first one made instead of a new one.
+    submission_key = models.UUIDField(null=True, blank=True, editable=False)
+
+    objects = CaseQuerySet.as_manager()
+
+    if TYPE_CHECKING:
+        messages: RelatedManager[Message]
+        attachments: RelatedManager[Attachment]
+        status_changes: RelatedManager[StatusChange]
+        followers: RelatedManager[Follower]
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-updated_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reported_by", "submission_key"], name="case_unique_submission"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "-updated_at", "-id"], name="case_org_updated"),
+            models.Index(fields=["reported_by", "status"], name="case_reporter_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is None and not self.number:
+            self.pk = next_case_id()
+            self.number = case_number(self.pk, self.created_at)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("cases:detail", args=[self.number])
+
+    def case_url(self) -> str:
+        return self.get_absolute_url()
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == self.Status.CLOSED
+
+    def touch(self, moment: Any = None) -> None:
+        """Move "last changed" on: every message, status change and attachment does."""
+        self.updated_at = moment or timezone.now()
+        Case.objects.filter(pk=self.pk).update(updated_at=self.updated_at)
+
+
+def next_case_id() -> int:
+    """Take the next id from the table's own sequence, so the number can carry it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence('cases_case', 'id'))")
+        row = cursor.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def case_number(pk: int, created_at: Any) -> str:
+    """``SAK-<Oslo year>-<id, 7 digits>``: unique because the id is, never reused."""
+    year = oslo_date(created_at).year if created_at else oslo_today().year
+    return f"SAK-{year}-{pk:07d}"
+
+
+STATUS_EXPLANATIONS = {
+    Case.Status.ACTIVE: _("We have received the case. It is waiting to be picked up by the team."),
+    Case.Status.IN_PROGRESS: _("Someone on the team is working on the case."),
+    Case.Status.WAITING_FOR_CUSTOMER: _(
+        "We need something from you before we can go on. Read the latest message and answer below."
+    ),
+    Case.Status.POSTPONED: _(
+        "The case is on hold, for example until a payroll run or a deadline. "
+        "We will pick it up again."
+    ),
+    Case.Status.CLOSED: _(
+        "The case is closed. If you write a new message, the case is opened again."
+    ),
+}
+
+
+class Message(models.Model):
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="messages", verbose_name=_("case")
+    )
+    author = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("author")
+    )
+    from_staff = models.BooleanField(_("from the customer centre"), default=False)
+    is_internal = models.BooleanField(
+        _("internal note"),
+        default=False,
+        help_text=_("Internal notes are seen only by staff, never by the customer."),
+    )
+    body = models.TextField(_("message"))
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+    submission_key = models.UUIDField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["case", "created_at"], name="message_case_time")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "author", "submission_key"], name="message_unique_submission"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} {self.created_at:%d.%m.%Y %H:%M}"
+
+    def case_url(self) -> str:
+        return self.case.get_absolute_url()
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # The stored name never comes from the user: a random name in a dated folder.
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("case")
+    )
+    message = models.ForeignKey(
+        Message,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="attachments",
+        verbose_name=_("message"),
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=120)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("uploaded by")
+    )
+    is_internal = models.BooleanField(_("internal"), default=False)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StatusChange(models.Model):
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("case")
+    )
+    from_status = models.CharField(
+        _("from"), max_length=20, choices=Case.Status.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=20, choices=Case.Status.choices)
+    changed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("changed by")
+    )
+    changed_at = models.DateTimeField(_("time"), default=timezone.now)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status history")
+        ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case.number}: {self.from_status} → {self.to_status}"
+
+
+class Follower(models.Model):
+    """A member with utvidet tilgang who asked to be told about news on a case."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="followers")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("follower")
+        verbose_name_plural = _("followers")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "user"], name="follower_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.case.number}"

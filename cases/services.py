@@ -1,0 +1,196 @@
+"""Writes that span several rows of a case, each in one transaction.
+
+Every function takes the acting user as keyword-only ``actor``; e-mail is
+sent only after the transaction has committed (``transaction.on_commit``), so
+a rolled-back change never tells anyone anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+
+from django.core.files.base import File
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from cases import notify
+from cases.models import Attachment, Case, Message, StatusChange, SubjectArea
+from cases.uploads import CheckedUpload
+from portal.models import Organisation, User
+
+
+class DuplicateSubmission(Exception):
+    """The same form was submitted twice; ``existing`` is what the first one made."""
+
+    def __init__(self, existing: Case | Message) -> None:
+        super().__init__("duplicate submission")
+        self.existing = existing
+
+
+def do_create_case(
+    *,
+    actor: User,
+    organisation: Organisation,
+    subject_area: SubjectArea,
+    title: str,
+    description: str,
+    uploads: Iterable[CheckedUpload] = (),
+    channel: Case.Channel = Case.Channel.PORTAL,
+    reported_by: User | None = None,
+    submission_key: uuid.UUID | None = None,
+) -> Case:
+    """A new case with its first attachments. Staff registering a case name the customer."""
+    reporter = reported_by if reported_by is not None else actor
+    if submission_key is not None:
+        existing = Case.objects.filter(reported_by=reporter, submission_key=submission_key).first()
+        if existing is not None:
+            raise DuplicateSubmission(existing)
+    stored: list[Attachment] = []
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            case = Case.objects.create(
+                organisation=organisation,
+                category=subject_area.category,
+                subject_area=subject_area,
+                title=title,
+                description=description,
+                channel=channel,
+                reported_by=reporter,
+                registered_by=actor if actor != reporter else None,
+                created_at=now,
+                updated_at=now,
+                submission_key=submission_key,
+            )
+            StatusChange.objects.create(
+                case=case, from_status="", to_status=case.status, changed_by=actor, changed_at=now
+            )
+            for upload in uploads:
+                stored.append(_store_attachment(case, None, upload, actor, internal=False))
+    except IntegrityError:
+        _remove_files(stored)
+        if submission_key is not None:
+            existing = Case.objects.filter(
+                reported_by=reporter, submission_key=submission_key
+            ).first()
+            if existing is not None:
+                raise DuplicateSubmission(existing) from None
+        raise
+    except BaseException:
+        _remove_files(stored)
+        raise
+    return case
+
+
+def do_add_message(
+    *,
+    actor: User,
+    case: Case,
+    body: str,
+    uploads: Iterable[CheckedUpload] = (),
+    internal: bool = False,
+    submission_key: uuid.UUID | None = None,
+) -> Message:
+    """Add to the conversation.
+
+    A customer's message on a closed case reopens it (rule 2). A staff answer
+    that the customer can see tells the reporter and the followers by e-mail.
+    """
+    from_staff = bool(actor.is_staff)
+    if internal and not from_staff:
+        raise PermissionError("Only staff write internal notes")
+    if submission_key is not None:
+        existing = Message.objects.filter(
+            case=case, author=actor, submission_key=submission_key
+        ).first()
+        if existing is not None:
+            raise DuplicateSubmission(existing)
+    stored: list[Attachment] = []
+    try:
+        with transaction.atomic():
+            locked = Case.objects.select_for_update().get(pk=case.pk)
+            now = timezone.now()
+            message = Message.objects.create(
+                case=locked,
+                author=actor,
+                from_staff=from_staff,
+                is_internal=internal,
+                body=body,
+                created_at=now,
+                submission_key=submission_key,
+            )
+            for upload in uploads:
+                stored.append(_store_attachment(locked, message, upload, actor, internal=internal))
+            if not from_staff and locked.status == Case.Status.CLOSED:
+                _record_status(
+                    locked, Case.Status.ACTIVE, actor, now, reason="reopened_by_customer_message"
+                )
+            locked.touch(now)
+            if from_staff and not internal:
+                transaction.on_commit(lambda: notify.news_on_case(locked.pk))
+    except BaseException:
+        _remove_files(stored)
+        raise
+    case.refresh_from_db()
+    return message
+
+
+@transaction.atomic
+def do_change_status(
+    *, actor: User, case: Case, status: Case.Status, reason: str = ""
+) -> StatusChange | None:
+    """Staff set the status. Waiting for customer tells the customer by e-mail."""
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    if locked.status == status:
+        return None
+    now = timezone.now()
+    change = _record_status(locked, status, actor, now, reason=reason)
+    locked.touch(now)
+    if status == Case.Status.WAITING_FOR_CUSTOMER:
+        transaction.on_commit(lambda: notify.news_on_case(locked.pk))
+    case.refresh_from_db()
+    return change
+
+
+def _record_status(
+    case: Case, status: str, actor: User | None, moment: dt.datetime, reason: str = ""
+) -> StatusChange:
+    change = StatusChange.objects.create(
+        case=case,
+        from_status=case.status,
+        to_status=status,
+        changed_by=actor,
+        changed_at=moment,
+        reason=reason,
+    )
+    case.status = status
+    Case.objects.filter(pk=case.pk).update(status=status)
+    return change
+
+
+def _store_attachment(
+    case: Case, message: Message | None, upload: CheckedUpload, actor: User, *, internal: bool
+) -> Attachment:
+    upload.upload.seek(0)
+    attachment = Attachment(
+        case=case,
+        message=message,
+        name=upload.name,
+        content_type=upload.content_type,
+        size=upload.size,
+        sha256=upload.sha256,
+        uploaded_by=actor,
+        is_internal=internal,
+    )
+    attachment.file.save(upload.name, File(upload.upload), save=False)
+    attachment.save()
+    return attachment
+
+
+def _remove_files(attachments: list[Attachment]) -> None:
+    """Delete files written by a transaction that did not commit: a refusal stores nothing."""
+    for attachment in attachments:
+        if attachment.file.name:
+            attachment.file.storage.delete(attachment.file.name)

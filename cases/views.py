@@ -1,0 +1,131 @@
+"""Views for customers: start page, report a case, the case page, attachment downloads."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cases.access import get_attachment_for_user, get_case_for_user
+from cases.forms import MessageForm, NewCaseForm
+from cases.models import STATUS_EXPLANATIONS, Case, Follower, extended_categories
+from cases.services import DuplicateSubmission, do_add_message, do_create_case
+from portal.organisations import user_of
+
+START_PAGE_CASES = 10
+
+
+@login_required
+@require_GET
+def start(request: HttpRequest) -> HttpResponse:
+    organisation = request.organisation  # type: ignore[attr-defined]
+    user = user_of(request)
+    my_open_cases = (
+        Case.objects.visible_to(user, organisation)
+        .filter(reported_by=user)
+        .open()
+        .select_related("subject_area")
+        .order_by("-updated_at", "-id")[:START_PAGE_CASES]
+    )
+    return render(request, "cases/start.html", {"my_open_cases": my_open_cases})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_case(request: HttpRequest) -> HttpResponse:
+    organisation = request.organisation  # type: ignore[attr-defined]
+    if organisation is None:
+        return render(request, "cases/no_organisation.html", status=403)
+    form = NewCaseForm(request.POST or None, request.FILES or None, organisation=organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = do_create_case(
+                actor=user_of(request),
+                organisation=organisation,
+                subject_area=form.cleaned_data["subject_area"],
+                title=form.cleaned_data["title"],
+                description=form.cleaned_data["description"],
+                uploads=form.cleaned_data["attachments"],
+                submission_key=form.cleaned_data["submission_key"],
+            )
+        except DuplicateSubmission as duplicate:
+            return redirect(duplicate.existing.case_url())
+        messages.success(
+            request,
+            _("Thank you. Case %(number)s is registered. We will answer you here.")
+            % {"number": case.number},
+        )
+        return redirect("cases:detail", number=case.number)
+    status = 400 if form.is_bound else 200
+    return render(request, "cases/new.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_detail(request: HttpRequest, number: str) -> HttpResponse:
+    user = user_of(request)
+    case = get_case_for_user(user, number)
+    form = MessageForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        was_closed = case.is_closed
+        try:
+            do_add_message(
+                actor=user_of(request),
+                case=case,
+                body=form.cleaned_data["body"],
+                uploads=form.cleaned_data["attachments"],
+                submission_key=form.cleaned_data["submission_key"],
+            )
+        except DuplicateSubmission:
+            return redirect("cases:detail", number=case.number)
+        if was_closed:
+            messages.success(request, _("Your message is sent, and the case is open again."))
+        else:
+            messages.success(request, _("Your message is sent."))
+        return redirect(f"{case.get_absolute_url()}#messages")
+    context = {
+        "case": case,
+        "status_explanation": STATUS_EXPLANATIONS[Case.Status(case.status)],
+        "conversation": case.messages.filter(is_internal=False).select_related("author"),
+        "attachments": case.attachments.filter(is_internal=False),
+        "history": case.status_changes.select_related("changed_by"),
+        "form": form,
+        "can_follow": case.reported_by_id != user.pk,
+        "is_following": case.followers.filter(user=user).exists(),
+        "extended": case.category in extended_categories(user, case.organisation),
+    }
+    status = 400 if form.is_bound else 200
+    return render(request, "cases/detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def toggle_follow(request: HttpRequest, number: str) -> HttpResponse:
+    user = user_of(request)
+    case = get_case_for_user(user, number)
+    follower = case.followers.filter(user=user).first()
+    if follower is not None:
+        follower.delete()
+        messages.success(request, _("You no longer get e-mail about this case."))
+    elif case.reported_by_id != user.pk:
+        Follower.objects.get_or_create(case=case, user=user)
+        messages.success(request, _("You will get an e-mail when there is news on this case."))
+    return redirect(case.get_absolute_url())
+
+
+@login_required
+@require_GET
+def download_attachment(request: HttpRequest, number: str, attachment_id: int) -> FileResponse:
+    attachment = get_attachment_for_user(request.user, number, attachment_id)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,201 @@
+"""Support staff in the admin: teams see their own category, answer, note, set status, register."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core import mail
+
+from cases.models import Case, Message
+from tests.cases_helpers import make_case, subject_area
+from tests.conftest import Cast, client_for, make_user
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def teams(cast: Cast) -> dict[str, object]:
+    payroll_team, _ = Group.objects.get_or_create(name="Team lønn")
+    accounting_team, _ = Group.objects.get_or_create(name="Team regnskap")
+    cast.siv.groups.add(payroll_team)
+    rolf = make_user("rolf", is_staff=True)
+    rolf.groups.add(accounting_team)
+    return {"siv": cast.siv, "rolf": rolf}
+
+
+@pytest.fixture
+def cases(cast: Cast) -> dict[str, Case]:
+    return {
+        "payroll": make_case(cast.fjordetaten, cast.per, "lonn", title="Lønnssak"),
+        "accounting": make_case(cast.fjordetaten, cast.per, "regnskap", title="Regnskapssak"),
+    }
+
+
+def _change_data(case: Case, **overrides: object) -> dict[str, object]:
+    data: dict[str, object] = {
+        "subject_area": case.subject_area_id,
+        "title": case.title,
+        "description": case.description,
+        "status": case.status,
+        "assigned_to": "",
+        "messages-TOTAL_FORMS": "1",
+        "messages-INITIAL_FORMS": "0",
+        "messages-MIN_NUM_FORMS": "0",
+        "messages-MAX_NUM_FORMS": "1000",
+        "messages-0-body": "",
+        "attachments-TOTAL_FORMS": "0",
+        "attachments-INITIAL_FORMS": "0",
+        "attachments-MIN_NUM_FORMS": "0",
+        "attachments-MAX_NUM_FORMS": "1000",
+        "status_changes-TOTAL_FORMS": str(case.status_changes.count()),
+        "status_changes-INITIAL_FORMS": str(case.status_changes.count()),
+        "status_changes-MIN_NUM_FORMS": "0",
+        "status_changes-MAX_NUM_FORMS": "1000",
+    }
+    for index, change in enumerate(case.status_changes.all()):
+        data[f"status_changes-{index}-id"] = change.pk
+        data[f"status_changes-{index}-case"] = case.pk
+    data.update(overrides)
+    return data
+
+
+def test_payroll_team_sees_only_payroll_cases(cast: Cast, teams: dict, cases: dict) -> None:
+    html = client_for(cast.siv).get("/admin/cases/case/").content.decode()
+    assert "Lønnssak" in html
+    assert "Regnskapssak" not in html
+    other = client_for(teams["rolf"]).get("/admin/cases/case/").content.decode()
+    assert "Regnskapssak" in other
+    assert "Lønnssak" not in other
+
+
+def test_team_cannot_open_the_other_teams_case(cast: Cast, teams: dict, cases: dict) -> None:
+    response = client_for(cast.siv).get(f"/admin/cases/case/{cases['accounting'].pk}/change/")
+    assert response.status_code == 302  # the admin's "does not exist" redirect
+
+
+def test_superuser_sees_all(cast: Cast, cases: dict) -> None:
+    boss = make_user("boss", is_staff=True, is_superuser=True)
+    html = client_for(boss).get("/admin/cases/case/").content.decode()
+    assert "Lønnssak" in html
+    assert "Regnskapssak" in html
+
+
+def test_staff_answer_in_admin_emails_the_customer_without_content(
+    cast: Cast, teams: dict, cases: dict, django_capture_on_commit_callbacks
+) -> None:
+    case = cases["payroll"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(cast.siv).post(
+            f"/admin/cases/case/{case.pk}/change/",
+            _change_data(case, **{"messages-0-body": "Vi har rettet trekket."}),
+        )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    message = Message.objects.get(case=case)
+    assert message.from_staff
+    assert message.author == cast.siv
+    assert len(mail.outbox) == 1
+    assert "Vi har rettet trekket." not in mail.outbox[0].body
+
+
+def test_internal_note_in_admin_is_hidden_and_silent(
+    cast: Cast, teams: dict, cases: dict, django_capture_on_commit_callbacks
+) -> None:
+    case = cases["payroll"]
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(cast.siv).post(
+            f"/admin/cases/case/{case.pk}/change/",
+            _change_data(
+                case, **{"messages-0-body": "Intern vurdering", "messages-0-is_internal": "on"}
+            ),
+        )
+    assert Message.objects.get(case=case).is_internal
+    assert mail.outbox == []
+    assert (
+        "Intern vurdering"
+        not in client_for(cast.per).get(f"/saker/{case.number}/").content.decode()
+    )
+
+
+def test_status_change_in_admin_is_kept_in_history(cast: Cast, teams: dict, cases: dict) -> None:
+    case = cases["payroll"]
+    client_for(cast.siv).post(
+        f"/admin/cases/case/{case.pk}/change/", _change_data(case, status="under_arbeid")
+    )
+    case.refresh_from_db()
+    assert case.status == "under_arbeid"
+    last = case.status_changes.last()
+    assert last is not None
+    assert (last.from_status, last.to_status, last.changed_by) == (
+        "aktiv",
+        "under_arbeid",
+        cast.siv,
+    )
+
+
+def test_staff_register_a_phone_case_on_behalf_of_a_customer(cast: Cast, teams: dict) -> None:
+    response = client_for(cast.siv).post(
+        "/admin/cases/case/add/",
+        {
+            "organisation": cast.fjordetaten.pk,
+            "reported_by": cast.per.pk,
+            "channel": "telefon",
+            "subject_area": subject_area("lonn").pk,
+            "title": "Ringte om feriepenger",
+            "description": "Kunden ringte.",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    case = Case.objects.get(title="Ringte om feriepenger")
+    assert case.channel == "telefon"
+    assert case.reported_by == cast.per
+    assert case.registered_by == cast.siv
+    assert client_for(cast.per).get(f"/saker/{case.number}/").status_code == 200
+
+
+def test_reporter_must_be_a_member_of_the_organisation(cast: Cast, teams: dict) -> None:
+    response = client_for(cast.siv).post(
+        "/admin/cases/case/add/",
+        {
+            "organisation": cast.fjordetaten.pk,
+            "reported_by": cast.nina.pk,
+            "channel": "epost",
+            "subject_area": subject_area("lonn").pk,
+            "title": "Feil person",
+            "description": "x",
+        },
+    )
+    assert response.status_code == 200
+    assert not Case.objects.filter(title="Feil person").exists()
+
+
+def test_staff_of_one_team_cannot_register_in_the_other(cast: Cast, teams: dict) -> None:
+    client_for(teams["rolf"]).post(
+        "/admin/cases/case/add/",
+        {
+            "organisation": cast.fjordetaten.pk,
+            "reported_by": cast.per.pk,
+            "channel": "epost",
+            "subject_area": subject_area("lonn").pk,
+            "title": "Lønn fra regnskapsteamet",
+            "description": "x",
+        },
+    )
+    assert not Case.objects.filter(title="Lønn fra regnskapsteamet").exists()
+
+
+def test_customers_and_outsiders_cannot_reach_the_case_admin(cast: Cast, cases: dict) -> None:
+    for user in (cast.per, cast.nina):
+        assert client_for(user).get("/admin/cases/case/").status_code == 302
+
+
+def test_staff_download_attachment_through_admin_checks_team(cast: Cast, teams: dict) -> None:
+    case = make_case(cast.fjordetaten, cast.per, "regnskap", with_attachment=True)
+    attachment = case.attachments.get()
+    url = f"/admin/cases/case/{case.pk}/vedlegg/{attachment.pk}/"
+    assert client_for(teams["rolf"]).get(url).status_code == 200
+    assert client_for(cast.siv).get(url).status_code == 404

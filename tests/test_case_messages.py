@@ -1,0 +1,198 @@
+"""The conversation: reopening, internal notes, and e-mail that never carries content."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+from django.core import mail
+
+from cases.models import Case, Message
+from cases.services import do_add_message, do_change_status
+from portal.models import RoleType
+from tests.cases_helpers import make_case
+from tests.conftest import Cast, client_for, grant
+
+SECRET = "Lønn for ansatt 12345 er 812 000 kr"
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def case(cast: Cast) -> Case:
+    cast.siv.is_superuser = True
+    cast.siv.save()
+    return make_case(cast.fjordetaten, cast.per)
+
+
+def test_customer_message_on_closed_case_reopens_it_with_history(cast: Cast, case: Case) -> None:
+    do_change_status(actor=cast.siv, case=case, status=Case.Status.CLOSED)
+    response = client_for(cast.per).post(
+        f"/saker/{case.number}/",
+        {"body": "Det er fortsatt feil", "submission_key": str(uuid.uuid4())},
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == Case.Status.ACTIVE
+    last = case.status_changes.last()
+    assert last is not None
+    assert (last.from_status, last.to_status) == ("avsluttet", "aktiv")
+    assert last.reason == "reopened_by_customer_message"
+    assert last.changed_by == cast.per
+
+
+def test_message_moves_last_changed(cast: Cast, case: Case) -> None:
+    before = case.updated_at
+    do_add_message(actor=cast.per, case=case, body="Mer info")
+    case.refresh_from_db()
+    assert case.updated_at > before
+
+
+def test_status_change_moves_last_changed(cast: Cast, case: Case) -> None:
+    before = case.updated_at
+    do_change_status(actor=cast.siv, case=case, status=Case.Status.IN_PROGRESS)
+    case.refresh_from_db()
+    assert case.updated_at > before
+
+
+def test_internal_notes_never_reach_the_customer_page(cast: Cast, case: Case) -> None:
+    do_add_message(actor=cast.siv, case=case, body="INTERN: ring lønnssjefen", internal=True)
+    html = client_for(cast.per).get(f"/saker/{case.number}/").content.decode()
+    assert "INTERN" not in html
+
+
+def test_customer_cannot_write_internal_notes(cast: Cast, case: Case) -> None:
+    with pytest.raises(PermissionError):
+        do_add_message(actor=cast.per, case=case, body="x", internal=True)
+    client_for(cast.per).post(
+        f"/saker/{case.number}/", {"body": "hei", "is_internal": "on", "submission_key": ""}
+    )
+    assert not Message.objects.filter(is_internal=True).exists()
+
+
+def test_staff_answer_sends_one_email_after_commit_without_content(
+    cast: Cast, case: Case, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        do_add_message(actor=cast.siv, case=case, body=SECRET)
+    assert mail.outbox == []  # nothing before the commit
+    for callback in callbacks:
+        callback()
+    assert len(mail.outbox) == 1
+    sent = mail.outbox[0]
+    assert sent.to == [cast.per.email]
+    assert case.number in sent.subject
+    assert case.number in sent.body
+    assert f"/saker/{case.number}/" in sent.body
+    assert SECRET not in sent.body
+    assert case.title not in sent.body
+    assert "Beskrivelse" not in sent.body
+
+
+def test_internal_note_sends_no_email(
+    cast: Cast, case: Case, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        do_add_message(actor=cast.siv, case=case, body=SECRET, internal=True)
+    assert mail.outbox == []
+
+
+def test_waiting_for_customer_sends_email(
+    cast: Cast, case: Case, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        do_change_status(actor=cast.siv, case=case, status=Case.Status.WAITING_FOR_CUSTOMER)
+    assert len(mail.outbox) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        do_change_status(actor=cast.siv, case=case, status=Case.Status.IN_PROGRESS)
+    assert len(mail.outbox) == 1
+
+
+def test_rolled_back_answer_sends_nothing(
+    cast: Cast, case: Case, django_capture_on_commit_callbacks
+) -> None:
+    from django.db import transaction
+
+    def answer_then_fail() -> None:
+        with transaction.atomic():
+            do_add_message(actor=cast.siv, case=case, body="svar")
+            raise RuntimeError("rollback")
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        answer_then_fail()
+    assert mail.outbox == []
+
+
+def test_followers_with_extended_access_are_told_once(
+    cast: Cast, case: Case, django_capture_on_commit_callbacks
+) -> None:
+    grant(cast.kari, cast.fjordetaten, RoleType.EXTENDED_PAYROLL)
+    client_for(cast.kari).post(f"/saker/{case.number}/folg/")
+    client_for(cast.per).post(f"/saker/{case.number}/folg/")  # the reporter is told anyway
+    with django_capture_on_commit_callbacks(execute=True):
+        do_add_message(actor=cast.siv, case=case, body=SECRET)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([cast.per.email, cast.kari.email])
+    assert all(SECRET not in m.body for m in mail.outbox)
+
+
+def test_follower_who_lost_access_is_not_told(
+    cast: Cast, case: Case, django_capture_on_commit_callbacks
+) -> None:
+    from cases.models import Follower
+
+    Follower.objects.create(case=case, user=cast.ola)  # never had access
+    with django_capture_on_commit_callbacks(execute=True):
+        do_add_message(actor=cast.siv, case=case, body="svar")
+    assert [m.to[0] for m in mail.outbox] == [cast.per.email]
+
+
+def test_email_in_the_users_language(
+    cast: Cast, case: Case, django_capture_on_commit_callbacks
+) -> None:
+    cast.per.language = "en"
+    cast.per.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        do_add_message(actor=cast.siv, case=case, body="svar")
+    assert mail.outbox[0].subject.startswith("News on case")
+
+
+def test_email_in_norwegian_by_default(
+    cast: Cast, case: Case, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        do_add_message(actor=cast.siv, case=case, body="svar")
+    assert mail.outbox[0].subject.startswith("Nytt i sak")
+
+
+def test_plain_member_cannot_post_to_a_colleagues_case(cast: Cast, case: Case) -> None:
+    response = client_for(cast.ola).post(f"/saker/{case.number}/", {"body": "hei"})
+    assert response.status_code == 404
+    assert not case.messages.exists()
+
+
+def test_outsider_cannot_post_or_follow(cast: Cast, case: Case) -> None:
+    client = client_for(cast.nina)
+    assert client.post(f"/saker/{case.number}/", {"body": "hei"}).status_code == 404
+    assert client.post(f"/saker/{case.number}/folg/").status_code == 404
+    assert not case.messages.exists()
+    assert not case.followers.exists()
+
+
+def test_empty_message_is_refused_with_a_reason(cast: Cast, case: Case) -> None:
+    response = client_for(cast.per).post(
+        f"/saker/{case.number}/", {"body": ""}, HTTP_ACCEPT_LANGUAGE="nb"
+    )
+    assert response.status_code == 400
+    assert "Feltet er påkrevet" in response.content.decode()
+
+
+def test_double_submitted_message_is_stored_once(cast: Cast, case: Case) -> None:
+    key = str(uuid.uuid4())
+    client = client_for(cast.per)
+    client.post(f"/saker/{case.number}/", {"body": "Én gang", "submission_key": key})
+    client.post(f"/saker/{case.number}/", {"body": "Én gang", "submission_key": key})
+    assert case.messages.filter(body="Én gang").count() == 1
