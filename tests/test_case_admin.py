@@ -199,3 +199,17 @@ def test_staff_download_attachment_through_admin_checks_team(cast: Cast, teams: 
     url = f"/admin/cases/case/{case.pk}/vedlegg/{attachment.pk}/"
     assert client_for(teams["rolf"]).get(url).status_code == 200
     assert client_for(cast.siv).get(url).status_code == 404
+
+
+def test_case_list_filters_by_team_status_and_organisation(
+    cast: Cast, teams: dict, cases: dict
+) -> None:
+    make_case(cast.kystdir, cast.nina, "lonn", title="Kystsak")
+    client = client_for(cast.siv)
+    by_org = client.get(f"/admin/cases/case/?organisation__id__exact={cast.kystdir.pk}")
+    assert "Kystsak" in by_org.content.decode()
+    assert "Lønnssak" not in by_org.content.decode()
+    by_status = client.get("/admin/cases/case/?status__exact=avsluttet").content.decode()
+    assert "Lønnssak" not in by_status
+    by_team = client.get("/admin/cases/case/?category__exact=lonn").content.decode()
+    assert "Lønnssak" in by_team
