@@ -28,6 +28,12 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_save
+
+        from cases.signals import copy_name_to_cases
+        from portal.models import User
+
+        post_save.connect(copy_name_to_cases, sender=User, dispatch_uid="cases.copy_name")
         post_migrate.connect(
             _ensure_reference_data, sender=self, dispatch_uid="cases.reference_data"
         )

@@ -40,3 +40,12 @@ def test_title_of_300_characters_is_stored_whole(cast: Cast) -> None:
     )
     case.refresh_from_db()
     assert case.title == title
+
+
+def test_renaming_a_person_renames_them_on_their_cases(cast: Cast) -> None:
+    case = make_case(cast.fjordetaten, cast.per)
+    assert case.reporter_name == "Per Testesen"
+    cast.per.last_name = "Nyberg"
+    cast.per.save()
+    case.refresh_from_db()
+    assert case.reporter_name == "Per Nyberg"
