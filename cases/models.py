@@ -372,3 +372,58 @@ class Follower(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.case.number}"
+
+
+class ListPreference(models.Model):
+    """A person's choice of visible columns in the case list (and its export)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="case_list_preference")
+    columns = models.JSONField(_("columns"), default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("case list preference")
+        verbose_name_plural = _("case list preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user}: {', '.join(self.columns)}"
+
+
+class ExportJob(models.Model):
+    """A large Excel export made in the background (above EXPORT_INLINE_LIMIT rows)."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    query = models.TextField(blank=True)
+    columns = models.JSONField(default=list)
+    language = models.CharField(max_length=8, default="nb")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.WAITING)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to="exports/", blank=True, max_length=200)
+    file_name = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        indexes = [models.Index(fields=["state", "created_at"], name="exportjob_state")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%d.%m.%Y %H:%M} {self.state}"
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.State.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, int(self.rows_done * 100 / self.rows_total))

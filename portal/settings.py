@@ -193,6 +193,10 @@ PAYROLL_ORDER_CONTROL_DATE = envdate("PAYROLL_ORDER_CONTROL_DATE", dt.date(2022,
 # The last day the old version can be used (rule 8), inclusive.
 OLD_VERSION_LAST_DAY = envdate("OLD_VERSION_LAST_DAY", dt.date(2022, 11, 18))
 
+# Large Excel exports run in a thread of the web process unless this is off;
+# then `manage.py run_export_jobs` must run beside the web processes.
+EXPORT_IN_THREAD = envbool("EXPORT_IN_THREAD", True)
+
 # --- Static and uploaded files ---------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(envstr("STATIC_ROOT", str(BASE_DIR / "staticfiles")))

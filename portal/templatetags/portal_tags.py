@@ -36,3 +36,12 @@ def field(bound: BoundField, **options: Any) -> dict[str, Any]:
         "hide_label": options.get("hide_label", False),
         "optional": not bound.field.required and not isinstance(widget, CheckboxInput),
     }
+
+
+@register.filter
+def get_item(mapping: Any, key: str) -> Any:
+    """``mapping[key]`` in a template (dicts, forms), or None."""
+    try:
+        return mapping[key]
+    except (KeyError, TypeError, IndexError):
+        return None

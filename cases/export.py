@@ -1,0 +1,226 @@
+"""The Excel writer for the case list export.
+
+Rows are streamed through openpyxl's write-only mode: each row goes to a
+temporary file as it is appended, and strings are written inline (no shared
+string table), so memory stays flat however many rows there are. ``rows`` is
+iterated exactly once.
+
+What the file promises:
+
+- Text is always text, never a formula: a title such as ``=HYPERLINK(...)``,
+  ``+47 22 00 00 00`` or ``@SUM(A1)`` is stored as a string cell (formula
+  injection).
+- Characters XML 1.0 cannot carry (the C0 controls except tab, line feed and
+  carriage return; lone surrogates; U+FFFE, U+FFFF) are replaced by a space,
+  never a crash. A space rather than nothing, because text pasted from Word
+  uses U+000B as a line break, and removing it would glue words together.
+- Text is never cut, except beyond Excel's limit of 32 767 characters per
+  cell (counted in UTF-16 units, as Excel counts them): longer text is cut to
+  the limit. Case titles are at most 300 characters, so only free text can
+  reach it.
+- Moments are shown in Oslo time as real Excel dates (``DD.MM.YYYY HH:MM``);
+  dates as ``DD.MM.YYYY``.
+- Every sheet starts with the bold, frozen header row, and has an autofilter
+  over the header and its rows. Rows beyond one sheet's capacity continue on
+  "Saker (2)", "Saker (3)", ...
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import math
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, BinaryIO, Literal
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from portal.dates import OSLO, oslo_date
+
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_CELL_CHARS = 32_767
+PROGRESS_EVERY = 1000
+DATETIME_FORMAT = "DD.MM.YYYY HH:MM"
+DATE_FORMAT = "DD.MM.YYYY"
+MAX_SHEET_TITLE = 31  # Excel's limit on a sheet name
+
+# openpyxl's ILLEGAL_CHARACTERS_RE, plus what XML 1.0 also forbids and the
+# etree writer would pass through unchecked (surrogates fail to encode).
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_HEADER_FONT = Font(bold=True)
+
+
+@dataclass(frozen=True)
+class ExportColumn:
+    key: str
+    header: str  # already translated
+    kind: Literal["text", "datetime", "date", "number"]
+    width: float  # in Excel character units
+
+
+def write_xlsx(
+    out: BinaryIO,
+    columns: Sequence[ExportColumn],
+    rows: Iterable[Sequence[object]],
+    *,
+    sheet_title: str,
+    progress: Callable[[int], None] | None = None,
+    max_rows_per_sheet: int = EXCEL_MAX_ROWS,
+) -> int:
+    """Write ``rows`` as an .xlsx workbook to ``out``; return the number of data rows.
+
+    Each row holds one value per column (``None`` for an empty cell). Datetimes
+    must be aware. ``progress`` is called with the number of rows written so
+    far after every 1000th row, and once more with the total when the file is
+    complete (so a total that is a multiple of 1000 is reported twice).
+    ``max_rows_per_sheet`` counts the header row, as Excel does.
+    """
+    if not columns:
+        raise ValueError("an export needs at least one column")
+    if not 2 <= max_rows_per_sheet <= EXCEL_MAX_ROWS:
+        raise ValueError(f"max_rows_per_sheet must be 2..{EXCEL_MAX_ROWS}")
+    rows_per_sheet = max_rows_per_sheet - 1
+
+    workbook = Workbook(write_only=True)
+    sheets: list[Any] = []
+    try:
+        written = 0
+        in_sheet = 0
+        # WriteOnlyWorksheet; typed Any because the openpyxl stubs lack
+        # its column_dimensions and auto_filter.
+        sheet: Any = None
+        for row in rows:
+            if sheet is None or in_sheet == rows_per_sheet:
+                if sheet is not None:
+                    _add_filter(sheet, columns, in_sheet)
+                sheet = _start_sheet(workbook, columns, _sheet_name(sheet_title, len(sheets) + 1))
+                sheets.append(sheet)
+                in_sheet = 0
+            sheet.append(_row_cells(sheet, columns, row))
+            in_sheet += 1
+            written += 1
+            if progress is not None and written % PROGRESS_EVERY == 0:
+                progress(written)
+        if sheet is None:  # no rows: still a valid file with the header
+            sheet = _start_sheet(workbook, columns, _sheet_name(sheet_title, 1))
+            sheets.append(sheet)
+        _add_filter(sheet, columns, in_sheet)
+        workbook.save(out)
+    except BaseException:
+        _remove_temporary_files(sheets)
+        raise
+    if progress is not None:
+        progress(written)
+    return written
+
+
+def _sheet_name(title: str, number: int) -> str:
+    if number == 1:
+        return title[:MAX_SHEET_TITLE]
+    suffix = f" ({number})"
+    return title[: MAX_SHEET_TITLE - len(suffix)] + suffix
+
+
+def _start_sheet(workbook: Workbook, columns: Sequence[ExportColumn], title: str) -> Any:
+    sheet = workbook.create_sheet(title)
+    # In write-only mode the panes and column widths are written before the
+    # first row, so they must be set now; the autofilter is written last.
+    sheet.freeze_panes = "A2"
+    for index, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    header = []
+    for column in columns:
+        cell = _text_cell(sheet, column.header)
+        if cell is not None:
+            cell.font = _HEADER_FONT
+        header.append(cell)
+    sheet.append(header)
+    return sheet
+
+
+def _add_filter(sheet: Any, columns: Sequence[ExportColumn], data_rows: int) -> None:
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{data_rows + 1}"
+
+
+def _row_cells(sheet: Any, columns: Sequence[ExportColumn], row: Sequence[object]) -> list[Any]:
+    cells: list[Any] = []
+    for column, value in zip(columns, row, strict=True):
+        if value is None:
+            cells.append(None)
+        elif column.kind == "text":
+            cells.append(_text_cell(sheet, value))
+        elif column.kind == "number":
+            cells.append(_number(column, value))
+        elif column.kind == "datetime":
+            cells.append(_datetime_cell(sheet, column, value))
+        else:
+            cells.append(_date_cell(sheet, column, value))
+    return cells
+
+
+def _text_cell(sheet: Any, value: object) -> Cell | None:
+    text = clean_text(value if isinstance(value, str) else str(value))
+    if not text:
+        return None  # an inline string cell without a string is not valid XML for Excel
+    cell = WriteOnlyCell(sheet, text)
+    # openpyxl makes any string starting with "=" a formula; this makes it text again.
+    cell.data_type = "s"
+    return cell
+
+
+def clean_text(text: str) -> str:
+    """``text`` as Excel can hold it: no XML-illegal characters, at most 32 767 UTF-16 units."""
+    text = _NOT_XML.sub(" ", text)
+    if len(text) > EXCEL_MAX_CELL_CHARS // 2:  # only then can it exceed the limit
+        units = text.encode("utf-16-le")
+        if len(units) > 2 * EXCEL_MAX_CELL_CHARS:
+            # "ignore" drops half of a surrogate pair cut at the end.
+            text = units[: 2 * EXCEL_MAX_CELL_CHARS].decode("utf-16-le", errors="ignore")
+    return text
+
+
+def _number(column: ExportColumn, value: object) -> int | float | Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise TypeError(f"column {column.key!r} expects a number, got {type(value).__name__}")
+    finite = value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)
+    # openpyxl would write NaN and infinity as text Excel cannot read: leave the cell empty.
+    return value if finite else None
+
+
+def _datetime_cell(sheet: Any, column: ExportColumn, value: object) -> Cell:
+    if not isinstance(value, dt.datetime):
+        raise TypeError(f"column {column.key!r} expects a datetime, got {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"column {column.key!r} needs aware datetimes")
+    # Excel has no time zones: show the Oslo wall-clock time.
+    cell = WriteOnlyCell(sheet, value.astimezone(OSLO).replace(tzinfo=None))
+    cell.number_format = DATETIME_FORMAT
+    return cell
+
+
+def _date_cell(sheet: Any, column: ExportColumn, value: object) -> Cell:
+    if isinstance(value, dt.datetime):
+        value = oslo_date(value)  # raises for a naive datetime
+    if not isinstance(value, dt.date):
+        raise TypeError(f"column {column.key!r} expects a date, got {type(value).__name__}")
+    # Excel stores a date as a day number either way; openpyxl's types want a datetime.
+    cell = WriteOnlyCell(sheet, dt.datetime.combine(value, dt.time()))
+    cell.number_format = DATE_FORMAT
+    return cell
+
+
+def _remove_temporary_files(sheets: Sequence[Any]) -> None:
+    """After a failure, delete the sheets' temporary files, which openpyxl would
+    otherwise keep until the process exits (a saved workbook removes its own)."""
+    for sheet in sheets:
+        with contextlib.suppress(Exception):
+            if not sheet.closed:
+                sheet.close()
+            sheet._writer.cleanup()

@@ -1,0 +1,214 @@
+"""The case list as an Excel file: the same rows, columns and order as the list.
+
+Up to EXPORT_INLINE_LIMIT rows the file is made while the user waits; above
+it an ExportJob makes it in the background and the page shows its progress.
+Under ``make run`` the job runs in a thread of the web process; production
+runs ``manage.py run_export_jobs`` as its own process (docs/configuration.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import threading
+from collections.abc import Iterator, Sequence
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.files import File
+from django.db import close_old_connections, transaction
+from django.http import QueryDict
+from django.utils import timezone, translation
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from cases.export import ExportColumn, write_xlsx
+from cases.listing import COLUMNS, filtered_cases, read_request
+from cases.models import Case, ExportJob
+from portal.dates import today as oslo_today
+from portal.models import Organisation, User
+
+logger = logging.getLogger(__name__)
+
+EXPORT_INLINE_LIMIT = 20_000
+ITERATOR_CHUNK = 2_000
+
+
+def count_rows(user: User, organisations: list[Organisation], params: QueryDict) -> int:
+    queryset, _filter = filtered_cases(user, organisations, params)
+    return queryset.order_by().values("pk")[: EXPORT_INLINE_LIMIT + 1].count()
+
+
+def export_columns(keys: Sequence[str]) -> list[ExportColumn]:
+    kinds = {"datetime": "datetime"}
+    return [
+        ExportColumn(
+            key=key,
+            header=str(COLUMNS[key].label),
+            kind=kinds.get(COLUMNS[key].kind, "text"),  # type: ignore[arg-type]
+            width=COLUMNS[key].width,
+        )
+        for key in keys
+    ]
+
+
+def _cell(case: Case, key: str, language: str) -> Any:
+    match key:
+        case "nummer":
+            return case.number
+        case "tittel":
+            return case.title
+        case "kategori":
+            return case.get_category_display()
+        case "fagomrade":
+            return case.subject_area.name(language)
+        case "status":
+            return case.get_status_display()
+        case "kanal":
+            return case.get_channel_display()
+        case "innmeldt_av":
+            return case.reporter_name
+        case "saksbehandler":
+            return case.assignee_name
+        case "opprettet":
+            return case.created_at
+        case "endret":
+            return case.updated_at
+        case "virksomhet":
+            return case.organisation.name
+    raise KeyError(key)
+
+
+def export_rows(
+    user: User,
+    organisations: list[Organisation],
+    params: QueryDict,
+    keys: Sequence[str],
+    language: str,
+) -> Iterator[list[Any]]:
+    """Every row the list would show over all its pages, in its order, streamed."""
+    request = read_request(params)
+    queryset, _filter = filtered_cases(user, organisations, params)
+    expression = COLUMNS[request.sort_key].sort_expression()
+    ordering = (
+        [expression.desc(), "-id"] if request.descending else [expression.asc(), "id"]  # type: ignore[attr-defined]
+    )
+    cases = queryset.select_related("subject_area", "organisation").order_by(*ordering)
+    for case in cases.iterator(chunk_size=ITERATOR_CHUNK):
+        yield [_cell(case, key, language) for key in keys]
+
+
+def file_name(organisation: Organisation) -> str:
+    return f"saker-{slugify(organisation.name)}-{oslo_today():%Y-%m-%d}.xlsx"
+
+
+def export_to_file(
+    user: User,
+    organisations: list[Organisation],
+    params: QueryDict,
+    keys: Sequence[str],
+    *,
+    language: str,
+    progress: Any = None,
+) -> tuple[IO[bytes], str]:
+    """Write the export to a temporary file (memory stays bounded) and rewind it."""
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - the response closes it
+    with translation.override(language):
+        write_xlsx(
+            handle,
+            export_columns(keys),
+            export_rows(user, organisations, params, keys, language),
+            sheet_title=_("Cases"),
+            progress=progress,
+        )
+    handle.seek(0)
+    return handle, file_name(organisations[0])
+
+
+def start_job(
+    *,
+    user: User,
+    organisation: Organisation,
+    params: QueryDict,
+    columns: list[str],
+    total: int,
+    language: str,
+) -> ExportJob:
+    job = ExportJob.objects.create(
+        user=user,
+        organisation=organisation,
+        query=params.urlencode(),
+        columns=columns,
+        language=language,
+        rows_total=total,
+    )
+    transaction.on_commit(lambda: _run_in_thread(job.pk))
+    return job
+
+
+def _run_in_thread(job_id: Any) -> None:
+    # Development and small installations run jobs in a thread of the web
+    # process; production turns that off and runs `manage.py run_export_jobs`.
+    if not settings.EXPORT_IN_THREAD:
+        return
+    thread = threading.Thread(target=_thread_main, args=(job_id,), daemon=True)
+    thread.start()
+
+
+def _thread_main(job_id: Any) -> None:
+    try:
+        run_job_safely(job_id)
+    finally:
+        close_old_connections()  # the thread's own connection
+
+
+def run_job_safely(job_id: Any) -> None:
+    try:
+        run_job(job_id)
+    except Exception:
+        logger.exception("Export %s failed", job_id)
+        ExportJob.objects.filter(pk=job_id).update(state=ExportJob.State.FAILED)
+
+
+def claim_next_job() -> ExportJob | None:
+    """Take the oldest waiting job; SKIP LOCKED lets several workers share the queue."""
+    with transaction.atomic():
+        job = (
+            ExportJob.objects.select_for_update(skip_locked=True)
+            .filter(state=ExportJob.State.WAITING)
+            .order_by("created_at")
+            .first()
+        )
+        if job is not None:
+            job.state = ExportJob.State.RUNNING
+            job.save(update_fields=["state"])
+    return job
+
+
+def run_job(job_id: Any) -> None:
+    with transaction.atomic():
+        job = ExportJob.objects.select_for_update().get(pk=job_id)
+        if job.state not in {ExportJob.State.WAITING, ExportJob.State.RUNNING}:
+            return
+        job.state = ExportJob.State.RUNNING
+        job.save(update_fields=["state"])
+    organisations = [job.organisation]
+    if not job.organisation.memberships.filter(user=job.user).exists():
+        job.state = ExportJob.State.FAILED
+        job.save(update_fields=["state"])
+        return
+
+    def progress(done: int) -> None:
+        ExportJob.objects.filter(pk=job.pk).update(rows_done=done)
+
+    params = QueryDict(job.query)
+    handle, name = export_to_file(
+        job.user, organisations, params, job.columns, language=job.language, progress=progress
+    )
+    with handle:
+        job.file.save(f"{job.pk}.xlsx", File(handle), save=False)
+    job.file_name = name
+    job.state = ExportJob.State.DONE
+    job.finished_at = timezone.now()
+    job.rows_done = max(job.rows_done, job.rows_total)
+    job.save(update_fields=["file", "file_name", "state", "finished_at", "rows_done"])

@@ -1,0 +1,214 @@
+"""Innmeldte saker: the case list, the column choice and the Excel export."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from cases import exporting
+from cases.listing import COLUMNS, PAGE_SIZES, CasePage, build_page, clean_columns, default_columns
+from cases.models import ExportJob, ListPreference
+from cases.tables import CaseTable
+from portal.dates import today as oslo_today
+from portal.models import Organisation, User
+from portal.organisations import user_of
+
+
+def chosen_columns(user: User, several: bool) -> list[str]:
+    preference = ListPreference.objects.filter(user=user).first()
+    names = preference.columns if preference else default_columns()
+    if several and preference is None:
+        names = [*names, "virksomhet"]
+    return clean_columns(names, several)
+
+
+def list_organisations(request: HttpRequest) -> list[Organisation]:
+    """The list shows the active organisation's cases."""
+    active = request.organisation  # type: ignore[attr-defined]
+    return [active] if active is not None else []
+
+
+@login_required
+@require_GET
+def case_list(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    organisations = list_organisations(request)
+    several = len(request.organisations) > 1  # type: ignore[attr-defined]
+    page = build_page(user, organisations, request.GET)
+    page.columns = [COLUMNS[key] for key in chosen_columns(user, several)]
+    shown = {c.key for c in page.columns}
+    table = CaseTable(page.rows, exclude=[key for key in COLUMNS if key not in shown])
+    context = {
+        "page": page,
+        "table": table,
+        "filter_form": page.filter.form if page.filter else None,
+        "several": several,
+        "all_columns": [c for c in COLUMNS.values() if c.key != "virksomhet" or several],
+        "chosen": {c.key for c in page.columns},
+        "links": _links(request.GET, page),
+        "quick_dates": _quick_dates(request.GET),
+        "page_sizes": PAGE_SIZES,
+        "query": request.GET.urlencode(),
+        "language": get_language() or "nb",
+    }
+    return render(request, "cases/list.html", context)
+
+
+def _with(params: QueryDict, **changes: Any) -> str:
+    """The list's address with some parameters changed (None removes one)."""
+    query = params.copy()
+    for key, value in changes.items():
+        query.pop(key, None)
+        if value is not None:
+            query[key] = str(value)
+    return "?" + query.urlencode() if query else "?"
+
+
+def _links(params: QueryDict, page: CasePage) -> dict[str, Any]:
+    base = {key: None for key in ("etter", "foer")}
+    sort_links = {}
+    for key in COLUMNS:
+        if page.sort_key == key:
+            target = key if page.descending else f"-{key}"
+        else:
+            target = f"-{key}" if COLUMNS[key].kind == "datetime" else key
+        sort_links[key] = _with(params, sort=target, side=None, **base)
+    links: dict[str, Any] = {"sort": sort_links}
+    if page.page > 1:
+        links["previous"] = _with(params, side=page.page - 1, foer=page.previous_cursor, etter=None)
+        links["first"] = _with(params, side=None, **base)
+    if page.has_next:
+        links["next"] = _with(params, side=page.page + 1, etter=page.next_cursor, foer=None)
+    links["page_size"] = {
+        size: _with(params, per_side=size, side=None, **base) for size in PAGE_SIZES
+    }
+    links["reset"] = "?" + urlencode({k: params[k] for k in ("sort", "per_side") if k in params})
+    return links
+
+
+def _quick_dates(params: QueryDict) -> dict[str, list[tuple[str, str]]]:
+    """ "Last 7 days" and friends as links that fill in real dates (so a shared link keeps them)."""
+    today = oslo_today()
+    ranges = [
+        (_("Last 7 days"), today - dt.timedelta(days=6), today),
+        (_("Last 30 days"), today - dt.timedelta(days=29), today),
+        (_("This year"), dt.date(today.year, 1, 1), today),
+        (_("Last year"), dt.date(today.year - 1, 1, 1), dt.date(today.year - 1, 12, 31)),
+    ]
+    result: dict[str, list[tuple[str, str]]] = {}
+    for prefix in ("opprettet", "endret"):
+        result[prefix] = [
+            (
+                label,
+                _with(
+                    params,
+                    **{
+                        f"{prefix}_fra": start.strftime("%d.%m.%Y"),
+                        f"{prefix}_til": end.strftime("%d.%m.%Y"),
+                        "side": None,
+                        "etter": None,
+                        "foer": None,
+                    },
+                ),
+            )
+            for label, start, end in ranges
+        ]
+    return result
+
+
+@login_required
+@require_POST
+def choose_columns(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    several = len(request.organisations) > 1  # type: ignore[attr-defined]
+    if "standard" in request.POST:
+        names = default_columns()
+    else:
+        names = clean_columns(request.POST.getlist("kolonner"), several)
+    ListPreference.objects.update_or_create(user=user, defaults={"columns": names})
+    messages.success(request, _("The columns are saved. They apply to the Excel export too."))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}) or not target.startswith(
+        reverse("cases:list")
+    ):
+        target = reverse("cases:list")
+    return redirect(target)
+
+
+@login_required
+@require_GET
+def export(request: HttpRequest) -> HttpResponse | FileResponse:
+    user = user_of(request)
+    organisations = list_organisations(request)
+    if not organisations:
+        raise Http404
+    several = len(request.organisations) > 1  # type: ignore[attr-defined]
+    columns = chosen_columns(user, several)
+    total = exporting.count_rows(user, organisations, request.GET)
+    if total > exporting.EXPORT_INLINE_LIMIT:
+        job = exporting.start_job(
+            user=user,
+            organisation=organisations[0],
+            params=request.GET,
+            columns=columns,
+            total=total,
+            language=get_language() or "nb",
+        )
+        return redirect("cases:export_status", job_id=job.id)
+    handle, name = exporting.export_to_file(
+        user, organisations, request.GET, columns, language=get_language() or "nb"
+    )
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=name,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def _own_job(request: HttpRequest, job_id: str) -> ExportJob:
+    job = ExportJob.objects.filter(pk=job_id, user=user_of(request)).first()
+    if job is None:
+        raise Http404
+    return job
+
+
+@login_required
+@require_GET
+def export_status(request: HttpRequest, job_id: str) -> HttpResponse:
+    job = _own_job(request, job_id)
+    template = (
+        "cases/_export_progress.html"
+        if request.headers.get("HX-Request")
+        else "cases/export_status.html"
+    )
+    return render(
+        request,
+        template,
+        {"job": job, "back": reverse("cases:list") + ("?" + job.query if job.query else "")},
+    )
+
+
+@login_required
+@require_GET
+def export_download(request: HttpRequest, job_id: str) -> FileResponse:
+    job = _own_job(request, job_id)
+    if job.state != ExportJob.State.DONE or not job.file:
+        raise Http404
+    return FileResponse(
+        job.file.open("rb"),
+        as_attachment=True,
+        filename=job.file_name,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

@@ -1,0 +1,29 @@
+"""Make the waiting Excel exports: the background worker for production."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from cases.exporting import claim_next_job, run_job_safely
+
+
+class Command(BaseCommand):
+    help = "Run waiting export jobs; keeps polling unless --once."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--once", action="store_true", help="Run what is waiting, then stop.")
+        parser.add_argument("--interval", type=float, default=2.0, help="Seconds between polls.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        while True:
+            job = claim_next_job()
+            if job is not None:
+                self.stdout.write(f"Export {job.pk}: {job.rows_total} rows")
+                run_job_safely(job.pk)
+                continue
+            if options["once"]:
+                return
+            time.sleep(options["interval"])

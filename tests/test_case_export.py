@@ -1,0 +1,168 @@
+"""The Excel export: exactly the list's rows and columns, safe text, background for big ones."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from openpyxl import load_workbook
+
+from cases import exporting
+from cases.models import Case, ExportJob
+from portal.models import RoleType
+from tests.cases_helpers import bytes_of, make_case
+from tests.conftest import Cast, client_for, grant
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EXPORT_IN_THREAD = False
+
+
+@pytest.fixture
+def kari(cast: Cast) -> Client:
+    grant(cast.kari, cast.fjordetaten, RoleType.EXTENDED_PAYROLL)
+    grant(cast.kari, cast.fjordetaten, RoleType.EXTENDED_ACCOUNTING)
+    return client_for(cast.kari)
+
+
+def _sheet(response) -> list[tuple]:
+    content = bytes_of(response) if response.streaming else response.content
+    workbook = load_workbook(io.BytesIO(content))
+    rows: list[tuple] = []
+    for sheet in workbook.worksheets:
+        rows.extend(sheet.iter_rows(values_only=True))
+    return rows
+
+
+def test_export_has_the_lists_rows_columns_and_order(cast: Cast, kari: Client) -> None:
+    for i in range(7):
+        make_case(cast.fjordetaten, cast.per, "lonn" if i % 2 else "regnskap", title=f"Sak {i}")
+    query = "sort=tittel&kategori=lonn"
+    listed = [c.number for c in kari.get(f"/saker/?{query}").context["page"].rows]
+    response = kari.get(f"/saker/eksport.xlsx?{query}", HTTP_ACCEPT_LANGUAGE="nb")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="saker-fjordetaten-')
+    rows = _sheet(response)
+    assert rows[0][:2] == ("Nummer", "Tittel")
+    assert [row[0] for row in rows[1:]] == listed
+
+
+def test_export_rows_equal_the_lists_count(cast: Cast, kari: Client) -> None:
+    for i in range(12):
+        make_case(cast.fjordetaten, cast.per, title=f"Telling {i}")
+    page = kari.get("/saker/?tittel=telling&per_side=25").context["page"]
+    rows = _sheet(kari.get("/saker/eksport.xlsx?tittel=telling"))
+    assert len(rows) - 1 == page.count == 12
+
+
+def test_whole_title_formula_text_and_illegal_characters(cast: Cast, kari: Client) -> None:
+    long_title = ("Lønnsoppgjør og etterbetaling for mange ansatte " * 10)[:300]
+    formula = '=HYPERLINK("http://evil.example","klikk")'
+    odd = "Tittel med\x0bvertikal tab og\x1fenhetsskille"
+    for title in (long_title, formula, odd, "+47 22 00 00 00", "@SUM(A1)"):
+        make_case(cast.fjordetaten, cast.per, title=title)
+    rows = _sheet(kari.get("/saker/eksport.xlsx?sort=nummer"))
+    titles = [row[1] for row in rows[1:]]
+    assert long_title in titles
+    assert formula in titles
+    assert "+47 22 00 00 00" in titles
+    assert "@SUM(A1)" in titles
+    assert any(t.startswith("Tittel med") and "enhetsskille" in t for t in titles)
+
+
+def test_dates_are_real_excel_dates_in_oslo_time(cast: Cast, kari: Client) -> None:
+    import datetime as dt
+
+    case = make_case(cast.fjordetaten, cast.per, title="Dato")
+    Case.objects.filter(pk=case.pk).update(
+        created_at=dt.datetime(2022, 11, 10, 23, 30, tzinfo=dt.UTC)
+    )
+    rows = _sheet(kari.get("/saker/eksport.xlsx"))
+    header = rows[0]
+    created = rows[1][header.index("Opprettet")] if "Opprettet" in header else None
+    assert created == dt.datetime(2022, 11, 11, 0, 30)
+
+
+def test_column_choice_applies_to_the_export(cast: Cast, kari: Client) -> None:
+    make_case(cast.fjordetaten, cast.per, title="Kolonner")
+    kari.post("/saker/kolonner/", {"kolonner": ["status"]})
+    rows = _sheet(kari.get("/saker/eksport.xlsx", HTTP_ACCEPT_LANGUAGE="nb"))
+    assert rows[0] == ("Nummer", "Tittel", "Status")
+
+
+def test_export_never_contains_a_case_the_user_may_not_see(cast: Cast) -> None:
+    own = make_case(cast.fjordetaten, cast.per, title="Min")
+    make_case(cast.fjordetaten, cast.ola, title="Olas")
+    make_case(cast.kystdir, cast.nina, title="Ninas")
+    rows = _sheet(client_for(cast.per).get("/saker/eksport.xlsx"))
+    assert [row[0] for row in rows[1:]] == [own.number]
+    nina_rows = _sheet(client_for(cast.nina).get("/saker/eksport.xlsx"))
+    assert [row[1] for row in nina_rows[1:]] == ["Ninas"]
+
+
+def test_export_without_organisation_is_404(cast: Cast) -> None:
+    assert client_for(cast.siv).get("/saker/eksport.xlsx").status_code == 404
+    assert Client().get("/saker/eksport.xlsx").status_code == 302
+
+
+def test_large_export_runs_in_the_background_with_progress(
+    cast: Cast, kari: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(exporting, "EXPORT_INLINE_LIMIT", 3)
+    for i in range(5):
+        make_case(cast.fjordetaten, cast.per, title=f"Stor {i}")
+    response = kari.get("/saker/eksport.xlsx?tittel=stor")
+    job = ExportJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/saker/eksport/{job.pk}/"
+    waiting = kari.get(f"/saker/eksport/{job.pk}/", HTTP_ACCEPT_LANGUAGE="nb")
+    assert b"<progress" in waiting.content
+    assert kari.get(f"/saker/eksport/{job.pk}/fil/").status_code == 404  # not ready yet
+
+    exporting.run_job(job.pk)
+    job.refresh_from_db()
+    assert job.state == ExportJob.State.DONE
+    assert job.percent == 100
+    done = kari.get(f"/saker/eksport/{job.pk}/")
+    assert f"/saker/eksport/{job.pk}/fil/".encode() in done.content
+    rows = _sheet(kari.get(f"/saker/eksport/{job.pk}/fil/"))
+    assert len(rows) == 6
+
+
+def test_someone_elses_export_is_404(cast: Cast, kari: Client, monkeypatch) -> None:
+    monkeypatch.setattr(exporting, "EXPORT_INLINE_LIMIT", 0)
+    make_case(cast.fjordetaten, cast.per, title="Min eksport")
+    kari.get("/saker/eksport.xlsx")
+    job = ExportJob.objects.get()
+    exporting.run_job(job.pk)
+    for other in (cast.per, cast.nina):
+        assert client_for(other).get(f"/saker/eksport/{job.pk}/").status_code == 404
+        assert client_for(other).get(f"/saker/eksport/{job.pk}/fil/").status_code == 404
+
+
+def test_worker_command_runs_waiting_jobs(cast: Cast, kari: Client, monkeypatch) -> None:
+    from django.core.management import call_command
+
+    monkeypatch.setattr(exporting, "EXPORT_INLINE_LIMIT", 0)
+    make_case(cast.fjordetaten, cast.per, title="Kø")
+    kari.get("/saker/eksport.xlsx")
+    call_command("run_export_jobs", "--once")
+    assert ExportJob.objects.get().state == ExportJob.State.DONE
+
+
+def test_job_of_a_user_who_left_the_organisation_fails_without_a_file(
+    cast: Cast, monkeypatch
+) -> None:
+    monkeypatch.setattr(exporting, "EXPORT_INLINE_LIMIT", 0)
+    make_case(cast.fjordetaten, cast.per, title="Sluttet")
+    client_for(cast.per).get("/saker/eksport.xlsx")
+    cast.per.memberships.all().delete()
+    job = ExportJob.objects.get()
+    exporting.run_job(job.pk)
+    job.refresh_from_db()
+    assert job.state == ExportJob.State.FAILED
+    assert not job.file

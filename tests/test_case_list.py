@@ -1,0 +1,343 @@
+"""Innmeldte saker: columns, per-column search, dates, sort, pages, URL state."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cases import listing
+from cases.models import Case, ListPreference
+from portal.models import RoleType, User
+from tests.cases_helpers import make_case
+from tests.conftest import Cast, client_for, grant
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def _case(cast: Cast, title: str, category: str = "lonn", **fields: object) -> Case:
+    reporter = fields.pop("reporter", cast.per)
+    assert isinstance(reporter, User)
+    case = make_case(cast.fjordetaten, reporter, category, title=title)
+    if fields:
+        Case.objects.filter(pk=case.pk).update(**fields)
+        case.refresh_from_db()
+    return case
+
+
+def _numbers(response) -> list[str]:
+    return [case.number for case in response.context["page"].rows]
+
+
+@pytest.fixture
+def kari_sees_all(cast: Cast) -> None:
+    grant(cast.kari, cast.fjordetaten, RoleType.EXTENDED_PAYROLL)
+    grant(cast.kari, cast.fjordetaten, RoleType.EXTENDED_ACCOUNTING)
+
+
+def test_outsider_and_anonymous(cast: Cast) -> None:
+    _case(cast, "Hemmelig")
+    response = client_for(cast.nina).get("/saker/")
+    assert response.status_code == 200
+    assert response.context["page"].rows == []
+    from django.test import Client
+
+    assert Client().get("/saker/").status_code == 302
+
+
+def test_plain_member_sees_only_own_cases(cast: Cast) -> None:
+    own = _case(cast, "Min sak")
+    _case(cast, "Olas sak", reporter=cast.ola)
+    assert _numbers(client_for(cast.per).get("/saker/")) == [own.number]
+
+
+def test_norwegian_search_folds_case_and_accents_but_not_aeoa(
+    cast: Cast, kari_sees_all: None
+) -> None:
+    upper = _case(cast, "LØNN FOR NOVEMBER")
+    compound = _case(cast, "Lønnsoppgjøret 2022")
+    cafe = _case(cast, "Regning fra Café Ø")
+    other = _case(cast, "Lonn uten ø")
+    client = client_for(cast.kari)
+    assert set(_numbers(client.get("/saker/?tittel=lønn"))) == {upper.number, compound.number}
+    assert set(_numbers(client.get("/saker/?tittel=cafe"))) == {cafe.number}
+    assert set(_numbers(client.get("/saker/?tittel=CAFÉ"))) == {cafe.number}
+    assert other.number not in _numbers(client.get("/saker/?tittel=lønn"))
+    assert set(_numbers(client.get("/saker/?tittel=lonn"))) == {other.number}
+    # "o" must not find titles that only have "ø".
+    only_oe = _case(cast, "Økt sats")
+    assert only_oe.number not in _numbers(client.get("/saker/?tittel=o"))
+
+
+def test_search_is_literal_not_a_pattern(cast: Cast, kari_sees_all: None) -> None:
+    percent = _case(cast, "Økning på 5% i trekk")
+    _case(cast, "Økning på 50 i trekk")
+    assert _numbers(client_for(cast.kari).get("/saker/?tittel=5%25")) == [percent.number]
+
+
+def test_number_matches_from_the_start_or_exactly(cast: Cast, kari_sees_all: None) -> None:
+    case = _case(cast, "Nummersøk")
+    client = client_for(cast.kari)
+    assert _numbers(client.get(f"/saker/?nummer={case.number}")) == [case.number]
+    assert case.number in _numbers(client.get(f"/saker/?nummer={case.number[:8].lower()}"))
+    assert _numbers(client.get(f"/saker/?nummer={case.pk}")) == [case.number]
+    assert _numbers(client.get(f"/saker/?nummer={case.number[4:]}")) == []
+
+
+def test_choice_filters_are_multi_select_and_combine_with_and(
+    cast: Cast, kari_sees_all: None
+) -> None:
+    payroll_active = _case(cast, "A", "lonn")
+    payroll_closed = _case(cast, "B", "lonn", status="avsluttet")
+    accounting_closed = _case(cast, "C", "regnskap", status="avsluttet")
+    client = client_for(cast.kari)
+    both = _numbers(client.get("/saker/?status=aktiv&status=avsluttet"))
+    assert set(both) == {payroll_active.number, payroll_closed.number, accounting_closed.number}
+    combined = _numbers(client.get("/saker/?status=avsluttet&kategori=lonn&tittel=b"))
+    assert combined == [payroll_closed.number]
+    assert _numbers(client.get("/saker/?kategori=regnskap")) == [accounting_closed.number]
+
+
+def test_reporter_filter_finds_by_name(cast: Cast, kari_sees_all: None) -> None:
+    by_ola = _case(cast, "Fra Ola", reporter=cast.ola)
+    _case(cast, "Fra Per")
+    assert _numbers(client_for(cast.kari).get("/saker/?innmeldt_av=ola")) == [by_ola.number]
+
+
+def test_date_bounds_are_inclusive_oslo_dates(cast: Cast, kari_sees_all: None) -> None:
+    # 23:30 UTC on 10 November is 00:30 on 11 November in Oslo.
+    late = _case(cast, "Sen", created_at=dt.datetime(2022, 11, 10, 23, 30, tzinfo=dt.UTC))
+    early = _case(cast, "Tidlig", created_at=dt.datetime(2022, 11, 10, 22, 59, tzinfo=dt.UTC))
+    client = client_for(cast.kari)
+    assert _numbers(client.get("/saker/?opprettet_fra=11.11.2022&opprettet_til=11.11.2022")) == [
+        late.number
+    ]
+    assert _numbers(client.get("/saker/?opprettet_fra=10.11.2022&opprettet_til=10.11.2022")) == [
+        early.number
+    ]
+    assert len(_numbers(client.get("/saker/?opprettet_til=11.11.2022"))) == 2
+
+
+def test_last_changed_filter(cast: Cast, kari_sees_all: None) -> None:
+    old = _case(cast, "Gammel", updated_at=dt.datetime(2020, 1, 1, 12, tzinfo=dt.UTC))
+    client = client_for(cast.kari)
+    assert _numbers(client.get("/saker/?endret_til=31.12.2020")) == [old.number]
+    assert old.number not in _numbers(client.get("/saker/?endret_fra=01.01.2021"))
+
+
+def test_to_date_before_from_date_is_a_clear_error_not_an_empty_list(
+    cast: Cast, kari_sees_all: None
+) -> None:
+    case = _case(cast, "Finnes")
+    response = client_for(cast.kari).get(
+        "/saker/?opprettet_fra=10.11.2022&opprettet_til=01.11.2022", HTTP_ACCEPT_LANGUAGE="nb"
+    )
+    assert response.status_code == 200
+    assert "til-datoen er før fra-datoen" in response.content.decode().lower()
+    assert _numbers(response) == [case.number]
+    assert 'value="10.11.2022"' in response.content.decode()
+
+
+def test_malformed_date_is_an_error_with_the_typed_value_kept(cast: Cast) -> None:
+    response = client_for(cast.per).get("/saker/?opprettet_fra=31.02.2022")
+    assert response.status_code == 200
+    assert response.context["filter_form"].errors
+    assert 'value="31.02.2022"' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "side=abc",
+        "side=-1",
+        "per_side=1000",
+        "sort=passord",
+        "hemmelig=1",
+        "etter=%%%",
+        "etter=WzEsMl0",
+        "foer=bm9uc2Vuc2U",
+        "status=ukjent",
+        "fagomrade=999999",
+        "kategori=x&kategori=lonn",
+    ],
+)
+def test_unknown_or_malformed_parameters_never_500(cast: Cast, query: str) -> None:
+    _case(cast, "Noe")
+    response = client_for(cast.per).get(f"/saker/?{query}")
+    assert response.status_code == 200
+    page = response.context["page"]
+    assert page.notices or response.context["filter_form"].errors
+
+
+def test_default_sort_is_last_changed_newest_first_with_ties_by_number(
+    cast: Cast, kari_sees_all: None
+) -> None:
+    moment = dt.datetime(2022, 5, 5, 12, tzinfo=dt.UTC)
+    tied = [_case(cast, f"Lik {i}", updated_at=moment) for i in range(3)]
+    newest = _case(cast, "Nyest")
+    numbers = _numbers(client_for(cast.kari).get("/saker/"))
+    assert numbers[0] == newest.number
+    assert numbers[1:] == [c.number for c in sorted(tied, key=lambda c: c.pk, reverse=True)]
+
+
+def test_sort_by_title_is_norwegian(cast: Cast, kari_sees_all: None) -> None:
+    for title in ["Åpen sak", "ørret", "Zebra", "æble", "alfa", "Énig"]:
+        _case(cast, title)
+    response = client_for(cast.kari).get("/saker/?sort=tittel")
+    titles = [case.title for case in response.context["page"].rows]
+    assert titles == ["alfa", "Énig", "Zebra", "æble", "ørret", "Åpen sak"]
+    descending = client_for(cast.kari).get("/saker/?sort=-tittel")
+    assert [c.title for c in descending.context["page"].rows] == list(reversed(titles))
+
+
+def test_every_column_sorts(cast: Cast, kari_sees_all: None) -> None:
+    for i in range(3):
+        _case(cast, f"Sak {i}", "lonn" if i % 2 else "regnskap")
+    client = client_for(cast.kari)
+    for key in listing.COLUMNS:
+        for prefix in ("", "-"):
+            response = client.get(f"/saker/?sort={prefix}{key}")
+            assert response.status_code == 200
+            assert len(response.context["page"].rows) == 3, key
+
+
+def test_paging_is_stable_and_keyset_pages_equal_counted_pages(
+    cast: Cast, kari_sees_all: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    moment = dt.datetime(2022, 5, 5, 12, tzinfo=dt.UTC)
+    for i in range(60):
+        _case(cast, f"Sak {i:02d}", updated_at=moment + dt.timedelta(minutes=i % 7))
+    # Make the set count as "large" so the index-walk strategies are used.
+    monkeypatch.setattr(listing, "COUNT_LIMIT", 10)
+    client = client_for(cast.kari)
+    counted = [_numbers(client.get(f"/saker/?per_side=25&side={n}")) for n in (1, 2, 3)]
+    assert [len(p) for p in counted] == [25, 25, 10]
+    assert len(set(itertools.chain(*counted))) == 60
+    # Forward with cursors gives the same pages.
+    first = client.get("/saker/?per_side=25")
+    assert first.context["page"].count_is_lower_bound
+    second = client.get("/saker/" + first.context["links"]["next"])
+    assert second.context["page"].strategy == "keyset"
+    assert _numbers(second) == counted[1]
+    third = client.get("/saker/" + second.context["links"]["next"])
+    assert _numbers(third) == counted[2]
+    # And back again.
+    back = client.get("/saker/" + third.context["links"]["previous"])
+    assert _numbers(back) == counted[1]
+
+
+def test_count_is_exact_up_to_the_limit_then_over(
+    cast: Cast, kari_sees_all: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(12):
+        _case(cast, f"Sak {i}")
+    monkeypatch.setattr(listing, "COUNT_LIMIT", 10)
+    html = client_for(cast.kari).get("/saker/", HTTP_ACCEPT_LANGUAGE="nb").content.decode()
+    assert "over 10" in html
+    monkeypatch.setattr(listing, "COUNT_LIMIT", 100)
+    page = client_for(cast.kari).get("/saker/").context["page"]
+    assert (page.count, page.count_is_lower_bound) == (12, False)
+
+
+def test_query_count_is_constant_in_the_number_of_rows(cast: Cast, kari_sees_all: None) -> None:
+    def queries_for_list() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client_for(cast.kari).get("/saker/?per_side=100").status_code == 200
+        return len(captured)
+
+    _case(cast, "Én")
+    few = queries_for_list()
+    for i in range(30):
+        _case(cast, f"Mange {i}", reporter=cast.ola if i % 2 else cast.per)
+    assert queries_for_list() == few
+
+
+def test_column_choice_is_remembered_and_unknown_names_ignored(cast: Cast) -> None:
+    client = client_for(cast.per)
+    response = client.post(
+        "/saker/kolonner/",
+        {"kolonner": ["status", "opprettet", "passord", "__class__"], "next": "/saker/?tittel=x"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/saker/?tittel=x"
+    assert ListPreference.objects.get(user=cast.per).columns == [
+        "nummer",
+        "tittel",
+        "status",
+        "opprettet",
+    ]
+    page = client.get("/saker/").context["page"]
+    assert [c.key for c in page.columns] == ["nummer", "tittel", "status", "opprettet"]
+
+
+def test_number_and_title_cannot_be_hidden(cast: Cast) -> None:
+    client = client_for(cast.per)
+    client.post("/saker/kolonner/", {"kolonner": []})
+    assert [c.key for c in client.get("/saker/").context["page"].columns] == ["nummer", "tittel"]
+
+
+def test_default_columns_can_be_restored(cast: Cast) -> None:
+    client = client_for(cast.per)
+    client.post("/saker/kolonner/", {"kolonner": ["status"]})
+    client.post("/saker/kolonner/", {"standard": "1"})
+    assert ListPreference.objects.get(user=cast.per).columns == listing.default_columns()
+
+
+def test_columns_redirect_stays_on_the_site(cast: Cast) -> None:
+    response = client_for(cast.per).post(
+        "/saker/kolonner/", {"kolonner": ["status"], "next": "https://evil.example/saker/"}
+    )
+    assert response["Location"] == "/saker/"
+
+
+def test_organisation_column_only_for_members_of_several(cast: Cast) -> None:
+    keys = [c.key for c in client_for(cast.mona).get("/saker/").context["page"].columns]
+    assert "virksomhet" in keys
+    keys = [c.key for c in client_for(cast.per).get("/saker/").context["page"].columns]
+    assert "virksomhet" not in keys
+
+
+def test_list_shows_the_active_organisation(cast: Cast) -> None:
+    fjord = make_case(cast.fjordetaten, cast.mona, title="I Fjordetaten")
+    kyst = make_case(cast.kystdir, cast.mona, title="I Kystdirektoratet")
+    client = client_for(cast.mona)
+    client.post("/virksomhet/bytt/", {"organisation": cast.fjordetaten.pk})
+    assert _numbers(client.get("/saker/")) == [fjord.number]
+    client.post("/virksomhet/bytt/", {"organisation": cast.kystdir.pk})
+    assert _numbers(client.get("/saker/")) == [kyst.number]
+
+
+MATRIX_FILTERS = ["", "tittel=sak", "status=aktiv", "kategori=lonn", "opprettet_fra=01.01.2000"]
+
+
+@pytest.mark.parametrize("query", MATRIX_FILTERS)
+@pytest.mark.parametrize("sort", ["-endret", "tittel", "status", "-nummer", "innmeldt_av"])
+def test_the_list_never_shows_a_case_the_user_may_not_see(
+    cast: Cast, query: str, sort: str
+) -> None:
+    grant(cast.kari, cast.fjordetaten, RoleType.EXTENDED_PAYROLL)
+    cases = {
+        "per_lonn": _case(cast, "Per sak lønn", "lonn"),
+        "per_regnskap": _case(cast, "Per sak regnskap", "regnskap"),
+        "ola_lonn": _case(cast, "Ola sak lønn", "lonn", reporter=cast.ola),
+        "ola_regnskap": _case(cast, "Ola sak regnskap", "regnskap", reporter=cast.ola),
+        "nina": make_case(cast.kystdir, cast.nina, title="Nina sak"),
+    }
+    allowed = {
+        "per": {"per_lonn", "per_regnskap"},
+        "ola": {"ola_lonn", "ola_regnskap"},
+        "kari": {"per_lonn", "ola_lonn"},
+        "nina": {"nina"},
+        "siv": set(),
+    }
+    for who, names in allowed.items():
+        shown = set(_numbers(client_for(getattr(cast, who)).get(f"/saker/?sort={sort}&{query}")))
+        permitted = {cases[name].number for name in names}
+        assert shown <= permitted, f"{who} saw {shown - permitted}"

@@ -1,0 +1,284 @@
+"""The case list export's Excel writer, read back with openpyxl as a user's Excel would see it.
+
+No database: the writer only turns rows of values into a workbook.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import tempfile
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
+from typing import IO, Any
+
+import pytest
+from openpyxl import load_workbook
+from openpyxl.worksheet import _writer as openpyxl_sheet_writer
+
+from cases.export import EXCEL_MAX_CELL_CHARS, ExportColumn, write_xlsx
+
+UTC = dt.UTC
+
+NUMMER = ExportColumn("nummer", "Saksnummer", "text", 18)
+TITTEL = ExportColumn("tittel", "Tittel", "text", 60)
+OPPRETTET = ExportColumn("opprettet", "Opprettet", "datetime", 17)
+FRIST = ExportColumn("frist", "Frist", "date", 11.5)
+VEDLEGG = ExportColumn("vedlegg", "Vedlegg", "number", 9)
+COLUMNS = [NUMMER, TITTEL, OPPRETTET, FRIST, VEDLEGG]
+
+
+def case_row(i: int, title: str = "Lønnskjøring feiler") -> list[object]:
+    return [
+        f"SAK-2024-{i:07d}",
+        title,
+        dt.datetime(2024, 3, 1, 8, 15, tzinfo=UTC) + dt.timedelta(minutes=i),
+        dt.date(2024, 4, 1),
+        i % 4,
+    ]
+
+
+def export(
+    rows: Iterable[Sequence[object]],
+    columns: Sequence[ExportColumn] = COLUMNS,
+    **options: Any,
+) -> tuple[int, IO[bytes]]:
+    """Export to a temporary file, as the export job does; return the count and the file's bytes."""
+    options.setdefault("sheet_title", "Saker")
+    with tempfile.TemporaryFile() as out:
+        count = write_xlsx(out, columns, rows, **options)
+        out.seek(0)
+        return count, io.BytesIO(out.read())
+
+
+def first_sheet(out: IO[bytes], *, read_only: bool = False) -> Any:
+    return load_workbook(out, read_only=read_only).worksheets[0]
+
+
+def read_back(rows: Iterable[Sequence[object]], **options: Any) -> Any:
+    _, out = export(rows, **options)
+    return load_workbook(out)
+
+
+def only_cell(value: object, column: ExportColumn = TITTEL) -> Any:
+    """The one data cell of a single-column export of ``value``."""
+    sheet = read_back([[value]], columns=[column]).active
+    return sheet["A2"]
+
+
+@pytest.mark.parametrize(
+    "title",
+    ['=HYPERLINK("https://example.com","Klikk her")', "+47 22 00 00 00", "-1", "@SUM(A1)", "="],
+)
+def test_text_that_looks_like_a_formula_comes_back_as_the_same_text(title: str) -> None:
+    cell = only_cell(title)
+    assert cell.value == title
+    assert cell.data_type == "s"
+
+
+def test_the_file_holds_no_formulas_at_all() -> None:
+    rows = [case_row(1, '=HYPERLINK("x")'), case_row(2, "=1+1"), case_row(3, "@SUM(A1)")]
+    columns = [ExportColumn("x", "=Overskrift", "text", 10), *COLUMNS[1:]]
+    _, out = export(rows, columns=columns)
+    with zipfile.ZipFile(out) as archive:
+        sheets = [name for name in archive.namelist() if name.startswith("xl/worksheets/")]
+        assert sheets
+        for name in sheets:
+            xml = archive.read(name).decode()
+            assert "HYPERLINK" in xml or "Overskrift" in xml or "SUM" in xml
+            assert re.search(r"<f[ >/]", xml) is None
+
+
+def test_characters_illegal_in_xml_become_spaces_instead_of_crashing() -> None:
+    cell = only_cell("Feil\x0bi lønn\x1f for mars")
+    assert cell.value == "Feil i lønn  for mars"
+
+
+def test_every_xml_illegal_character_is_replaced() -> None:
+    controls = "".join(chr(c) for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+    cell = only_cell(f"a{controls}\ud800\ufffe\uffffb")
+    assert cell.value == "a" + " " * (len(controls) + 3) + "b"
+
+
+def test_tab_and_line_breaks_are_kept() -> None:
+    assert only_cell("linje 1\nlinje 2\tkolonne").value == "linje 1\nlinje 2\tkolonne"
+
+
+def test_a_full_length_title_comes_back_whole() -> None:
+    title = ("Lønnsoppgjør æøå " * 20)[:300]
+    assert len(title) == 300
+    assert only_cell(title).value == title
+
+
+def test_text_at_excels_cell_limit_comes_back_whole() -> None:
+    text = "x" * (EXCEL_MAX_CELL_CHARS - 1) + "ø"
+    assert only_cell(text).value == text
+
+
+def test_text_beyond_excels_cell_limit_is_cut_to_the_limit() -> None:
+    assert only_cell("y" * 40_000).value == "y" * EXCEL_MAX_CELL_CHARS
+
+
+def test_cell_limit_counts_characters_outside_the_bmp_as_two_like_excel() -> None:
+    # 16 384 emoji are 32 768 UTF-16 units: the last one does not fit.
+    assert only_cell("😀" * 16_384).value == "😀" * 16_383
+
+
+def test_moments_are_shown_in_oslo_time_as_real_excel_dates() -> None:
+    cell = only_cell(dt.datetime(2022, 11, 10, 23, 30, tzinfo=UTC), OPPRETTET)
+    assert cell.is_date
+    assert cell.value == dt.datetime(2022, 11, 11, 0, 30)
+    assert cell.number_format == "DD.MM.YYYY HH:MM"
+
+
+def test_summer_time_is_respected() -> None:
+    cell = only_cell(dt.datetime(2024, 7, 1, 10, 0, tzinfo=UTC), OPPRETTET)
+    assert cell.value == dt.datetime(2024, 7, 1, 12, 0)
+
+
+def test_dates_are_real_excel_dates_without_a_time() -> None:
+    cell = only_cell(dt.date(2024, 12, 31), FRIST)
+    assert cell.is_date
+    assert cell.value == dt.datetime(2024, 12, 31)
+    assert cell.number_format == "DD.MM.YYYY"
+
+
+def test_a_moment_in_a_date_column_becomes_its_oslo_date() -> None:
+    cell = only_cell(dt.datetime(2022, 11, 11, 23, 30, tzinfo=UTC), FRIST)
+    assert cell.value == dt.datetime(2022, 11, 12)
+
+
+def test_a_naive_datetime_is_refused() -> None:
+    with pytest.raises(ValueError, match="aware"):
+        export([[dt.datetime(2024, 1, 1, 12, 0)]], columns=[OPPRETTET])
+
+
+def test_numbers_are_numbers() -> None:
+    sheet = read_back([[3], [2.5], [Decimal("1234.50")], [-1]], columns=[VEDLEGG]).active
+    cells = [row[0] for row in sheet.iter_rows(min_row=2)]
+    assert [c.value for c in cells] == [3, 2.5, 1234.5, -1]
+    assert {c.data_type for c in cells} == {"n"}
+
+
+def test_a_number_that_is_not_finite_leaves_the_cell_empty() -> None:
+    sheet = read_back([[float("nan")], [float("inf")], [Decimal("NaN")]], columns=[VEDLEGG]).active
+    assert [row[0].value for row in sheet.iter_rows(min_row=2, max_row=4)] == [None] * 3
+
+
+@pytest.mark.parametrize(("value", "column"), [("3", VEDLEGG), (True, VEDLEGG), ("i dag", FRIST)])
+def test_a_value_of_the_wrong_kind_is_refused(value: object, column: ExportColumn) -> None:
+    with pytest.raises(TypeError):
+        export([[value]], columns=[column])
+
+
+def test_a_row_with_the_wrong_number_of_values_is_refused() -> None:
+    with pytest.raises(ValueError, match="zip"):
+        export([["SAK-2024-0000001"]])
+
+
+def test_empty_values_give_empty_cells() -> None:
+    sheet = read_back([[None, "", None, None, None]]).active
+    assert [c.value for c in sheet[2]] == [None] * 5
+
+
+def test_the_header_is_bold_frozen_filtered_and_sized() -> None:
+    sheet = read_back(case_row(i) for i in range(100)).active
+    assert sheet.title == "Saker"
+    assert [c.value for c in sheet[1]] == [
+        "Saksnummer",
+        "Tittel",
+        "Opprettet",
+        "Frist",
+        "Vedlegg",
+    ]
+    assert all(c.font.b for c in sheet[1])
+    assert not any(c.font.b for c in sheet[2])
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:E101"
+    widths = [sheet.column_dimensions[letter].width for letter in "ABCDE"]
+    assert widths == [18, 60, 17, 11.5, 9]
+
+
+def test_rows_beyond_a_sheet_continue_on_new_sheets_with_the_header() -> None:
+    workbook = read_back((case_row(i) for i in range(9)), max_rows_per_sheet=5)
+    assert workbook.sheetnames == ["Saker", "Saker (2)", "Saker (3)"]
+    numbers = []
+    for sheet, data_rows in zip(workbook.worksheets, [4, 4, 1], strict=True):
+        assert sheet.max_row == data_rows + 1
+        assert [c.value for c in sheet[1]][:2] == ["Saksnummer", "Tittel"]
+        assert sheet["A1"].font.b
+        assert sheet.freeze_panes == "A2"
+        assert sheet.auto_filter.ref == f"A1:E{data_rows + 1}"
+        assert sheet.column_dimensions["B"].width == 60
+        numbers += [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert numbers == [f"SAK-2024-{i:07d}" for i in range(9)]
+
+
+def test_a_sheet_filled_exactly_gets_no_empty_sheet_after_it() -> None:
+    workbook = read_back((case_row(i) for i in range(8)), max_rows_per_sheet=5)
+    assert workbook.sheetnames == ["Saker", "Saker (2)"]
+
+
+def test_a_long_sheet_title_is_cut_to_excels_31_characters_with_room_for_the_number() -> None:
+    title = "Saker for Fjordetaten og Kystdirektoratet"
+    workbook = read_back((case_row(i) for i in range(3)), max_rows_per_sheet=2, sheet_title=title)
+    assert workbook.sheetnames == [title[:31], title[:27] + " (2)", title[:27] + " (3)"]
+
+
+def test_zero_rows_give_a_valid_file_with_the_header() -> None:
+    progress: list[int] = []
+    count, out = export([], progress=progress.append)
+    assert count == 0
+    assert progress == [0]
+    sheet = first_sheet(out)
+    assert sheet["A1"].value == "Saksnummer"
+    assert sheet.max_row == 1
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:E1"
+
+
+def test_progress_is_reported_every_thousand_rows_and_at_the_end() -> None:
+    progress: list[int] = []
+    count, _ = export((case_row(i) for i in range(2500)), progress=progress.append)
+    assert count == 2500
+    assert progress == [1000, 2000, 2500]
+
+
+def test_twenty_thousand_rows_are_streamed_from_a_generator_in_one_pass() -> None:
+    produced = 0
+
+    def rows() -> Iterator[list[object]]:
+        nonlocal produced
+        for i in range(20_000):
+            produced += 1
+            yield [f"SAK-2024-{i:07d}", i]
+
+    # How far the generator had got each time progress was reported: the
+    # writer must not have pulled rows ahead of those it has written.
+    seen: list[tuple[int, int]] = []
+    columns = [NUMMER, VEDLEGG]
+    count, out = export(rows(), columns=columns, progress=lambda n: seen.append((n, produced)))
+
+    assert count == 20_000
+    assert seen[:3] == [(1000, 1000), (2000, 2000), (3000, 3000)]
+    assert seen[-1] == (20_000, 20_000)
+    sheet = first_sheet(out, read_only=True)
+    values = list(sheet.iter_rows(values_only=True))
+    assert len(values) == 20_001
+    assert values[-1] == ("SAK-2024-0019999", 19_999)
+
+
+def test_a_failure_mid_export_leaves_no_temporary_files_behind() -> None:
+    before = set(openpyxl_sheet_writer.ALL_TEMP_FILES)
+
+    def rows() -> Iterator[list[object]]:
+        for i in range(7):
+            yield case_row(i)
+        raise RuntimeError("database went away")
+
+    with pytest.raises(RuntimeError, match="database went away"):
+        export(rows(), max_rows_per_sheet=5)
+
+    assert set(openpyxl_sheet_writer.ALL_TEMP_FILES) <= before
