@@ -1,4 +1,4 @@
-"""The Excel writer for the case list export.
+"""Streaming Excel writer (openpyxl write-only) shared by the case list and the audit export.
 
 Rows are streamed through openpyxl's write-only mode: each row goes to a
 temporary file as it is appended, and strings are written inline (no shared

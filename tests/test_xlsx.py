@@ -18,7 +18,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet import _writer as openpyxl_sheet_writer
 
-from cases.export import EXCEL_MAX_CELL_CHARS, ExportColumn, write_xlsx
+from portal.xlsx import EXCEL_MAX_CELL_CHARS, ExportColumn, write_xlsx
 
 UTC = dt.UTC
 
