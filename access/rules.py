@@ -1,0 +1,174 @@
+"""What roles permit: the release note's rules, each written once and named after it.
+
+The records (who holds which role when, as recorded when) live in
+``portal.RoleAssignment``; this module only asks them questions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from portal.dates import oslo_date
+from portal.models import Area, Organisation, RoleAssignment, RoleType, User
+
+ORDERER_ROLE = {
+    Area.PAYROLL: RoleType.PAYROLL_ORDERER,
+    Area.ACCOUNTING: RoleType.ACCOUNTING_ORDERER,
+}
+
+
+def _holds(user: User, organisation: Organisation, codes: tuple[str, ...], day: dt.date) -> bool:
+    return (
+        RoleAssignment.objects.newest_versions()
+        .held_on(day)
+        .filter(person=user, organisation=organisation, role__code__in=codes)
+        .exists()
+    )
+
+
+def is_member(user: User, organisation: Organisation) -> bool:
+    return organisation.memberships.filter(user=user).exists()
+
+
+def payroll_control_applies(moment: dt.datetime | None = None) -> bool:
+    """Rule 3: from 18.11.2022 (Oslo; the date is a setting) payroll orders need an orderer."""
+    day = oslo_date(moment or timezone.now())
+    return day >= settings.PAYROLL_ORDER_CONTROL_DATE
+
+
+def may_order(
+    user: User, organisation: Organisation, area: str, moment: dt.datetime | None = None
+) -> bool:
+    """Rule 3: may ``user`` submit an access order for ``area`` in ``organisation`` now?
+
+    Payroll: before the control date any member; from it, only a holder of
+    autorisert bestiller lønn. Accounting has always needed autorisert
+    bestiller regnskap.
+    """
+    moment = moment or timezone.now()
+    if not is_member(user, organisation):
+        return False
+    area = Area(area)
+    if area == Area.PAYROLL and not payroll_control_applies(moment):
+        return True
+    return _holds(user, organisation, (ORDERER_ROLE[area],), oslo_date(moment))
+
+
+def may_appoint(
+    user: User, organisation: Organisation, area: str, moment: dt.datetime | None = None
+) -> bool:
+    """Rule 5: a new orderer is reported by an orderer of that area or a fullmakt holder."""
+    moment = moment or timezone.now()
+    if not is_member(user, organisation):
+        return False
+    codes = (ORDERER_ROLE[Area(area)], RoleType.FULLMAKT)
+    return _holds(user, organisation, codes, oslo_date(moment))
+
+
+def appointers(organisation: Organisation, area: str) -> list[RoleAssignment]:
+    """Who may appoint orderers for ``area`` today: its orderers and the fullmakt holders."""
+    codes = (ORDERER_ROLE[Area(area)], RoleType.FULLMAKT)
+    return list(
+        RoleAssignment.objects.held_today()
+        .filter(organisation=organisation, role__code__in=codes)
+        .select_related("person", "role")
+        .order_by("role__position", "person__last_name", "person__first_name")
+    )
+
+
+def orderers(organisation: Organisation, area: str) -> list[RoleAssignment]:
+    return list(
+        RoleAssignment.objects.held_today()
+        .filter(organisation=organisation, role__code=ORDERER_ROLE[Area(area)])
+        .select_related("person", "role")
+        .order_by("person__last_name", "person__first_name")
+    )
+
+
+def nobody_can_appoint(organisation: Organisation, area: str) -> bool:
+    """Rule 5's fallback applies: the fullmakt form, signed by the budget holder."""
+    return not appointers(organisation, area)
+
+
+@dataclass(frozen=True)
+class Why:
+    """One link in the chain behind an authority, for "Why can this person order?"."""
+
+    assignment: RoleAssignment
+    text: str
+
+
+def explain(assignment: RoleAssignment, depth: int = 0) -> list[Why]:
+    """The chain behind an assignment, newest link first, ending where the chain ends."""
+    from access.models import Appointment  # the appointment records live beside these rules
+
+    role = assignment.role.name(get_language() or "nb")
+    recorded = f"{timezone.localtime(assignment.recorded_at):%d.%m.%Y}"
+    links: list[Why] = []
+    if assignment.basis == RoleAssignment.Basis.GRANDFATHERING and assignment.derived_from:
+        source = assignment.derived_from
+        text = _(
+            "%(role)s: carried over from fullmakt recorded %(recorded)s (valid from %(start)s)"
+        )
+        links.append(
+            Why(
+                assignment,
+                text
+                % {
+                    "role": role,
+                    "recorded": f"{timezone.localtime(source.recorded_at):%d.%m.%Y}",
+                    "start": f"{source.valid_from:%d.%m.%Y}",
+                },
+            )
+        )
+        if depth < 5:
+            links.extend(explain(source, depth + 1))
+        return links
+    if assignment.basis == RoleAssignment.Basis.APPOINTMENT:
+        appointment = (
+            Appointment.objects.filter(resulting_assignment__lineage=assignment.lineage)
+            .select_related("requested_by", "decided_by", "case", "requester_assignment")
+            .first()
+        )
+        if appointment is not None:
+            text = _(
+                "%(role)s: reported by %(requester)s in case %(number)s, "
+                "approved by %(staff)s %(day)s"
+            )
+            links.append(
+                Why(
+                    assignment,
+                    text
+                    % {
+                        "role": role,
+                        "requester": appointment.requested_by,
+                        "number": appointment.case.number,
+                        "staff": appointment.decided_by,
+                        "day": recorded,
+                    },
+                )
+            )
+            if appointment.requester_assignment is not None and depth < 5:
+                links.extend(explain(appointment.requester_assignment, depth + 1))
+            return links
+    if assignment.basis == RoleAssignment.Basis.FULLMAKT_FORM:
+        text = _("%(role)s: registered from a fullmakt form (%(evidence)s) %(day)s")
+        links.append(
+            Why(assignment, text % {"role": role, "evidence": assignment.evidence, "day": recorded})
+        )
+        return links
+    basis = assignment.get_basis_display()
+    evidence = f" ({assignment.evidence})" if assignment.evidence else ""
+    text = _("%(role)s: %(basis)s%(evidence)s, recorded %(day)s")
+    links.append(
+        Why(
+            assignment, text % {"role": role, "basis": basis, "evidence": evidence, "day": recorded}
+        )
+    )
+    return links

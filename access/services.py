@@ -1,0 +1,222 @@
+"""Appointing and removing authorised orderers (rule 5), each step in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from access.models import Appointment
+from access.rules import ORDERER_ROLE, is_member, may_appoint, orderers
+from cases.models import Case, SubjectArea
+from cases.services import do_add_message, do_change_status, do_create_case
+from portal.dates import today as oslo_today
+from portal.models import Area, Organisation, RoleAssignment, RoleType, User
+from portal.services import assignment_facts, do_assign_role, do_end_role, write_audit
+
+
+class AppointmentRefused(Exception):
+    """The request or decision breaks a rule; ``reason`` says which, for the user."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _access_subject_area(area: str) -> SubjectArea:
+    """The subject area "Tilganger og roller" of the area, which staff watch for these cases."""
+    subject = (
+        SubjectArea.objects.filter(category=area, name_nb__startswith="Tilganger og roller")
+        .order_by("position")
+        .first()
+    )
+    if subject is None:
+        subject = SubjectArea.objects.filter(category=area).order_by("position").first()
+    if subject is None:
+        raise AppointmentRefused(_("The customer centre has no subject areas set up yet."))
+    return subject
+
+
+def _authority_of(user: User, organisation: Organisation, area: str) -> RoleAssignment | None:
+    codes = (ORDERER_ROLE[Area(area)], RoleType.FULLMAKT)
+    return (
+        RoleAssignment.objects.held_today()
+        .filter(person=user, organisation=organisation, role__code__in=codes)
+        .order_by("role__position")
+        .first()
+    )
+
+
+def is_last_orderer(appointment_person: User, organisation: Organisation, area: str) -> bool:
+    holders = orderers(organisation, area)
+    return len(holders) == 1 and holders[0].person_id == appointment_person.pk
+
+
+def do_request_appointment(
+    *,
+    actor: User,
+    organisation: Organisation,
+    area: str,
+    action: Appointment.Action,
+    person: User,
+    valid_from: dt.date,
+    comment: str = "",
+) -> Appointment:
+    """Rule 5 at the moment of asking; the request becomes a case for the area's team."""
+    if not may_appoint(actor, organisation, area):
+        raise AppointmentRefused(
+            _("Only an authorised orderer for this area or a fullmakt holder can do this.")
+        )
+    if person == actor:
+        raise AppointmentRefused(_("You cannot appoint or remove yourself."))
+    if not is_member(person, organisation):
+        raise AppointmentRefused(_("The person must be a member of the organisation."))
+    role = RoleType.objects.get(code=ORDERER_ROLE[Area(area)])
+    holds = (
+        RoleAssignment.objects.held_today()
+        .filter(person=person, organisation=organisation, role=role)
+        .exists()
+    )
+    if action == Appointment.Action.APPOINT and holds:
+        raise AppointmentRefused(
+            _("%(person)s is already %(role)s.") % {"person": person, "role": role.name_nb}
+        )
+    if action == Appointment.Action.REMOVE and not holds:
+        raise AppointmentRefused(
+            _("%(person)s is not %(role)s.") % {"person": person, "role": role.name_nb}
+        )
+    verb = _("Appoint") if action == Appointment.Action.APPOINT else _("Remove")
+    date_label = _("From") if action == Appointment.Action.APPOINT else _("Last day")
+    title = f"{verb} {role.name_nb.lower()}: {person}"
+    description = "\n".join(
+        line
+        for line in [
+            f"{verb}: {person} ({person.email})",
+            f"{_('Role')}: {role.name_nb}",
+            f"{date_label}: {valid_from:%d.%m.%Y}",
+            f"{_('Requested by')}: {actor}",
+            comment,
+        ]
+        if line
+    )
+    with transaction.atomic():
+        case = do_create_case(
+            actor=actor,
+            organisation=organisation,
+            subject_area=_access_subject_area(area),
+            title=title[:300],
+            description=description,
+        )
+        appointment = Appointment.objects.create(
+            case=case,
+            organisation=organisation,
+            area=area,
+            action=action,
+            person=person,
+            valid_from=valid_from,
+            comment=comment,
+            requested_by=actor,
+            requester_assignment=_authority_of(actor, organisation, area),
+        )
+        write_audit(
+            actor=actor,
+            organisation=organisation,
+            action=f"appointment.requested.{action}",
+            summary=f"{title} (sak {case.number})",
+            after={
+                "appointment": appointment.pk,
+                "person": person.username,
+                "role": role.code,
+                "date": valid_from.isoformat(),
+                "case": case.number,
+            },
+            basis=_authority_basis(appointment),
+        )
+    return appointment
+
+
+def _authority_basis(appointment: Appointment) -> str:
+    held = appointment.requester_assignment
+    return f"{held.role.name_nb} ({held.get_basis_display()})" if held else ""
+
+
+def do_decide_appointment(
+    *, actor: User, appointment: Appointment, approve: bool, reason: str
+) -> Appointment:
+    """Staff approve or reject. The requester's authority is checked again now."""
+    if not actor.is_staff:
+        raise AppointmentRefused(_("Only the customer centre decides appointments."))
+    if not reason.strip():
+        raise AppointmentRefused(_("Give a reason for the decision."))
+    with transaction.atomic():
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if locked.state != Appointment.State.PENDING:
+            raise AppointmentRefused(_("This request has already been decided."))
+        if actor in (locked.requested_by, locked.person):
+            raise AppointmentRefused(
+                _("You cannot decide a request you made or that concerns you.")
+            )
+        if approve and not may_appoint(locked.requested_by, locked.organisation, locked.area):
+            raise AppointmentRefused(
+                _("%(person)s no longer holds an authority that allows this request; reject it.")
+                % {"person": locked.requested_by}
+            )
+        role = RoleType.objects.get(code=ORDERER_ROLE[Area(locked.area)])
+        if approve and locked.action == Appointment.Action.APPOINT:
+            locked.resulting_assignment = do_assign_role(
+                actor=actor,
+                person=locked.person,
+                organisation=locked.organisation,
+                role=role,
+                valid_from=max(locked.valid_from, oslo_today()),
+                basis=RoleAssignment.Basis.APPOINTMENT,
+                evidence=f"Sak {locked.case.number}",
+            )
+        elif approve:
+            held = (
+                RoleAssignment.objects.held_today()
+                .filter(person=locked.person, organisation=locked.organisation, role=role)
+                .first()
+            )
+            if held is None:
+                raise AppointmentRefused(
+                    _("%(person)s no longer holds the role.") % {"person": locked.person}
+                )
+            locked.resulting_assignment = do_end_role(
+                actor=actor,
+                assignment=held,
+                valid_to=locked.valid_from,
+                basis=RoleAssignment.Basis.APPOINTMENT,
+                evidence=f"Sak {locked.case.number}",
+            )
+        locked.state = Appointment.State.APPROVED if approve else Appointment.State.REJECTED
+        locked.decided_by = actor
+        locked.decided_at = timezone.now()
+        locked.decision_reason = reason.strip()
+        locked.save()
+        write_audit(
+            actor=actor,
+            organisation=locked.organisation,
+            action=f"appointment.{locked.state}",
+            summary=f"{locked} (sak {locked.case.number})",
+            before={"state": Appointment.State.PENDING},
+            after={
+                "state": locked.state,
+                "reason": locked.decision_reason,
+                "assignment": assignment_facts(locked.resulting_assignment)
+                if locked.resulting_assignment
+                else None,
+            },
+            basis=_authority_basis(locked),
+        )
+        verdict = _("approved") if approve else _("rejected")
+        do_add_message(
+            actor=actor,
+            case=locked.case,
+            body=_("The request is %(verdict)s. %(reason)s")
+            % {"verdict": verdict, "reason": locked.decision_reason},
+        )
+        do_change_status(actor=actor, case=locked.case, status=Case.Status.CLOSED)
+    return locked
