@@ -39,7 +39,19 @@ def new_case(request: HttpRequest) -> HttpResponse:
     organisation = request.organisation  # type: ignore[attr-defined]
     if organisation is None:
         return render(request, "cases/no_organisation.html", status=403)
-    form = NewCaseForm(request.POST or None, request.FILES or None, organisation=organisation)
+    # A link may prefill the form (e.g. Min side's "send the signed fullmakt form").
+    prefill = {
+        field: request.GET[key]
+        for key, field in (
+            ("kategori", "category"),
+            ("fagomrade", "subject_area"),
+            ("tittel", "title"),
+        )
+        if key in request.GET
+    }
+    form = NewCaseForm(
+        request.POST or None, request.FILES or None, organisation=organisation, initial=prefill
+    )
     if request.method == "POST" and form.is_valid():
         try:
             case = do_create_case(

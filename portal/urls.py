@@ -27,5 +27,6 @@ urlpatterns = [
     path("", case_views.start, name="start"),
     path("", include(portal_patterns)),
     path("saker/", include("cases.urls")),
+    path("", include("access.urls")),
     path("admin/", admin.site.urls),
 ]

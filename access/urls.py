@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from access import views
+
+app_name = "access"
+
+urlpatterns = [
+    path("min-side/", views.my_page, name="my_page"),
+    path("tilganger/bestillere/", views.orderers_page, name="orderers"),
+    path("skjema/fullmakt.xlsx", views.fullmakt_form, name="fullmakt_form"),
+]

@@ -1,0 +1,187 @@
+"""Min side and the appointment of authorised orderers."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from access import rules
+from access.forms import AppointmentForm, ContactDetailsForm
+from access.fullmakt_form import build_form
+from access.models import Appointment
+from access.services import AppointmentRefused, do_request_appointment, is_last_orderer
+from cases.models import SubjectArea
+from portal.models import Area, Organisation, RoleAssignment, RoleType, User
+from portal.organisations import user_of
+
+
+def _no_organisation(request: HttpRequest, title: str) -> HttpResponse:
+    return render(request, "access/no_organisation.html", {"title": title}, status=403)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_page(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    organisation: Organisation | None = request.organisation  # type: ignore[attr-defined]
+    form = ContactDetailsForm(request.POST or None, instance=user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your contact details are saved."))
+        return redirect("access:my_page")
+    context: dict[str, Any] = {"form": form}
+    if organisation is not None:
+        context.update(_organisation_overview(user, organisation))
+    return render(request, "access/my_page.html", context, status=400 if form.is_bound else 200)
+
+
+def _organisation_overview(user: User, organisation: Organisation) -> dict[str, Any]:
+    language = get_language() or "nb"
+    held = list(
+        RoleAssignment.objects.held_today()
+        .filter(organisation=organisation, role__is_active=True)
+        .select_related("person", "role")
+        .order_by("role__position", "person__last_name", "person__first_name")
+    )
+    groupings = []
+    for role in RoleType.objects.filter(kind=RoleType.Kind.CONTACT, is_active=True):
+        groupings.append(
+            {
+                "role": role,
+                "name": role.name(language),
+                "holders": [a for a in held if a.role_id == role.pk],
+            }
+        )
+    may_see_why = rules.may_appoint(user, organisation, Area.PAYROLL) or any(
+        a.person_id == user.pk and a.role.code == RoleType.FULLMAKT for a in held
+    )
+    authorities = []
+    for assignment in held:
+        if assignment.role.kind == RoleType.Kind.CONTACT:
+            continue
+        show_why = may_see_why or assignment.person_id == user.pk
+        authorities.append(
+            {
+                "assignment": assignment,
+                "role": assignment.role.name(language),
+                "why": rules.explain(assignment) if show_why else [],
+            }
+        )
+    missing = [area for area in organisation.areas if not rules.orderers(organisation, area)]
+    return {
+        "groupings": groupings,
+        "authorities": authorities,
+        "missing_orderers": missing,
+        "my_roles": [a for a in held if a.person_id == user.pk],
+    }
+
+
+def fallback_case_link(area: str) -> str:
+    """The prefilled "report a case" for sending a signed fullmakt form (rule 5's fallback)."""
+    subject = SubjectArea.objects.filter(
+        category=area, name_nb__startswith="Tilganger og roller"
+    ).first()
+    params = {"kategori": area, "tittel": _("Signed fullmakt form")}
+    if subject is not None:
+        params["fagomrade"] = str(subject.pk)
+    return reverse("cases:new") + "?" + urlencode(params)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def orderers_page(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    organisation: Organisation | None = request.organisation  # type: ignore[attr-defined]
+    if organisation is None:
+        return _no_organisation(request, _("Authorised orderers"))
+    areas = organisation.areas
+    allowed = [area for area in areas if rules.may_appoint(user, organisation, area)]
+    form = (
+        AppointmentForm(request.POST or None, organisation=organisation, areas=allowed, actor=user)
+        if allowed
+        else None
+    )
+    needs_confirmation = False
+    if request.method == "POST":
+        if form is None:
+            messages.error(request, _("You cannot appoint or remove authorised orderers."))
+            return redirect("access:orderers")
+        if form.is_valid():
+            data = form.cleaned_data
+            removing = data["action"] == Appointment.Action.REMOVE
+            if (
+                removing
+                and is_last_orderer(data["person"], organisation, data["area"])
+                and not data["confirm_last"]
+            ):
+                needs_confirmation = True
+                form.add_error(
+                    "confirm_last",
+                    _(
+                        "%(person)s is the organisation's only authorised orderer for this area. "
+                        "Without one, nobody can order access. Confirm to send the request anyway."
+                    )
+                    % {"person": data["person"]},
+                )
+            else:
+                try:
+                    appointment = do_request_appointment(
+                        actor=user,
+                        organisation=organisation,
+                        area=data["area"],
+                        action=Appointment.Action(data["action"]),
+                        person=data["person"],
+                        valid_from=data["valid_from"],
+                        comment=data["comment"],
+                    )
+                except AppointmentRefused as refusal:
+                    form.add_error(None, refusal.reason)
+                else:
+                    messages.success(
+                        request,
+                        _("The request is sent to the customer centre as case %(number)s.")
+                        % {"number": appointment.case.number},
+                    )
+                    return redirect(appointment.case.get_absolute_url())
+    context = {
+        "form": form,
+        "needs_confirmation": needs_confirmation,
+        "areas": [
+            {
+                "area": area,
+                "orderers": rules.orderers(organisation, area),
+                "appointers": rules.appointers(organisation, area),
+                "nobody": rules.nobody_can_appoint(organisation, area),
+                "may_appoint": area in allowed,
+                "case_link": fallback_case_link(area),
+            }
+            for area in areas
+        ],
+        "pending": Appointment.objects.pending()
+        .filter(organisation=organisation)
+        .select_related("person", "case", "requested_by"),
+    }
+    status = 400 if form is not None and form.is_bound and form.errors else 200
+    return render(request, "access/orderers.html", context, status=status)
+
+
+@require_GET
+def fullmakt_form(request: HttpRequest) -> HttpResponse:
+    """The form, prefilled with the active organisation when the reader is logged in."""
+    organisation: Organisation | None = getattr(request, "organisation", None)
+    content = build_form(organisation)
+    response = HttpResponse(
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="fullmaktsskjema.xlsx"'
+    return response

@@ -1,0 +1,113 @@
+"""Min side: contact details, contact persons by grouping, access in the organisation."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from portal.models import RoleType
+from tests.conftest import Cast, client_for, grant
+
+
+@pytest.fixture
+def roles(cast: Cast) -> None:
+    grant(cast.kari, cast.fjordetaten, RoleType.PAYROLL_ORDERER)
+    grant(cast.ola, cast.fjordetaten, RoleType.FULLMAKT)
+    grant(cast.ola, cast.fjordetaten, "kontraktsansvarlig")
+    grant(cast.nina, cast.kystdir, "kontaktperson-it-teknisk")
+
+
+def test_contact_persons_by_grouping(cast: Cast, roles: None) -> None:
+    response = client_for(cast.per).get("/min-side/", HTTP_ACCEPT_LANGUAGE="nb")
+    groupings = {g["role"].code: g["holders"] for g in response.context["groupings"]}
+    assert [a.person for a in groupings["kontraktsansvarlig"]] == [cast.ola]
+    assert groupings["kontaktperson-it-teknisk"] == []  # Nina's is another organisation's
+    html = response.content.decode()
+    assert "<details" in html
+    assert "ola@example.no" in html
+
+
+def test_access_overview_shows_authorities_since_when_and_basis(cast: Cast, roles: None) -> None:
+    response = client_for(cast.per).get("/min-side/")
+    rows = {
+        (r["assignment"].role.code, r["assignment"].person.username)
+        for r in response.context["authorities"]
+    }
+    assert (RoleType.PAYROLL_ORDERER, "kari") in rows
+    assert (RoleType.FULLMAKT, "ola") in rows
+    assert all(r["assignment"].role.kind != "contact" for r in response.context["authorities"])
+
+
+def test_plain_member_sees_why_only_for_own_roles(cast: Cast, roles: None) -> None:
+    per = client_for(cast.per).get("/min-side/").context["authorities"]
+    assert all(row["why"] == [] for row in per)
+    ola = client_for(cast.ola).get("/min-side/").context["authorities"]
+    assert all(row["why"] for row in ola)  # a fullmakt holder sees every chain
+    kari = client_for(cast.kari).get("/min-side/").context["authorities"]
+    assert any(row["why"] for row in kari if row["assignment"].person == cast.kari)
+
+
+def test_outsider_sees_only_their_own_organisation(cast: Cast, roles: None) -> None:
+    response = client_for(cast.nina).get("/min-side/")
+    people = {r["assignment"].person for r in response.context["authorities"]}
+    assert cast.kari not in people
+    assert cast.ola not in people
+    assert "Ola" not in response.content.decode()
+
+
+def test_notice_when_nobody_holds_autorisert_bestiller_lonn(cast: Cast) -> None:
+    html = client_for(cast.per).get("/min-side/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "payroll access cannot be ordered" in html
+
+
+def test_no_notice_when_an_orderer_exists(cast: Cast, roles: None) -> None:
+    cast.fjordetaten.buys_accounting = False
+    cast.fjordetaten.save()
+    response = client_for(cast.per).get("/min-side/")
+    assert response.context["missing_orderers"] == []
+
+
+def test_editing_contact_details(cast: Cast) -> None:
+    response = client_for(cast.per).post(
+        "/min-side/",
+        {
+            "first_name": "Per",
+            "last_name": "Olsen",
+            "email": "per.olsen@example.no",
+            "phone": "+47 22 00 00 00",
+            "job_title": "Lønnsmedarbeider",
+        },
+    )
+    assert response.status_code == 302
+    cast.per.refresh_from_db()
+    assert (cast.per.last_name, cast.per.phone) == ("Olsen", "+47 22 00 00 00")
+
+
+def test_bad_contact_details_keep_what_was_typed_and_store_nothing(cast: Cast) -> None:
+    response = client_for(cast.per).post(
+        "/min-side/",
+        {
+            "first_name": "Per",
+            "last_name": "Nytt etternavn",
+            "email": "ikke-epost",
+            "phone": "ring meg",
+            "job_title": "Sjef",
+        },
+        HTTP_ACCEPT_LANGUAGE="nb",
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'value="Nytt etternavn"' in html
+    assert 'value="ring meg"' in html
+    cast.per.refresh_from_db()
+    assert cast.per.last_name == "Testesen"
+
+
+def test_member_without_organisation_still_has_contact_details(cast: Cast) -> None:
+    response = client_for(cast.siv).get("/min-side/")
+    assert response.status_code == 200
+    assert "groupings" not in response.context
+
+
+def test_anonymous_goes_to_login(db: None) -> None:
+    assert Client().get("/min-side/").status_code == 302
