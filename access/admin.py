@@ -120,4 +120,3 @@ class AppointmentAdmin(admin.ModelAdmin[Appointment]):
             messages.error(request, refusal.reason)
         else:
             messages.success(request, _("The decision is saved and the requester is told."))
-

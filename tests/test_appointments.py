@@ -252,4 +252,3 @@ def test_the_fullmakt_form_downloads_prefilled(cast: Cast) -> None:
     assert sheet["B3"].value == "Fjordetaten"
     assert sheet["B4"].value == cast.fjordetaten.org_number
     assert Client().get("/skjema/fullmakt.xlsx").status_code == 200
-
