@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from access.models import Appointment
@@ -87,20 +87,22 @@ def do_request_appointment(
         raise AppointmentRefused(
             _("%(person)s is not %(role)s.") % {"person": person, "role": role.name_nb}
         )
-    verb = _("Appoint") if action == Appointment.Action.APPOINT else _("Remove")
-    date_label = _("From") if action == Appointment.Action.APPOINT else _("Last day")
-    title = f"{verb} {role.name_nb.lower()}: {person}"
-    description = "\n".join(
-        line
-        for line in [
-            f"{verb}: {person} ({person.email})",
-            f"{_('Role')}: {role.name_nb}",
-            f"{date_label}: {valid_from:%d.%m.%Y}",
-            f"{_('Requested by')}: {actor}",
-            comment,
-        ]
-        if line
-    )
+    # The case is read by the customer centre and the organisation: always in Norwegian.
+    with translation.override("nb"):
+        verb = _("Appoint") if action == Appointment.Action.APPOINT else _("Remove")
+        date_label = _("From") if action == Appointment.Action.APPOINT else _("Last day")
+        title = f"{verb} {role.name_nb.lower()}: {person}"
+        description = "\n".join(
+            line
+            for line in [
+                f"{verb}: {person} ({person.email})",
+                f"{_('Role')}: {role.name_nb}",
+                f"{date_label}: {valid_from:%d.%m.%Y}",
+                f"{_('Requested by')}: {actor}",
+                comment,
+            ]
+            if line
+        )
     with transaction.atomic():
         case = do_create_case(
             actor=actor,

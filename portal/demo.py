@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from portal.dates import OSLO
 from portal.models import Membership, Organisation, RoleAssignment, RoleType, User
 from portal.seed import ensure_role_types
 from portal.services import do_assign_role
@@ -70,15 +71,34 @@ PEOPLE = (
     DemoPerson("mona", "Mona", "Lie", ("fjordetaten", "kystdirektoratet"), "Controller"),
     DemoPerson("eva", "Eva", "Dahl", ("fjordetaten",), "Tidligere lønnsleder"),
     DemoPerson("siv", "Siv", "Støtte", (), "Saksbehandler", is_staff=True, is_superuser=True),
+    DemoPerson("trude", "Trude", "Vik", ("kystdirektoratet",), "Administrasjonssjef"),
+    DemoPerson("jon", "Jon", "Aas", ("fjellskolen",), "Rektor"),
+    DemoPerson("lise", "Lise", "Moe", ("statens-arkivtjeneste",), "Direktør"),
 )
 
+
+def _oslo(moment: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(moment).replace(tzinfo=OSLO)
+
+
+# Fullmakt recorded before, on and after 11.11.2022, so that running
+# `manage.py grandfather_payroll_orderers` shows rule 4 at work:
+# Ola and Trude (recorded long before) and Jon (recorded on 11.11.2022 in the
+# evening) become orderers; Lise's fullmakt was recorded 14.11.2022, back-dated
+# to 01.11.2022, and grants nothing, so Statens arkivtjeneste has nobody who
+# can order payroll access. Nordlys museum has nobody at all (the form path).
+FULLMAKT = (
+    ("ola", "fjordetaten", dt.date(2020, 5, 1), _oslo("2020-05-01T10:00")),
+    ("trude", "kystdirektoratet", dt.date(2021, 2, 1), _oslo("2021-02-01T09:00")),
+    ("jon", "fjellskolen", dt.date(2022, 11, 1), _oslo("2022-11-11T20:00")),
+    ("lise", "statens-arkivtjeneste", dt.date(2022, 11, 1), _oslo("2022-11-14T09:30")),
+)
 
 # (username, organisation slug, role code, valid from, valid to)
 ROLES = (
     ("kari", "fjordetaten", RoleType.PAYROLL_ORDERER, dt.date(2022, 11, 18), None),
     ("kari", "fjordetaten", RoleType.EXTENDED_PAYROLL, dt.date(2021, 3, 1), None),
     ("kari", "fjordetaten", "kontaktperson-lonn", dt.date(2019, 1, 1), None),
-    ("ola", "fjordetaten", RoleType.FULLMAKT, dt.date(2020, 5, 1), None),
     ("ola", "fjordetaten", "kontraktsansvarlig", dt.date(2018, 1, 1), None),
     ("ola", "fjordetaten", RoleType.BUDGET_HOLDER, dt.date(2018, 1, 1), None),
     ("eva", "fjordetaten", RoleType.EXTENDED_PAYROLL, dt.date(2019, 1, 1), dt.date(2023, 6, 30)),
@@ -144,5 +164,18 @@ def load() -> tuple[dict[str, Organisation], dict[str, User], int]:
                 valid_to=valid_to,
                 basis=RoleAssignment.Basis.STAFF,
                 evidence="Demodata",
+            )
+    for username, slug, valid_from, recorded_at in FULLMAKT:
+        fullmakt = RoleType.objects.get(code=RoleType.FULLMAKT)
+        if not RoleAssignment.objects.filter(person=people[username], role=fullmakt).exists():
+            do_assign_role(
+                actor=None,
+                person=people[username],
+                organisation=organisations[slug],
+                role=fullmakt,
+                valid_from=valid_from,
+                basis=RoleAssignment.Basis.STAFF,
+                evidence="Demodata",
+                recorded_at=recorded_at,
             )
     return organisations, people, created

@@ -65,6 +65,13 @@ class OrganisationQuerySet(models.QuerySet["Organisation"]):
     def of_member(self, user: User) -> OrganisationQuerySet:
         return self.active().filter(memberships__user=user)
 
+    def without_holders_of(self, *codes: str) -> OrganisationQuerySet:
+        """Organisations where nobody holds any of these roles today (e.g. no orderer left)."""
+        held = RoleAssignment.objects.held_today().filter(
+            organisation=OuterRef("pk"), role__code__in=codes
+        )
+        return self.exclude(Exists(held))
+
 
 class Organisation(models.Model):
     """A client agency (virksomhet) that buys payroll and/or accounting services."""

@@ -139,3 +139,34 @@ def test_admin_refuses_role_for_a_non_member(cast: Cast) -> None:
 def test_customers_cannot_reach_the_role_admin(cast: Cast) -> None:
     for user in (cast.per, cast.kari, cast.nina):
         assert client_for(user).get("/admin/portal/roleassignment/").status_code == 302
+
+
+def test_staff_export_the_audit_trail_to_excel(cast: Cast) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.cases_helpers import bytes_of
+
+    cast.siv.is_superuser = True
+    cast.siv.save()
+    grant(cast.ola, cast.fjordetaten, RoleType.FULLMAKT)
+    event = AuditEvent.objects.get()
+    response = client_for(cast.siv).post(
+        "/admin/portal/auditevent/",
+        {"action": "export_excel", "_selected_action": [event.pk]},
+    )
+    assert response.status_code == 200
+    rows = list(load_workbook(io.BytesIO(bytes_of(response))).active.iter_rows(values_only=True))
+    assert len(rows) == 2
+    assert rows[1][1] == "role.assigned"
+    assert rows[1][4] in {"Systemet", "The system"}
+
+
+def test_admin_lists_organisations_without_an_orderer(cast: Cast) -> None:
+    cast.siv.is_superuser = True
+    cast.siv.save()
+    grant(cast.kari, cast.fjordetaten, RoleType.PAYROLL_ORDERER)
+    html = client_for(cast.siv).get("/admin/portal/organisation/?uten_bestiller=lonn").content.decode()
+    assert "Kystdirektoratet" in html
+    assert "Fjordetaten" not in html.split('id="result_list"')[1]

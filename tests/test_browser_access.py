@@ -1,0 +1,75 @@
+"""Min side and an appointment request in real Chromium, keyboard and axe-core."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from access.models import Appointment
+from portal.models import RoleType
+from tests.browser import assert_no_axe_violations, log_in
+from tests.conftest import PASSWORD, Cast, grant
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def roles(cast: Cast) -> None:
+    grant(cast.kari, cast.fjordetaten, RoleType.PAYROLL_ORDERER)
+    grant(cast.ola, cast.fjordetaten, RoleType.FULLMAKT)
+    grant(cast.ola, cast.fjordetaten, "kontraktsansvarlig")
+
+
+def test_min_side_disclosures_work_with_the_keyboard(page: Any, cast: Cast, roles: None) -> None:
+    log_in(page, "per", PASSWORD)
+    page.goto("/min-side/")
+    page.get_by_role("heading", name="Min side").wait_for()
+    assert_no_axe_violations(page)
+    summary = page.locator("summary", has_text="Kontraktsansvarlig")
+    summary.focus()
+    page.keyboard.press("Enter")
+    page.get_by_text("ola@example.no").wait_for()
+    assert page.get_by_text("ola@example.no").is_visible()
+    assert_no_axe_violations(page)
+    page.keyboard.press("Space")
+    assert not page.get_by_text("ola@example.no").is_visible()
+
+
+def test_fullmakt_holder_requests_an_appointment(page: Any, cast: Cast, roles: None) -> None:
+    log_in(page, "ola", PASSWORD)
+    page.goto("/tilganger/bestillere/")
+    page.get_by_role("heading", name="Autoriserte bestillere", exact=True).wait_for()
+    assert_no_axe_violations(page)
+    page.get_by_label("Lønn").check()
+    page.get_by_label("Person").select_option(label="Per Testesen")
+    page.get_by_role("button", name="Send forespørsel").click()
+    page.get_by_role("heading", name="Oppnevn autorisert bestiller lønn: Per Testesen").wait_for()
+    appointment = Appointment.objects.get()
+    assert appointment.person == cast.per
+    assert appointment.requested_by == cast.ola
+
+
+def test_refusal_for_a_plain_member_has_no_axe_violations(
+    page: Any, cast: Cast, roles: None
+) -> None:
+    log_in(page, "per", PASSWORD)
+    page.goto("/tilganger/bestillere/")
+    page.get_by_text("Kari Testesen").first.wait_for()
+    assert page.get_by_role("button", name="Send forespørsel").count() == 0
+    assert_no_axe_violations(page)
+
+
+def test_error_state_of_the_appointment_form(page: Any, cast: Cast, roles: None) -> None:
+    log_in(page, "ola", PASSWORD)
+    page.goto("/tilganger/bestillere/")
+    page.get_by_label("Dato").fill("31.02.2022")
+    page.get_by_role("button", name="Send forespørsel").click()
+    page.locator("#error-summary").wait_for()
+    assert_no_axe_violations(page)
