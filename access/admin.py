@@ -7,12 +7,16 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from access.models import Appointment
-from access.rules import orderers
+from access.rules import explain, orderers
 from access.services import AppointmentRefused, do_decide_appointment, is_last_orderer
 from cases.teams import staff_categories
+from portal.admin import RoleAssignmentAdmin as PortalRoleAssignmentAdmin
+from portal.models import RoleAssignment
 from portal.organisations import user_of
 
 
@@ -120,3 +124,23 @@ class AppointmentAdmin(admin.ModelAdmin[Appointment]):
             messages.error(request, refusal.reason)
         else:
             messages.success(request, _("The decision is saved and the requester is told."))
+
+
+class RoleAssignmentWithWhyAdmin(PortalRoleAssignmentAdmin):
+    """The register's admin, plus the chain behind each assignment (rules live in this layer)."""
+
+    readonly_fields = ("why",)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_fields(request, obj))
+        return [*fields, "why"] if obj is not None else fields
+
+    @admin.display(description=_("Why does this person hold the role?"))
+    def why(self, assignment: RoleAssignment) -> str:
+        return format_html_join(
+            mark_safe("<br>"), "{}", ((link.text,) for link in explain(assignment))
+        )
+
+
+admin.site.unregister(RoleAssignment)
+admin.site.register(RoleAssignment, RoleAssignmentWithWhyAdmin)

@@ -252,3 +252,16 @@ def test_the_fullmakt_form_downloads_prefilled(cast: Cast) -> None:
     assert sheet["B3"].value == "Fjordetaten"
     assert sheet["B4"].value == cast.fjordetaten.org_number
     assert Client().get("/skjema/fullmakt.xlsx").status_code == 200
+
+
+def test_admin_shows_why_a_person_holds_a_role(cast: Cast, roles: dict) -> None:
+    _request(client_for(cast.kari), cast.per.pk)
+    appointment = do_decide_appointment(
+        actor=cast.siv, appointment=Appointment.objects.get(), approve=True, reason="OK"
+    )
+    assigned = appointment.resulting_assignment
+    assert assigned is not None
+    html = client_for(cast.siv).get(
+        f"/admin/portal/roleassignment/{assigned.pk}/change/", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert f"in case {appointment.case.number}" in html
