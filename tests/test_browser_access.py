@@ -47,7 +47,7 @@ def test_fullmakt_holder_requests_an_appointment(page: Any, cast: Cast, roles: N
     page.goto("/tilganger/bestillere/")
     page.get_by_role("heading", name="Autoriserte bestillere", exact=True).wait_for()
     assert_no_axe_violations(page)
-    page.get_by_label("Lønn").check()
+    page.get_by_role("radio", name="Lønn").check()
     page.get_by_label("Person").select_option(label="Per Testesen")
     page.get_by_role("button", name="Send forespørsel").click()
     page.get_by_role("heading", name="Oppnevn autorisert bestiller lønn: Per Testesen").wait_for()
