@@ -265,3 +265,10 @@ def test_admin_shows_why_a_person_holds_a_role(cast: Cast, roles: dict) -> None:
         f"/admin/portal/roleassignment/{assigned.pk}/change/", HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()
     assert f"in case {appointment.case.number}" in html
+
+
+def test_outsider_gets_404_on_the_appointment_case(cast: Cast, roles: dict) -> None:
+    _request(client_for(cast.kari), cast.per.pk)
+    number = Appointment.objects.get().case.number
+    assert client_for(cast.nina).get(f"/saker/{number}/").status_code == 404
+    assert client_for(cast.kari).get(f"/saker/{number}/").status_code == 200
