@@ -22,11 +22,11 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from portal.xlsx import ExportColumn, write_xlsx
 from cases.listing import COLUMNS, filtered_cases, read_request
 from cases.models import Case, ExportJob
 from portal.dates import today as oslo_today
 from portal.models import Organisation, User
+from portal.xlsx import ExportColumn, write_xlsx
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cases import exporting
 from cases.listing import COLUMNS, PAGE_SIZES, CasePage, build_page, clean_columns, default_columns
 from cases.models import ExportJob, ListPreference
-from cases.tables import CaseTable
+from cases.tables import CaseTable, table_rows
 from portal.dates import today as oslo_today
 from portal.models import Organisation, User
 from portal.organisations import user_of
@@ -48,7 +48,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
     page = build_page(user, organisations, request.GET)
     page.columns = [COLUMNS[key] for key in chosen_columns(user, several)]
     shown = {c.key for c in page.columns}
-    table = CaseTable(page.rows, exclude=[key for key in COLUMNS if key not in shown])
+    table = CaseTable(
+        table_rows(page.rows, get_language() or "nb"),
+        exclude=[key for key in COLUMNS if key not in shown],
+    )
     context = {
         "page": page,
         "table": table,

@@ -1,7 +1,10 @@
-"""The case list's table (django-tables2): how each column shows a case.
+"""The case list's table (django-tables2).
 
-Sorting and paging are done in the database by cases.listing, so the table
-itself is told not to order or paginate.
+Sorting and paging happen in the database (cases.listing), so the table is
+told neither to order nor to paginate. Cells are prepared in one pass over
+the page's cases (``table_rows``) and the table's columns only place them:
+django-tables2's per-cell machinery costs about 25 µs a cell, and a page of
+100 cases has a thousand cells.
 """
 
 from __future__ import annotations
@@ -9,56 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 import django_tables2 as tables
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
-from django.utils.translation import get_language
 
 from cases.listing import COLUMNS
 from cases.models import Case
-
-
-class DateTimeColumn(tables.Column):
-    def render(self, value: Any) -> str:
-        return date_format(value.astimezone(), "SHORT_DATETIME_FORMAT")
-
-
-class CaseTable(tables.Table):
-    nummer = tables.Column(accessor="number", linkify=lambda record: record.get_absolute_url())
-    tittel = tables.Column(accessor="title")
-    kategori = tables.Column(accessor="category")
-    fagomrade = tables.Column(accessor="subject_area")
-    status = tables.Column(accessor="status")
-    kanal = tables.Column(accessor="channel")
-    innmeldt_av = tables.Column(accessor="reporter_name", default="–")
-    saksbehandler = tables.Column(accessor="assignee_name", default="–")
-    opprettet = DateTimeColumn(accessor="created_at")
-    endret = DateTimeColumn(accessor="updated_at")
-    virksomhet = tables.Column(accessor="organisation__name")
-
-    class Meta:
-        orderable = False
-        sequence = tuple(COLUMNS)
-
-    def render_tittel(self, value: str, record: Case) -> SafeString:
-        return format_html('<a class="ds-link" href="{}">{}</a>', record.get_absolute_url(), value)
-
-    def render_kategori(self, record: Case) -> str:
-        return str(record.get_category_display())
-
-    def render_fagomrade(self, record: Case) -> str:
-        return record.subject_area.name(get_language() or "nb")
-
-    def render_status(self, record: Case) -> SafeString:
-        return format_html(
-            '<span class="ds-tag" data-size="sm" data-color="{}">{}</span>',
-            STATUS_COLOURS.get(record.status, "neutral"),
-            record.get_status_display(),
-        )
-
-    def render_kanal(self, record: Case) -> str:
-        return str(record.get_channel_display())
-
 
 STATUS_COLOURS = {
     "aktiv": "success",
@@ -67,3 +26,52 @@ STATUS_COLOURS = {
     "utsatt": "neutral",
     "avsluttet": "neutral",
 }
+
+
+def _when(moment: Any) -> str:
+    return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+
+
+def table_rows(cases: list[Case], language: str) -> list[dict[str, Any]]:
+    """Every column's shown value for each case, in one pass."""
+    rows = []
+    for case in cases:
+        url = case.get_absolute_url()
+        rows.append(
+            {
+                "nummer": format_html('<a class="ds-link" href="{}">{}</a>', url, case.number),
+                "tittel": format_html('<a class="ds-link" href="{}">{}</a>', url, case.title),
+                "kategori": case.get_category_display(),
+                "fagomrade": case.subject_area.name(language),
+                "status": format_html(
+                    '<span class="ds-tag" data-size="sm" data-color="{}">{}</span>',
+                    STATUS_COLOURS.get(case.status, "neutral"),
+                    case.get_status_display(),
+                ),
+                "kanal": case.get_channel_display(),
+                "innmeldt_av": case.reporter_name or "–",
+                "saksbehandler": case.assignee_name or "–",
+                "opprettet": _when(case.created_at),
+                "endret": _when(case.updated_at),
+                "virksomhet": case.organisation.name,
+            }
+        )
+    return rows
+
+
+class CaseTable(tables.Table):
+    nummer = tables.Column(verbose_name=COLUMNS["nummer"].label)
+    tittel = tables.Column(verbose_name=COLUMNS["tittel"].label)
+    kategori = tables.Column(verbose_name=COLUMNS["kategori"].label)
+    fagomrade = tables.Column(verbose_name=COLUMNS["fagomrade"].label)
+    status = tables.Column(verbose_name=COLUMNS["status"].label)
+    kanal = tables.Column(verbose_name=COLUMNS["kanal"].label)
+    innmeldt_av = tables.Column(verbose_name=COLUMNS["innmeldt_av"].label)
+    saksbehandler = tables.Column(verbose_name=COLUMNS["saksbehandler"].label)
+    opprettet = tables.Column(verbose_name=COLUMNS["opprettet"].label)
+    endret = tables.Column(verbose_name=COLUMNS["endret"].label)
+    virksomhet = tables.Column(verbose_name=COLUMNS["virksomhet"].label)
+
+    class Meta:
+        orderable = False
+        sequence = tuple(COLUMNS)

@@ -261,9 +261,11 @@ def test_admin_shows_why_a_person_holds_a_role(cast: Cast, roles: dict) -> None:
     )
     assigned = appointment.resulting_assignment
     assert assigned is not None
-    html = client_for(cast.siv).get(
-        f"/admin/portal/roleassignment/{assigned.pk}/change/", HTTP_ACCEPT_LANGUAGE="en"
-    ).content.decode()
+    html = (
+        client_for(cast.siv)
+        .get(f"/admin/portal/roleassignment/{assigned.pk}/change/", HTTP_ACCEPT_LANGUAGE="en")
+        .content.decode()
+    )
     assert f"in case {appointment.case.number}" in html
 
 

@@ -167,6 +167,8 @@ def test_admin_lists_organisations_without_an_orderer(cast: Cast) -> None:
     cast.siv.is_superuser = True
     cast.siv.save()
     grant(cast.kari, cast.fjordetaten, RoleType.PAYROLL_ORDERER)
-    html = client_for(cast.siv).get("/admin/portal/organisation/?uten_bestiller=lonn").content.decode()
+    html = (
+        client_for(cast.siv).get("/admin/portal/organisation/?uten_bestiller=lonn").content.decode()
+    )
     assert "Kystdirektoratet" in html
     assert "Fjordetaten" not in html.split('id="result_list"')[1]
