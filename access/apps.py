@@ -1,7 +1,33 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def _ensure_reference_data(sender: AppConfig, **kwargs: Any) -> None:
+    # After every migrate and flush: the catalogue is idempotent reference data.
+    from access.models import System, SystemRole
+    from access.seed import ensure_catalogue
+    from portal.models import RoleType
+    from portal.seed import ensure_role_types
+
+    ensure_role_types(RoleType)
+    ensure_catalogue(System, SystemRole, RoleType)
 
 
 class AccessConfig(AppConfig):
     name = "access"
     verbose_name = _("Access and orderers")
+
+    def ready(self) -> None:
+        from access.panels import appointment_panel, order_panel
+        from cases import panels
+
+        panels.register(appointment_panel)
+        panels.register(order_panel)
+        post_migrate.connect(
+            _ensure_reference_data, sender=self, dispatch_uid="access.reference_data"
+        )

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
+
 from django.db import models
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
-from portal.models import Area, Organisation, RoleAssignment, User
+from portal.dates import today as oslo_today
+from portal.models import Area, Organisation, RoleAssignment, RoleType, User
 
 
 class AppointmentQuerySet(models.QuerySet["Appointment"]):
@@ -86,3 +91,249 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()}: {self.person} ({self.get_area_display()})"
+
+
+class System(models.Model):
+    """A system of the provider's whose roles customers order (admin-editable catalogue)."""
+
+    class Area(models.TextChoices):
+        PAYROLL = "lonn", _("Payroll")
+        ACCOUNTING = "regnskap", _("Accounting")
+        CUSTOMER_CENTRE = "kundesenter", _("The customer centre")
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name_nb = models.CharField(_("name (Norwegian)"), max_length=120)
+    name_en = models.CharField(_("name (English)"), max_length=120)
+    description_nb = models.TextField(_("description (Norwegian)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    area = models.CharField(_("area"), max_length=12, choices=Area.choices)
+    position = models.PositiveSmallIntegerField(_("position"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("system")
+        verbose_name_plural = _("systems")
+        ordering = ["area", "position", "name_nb"]
+
+    def __str__(self) -> str:
+        return self.name_nb
+
+    def name(self, language: str) -> str:
+        return self.name_en if language.startswith("en") else self.name_nb
+
+
+class SystemRole(models.Model):
+    """A role in a system that can be granted, e.g. "Lønnsmedarbeider" in the payroll system."""
+
+    system = models.ForeignKey(
+        System, on_delete=models.PROTECT, related_name="roles", verbose_name=_("system")
+    )
+    code = models.SlugField(_("code"), max_length=60)
+    name_nb = models.CharField(_("name (Norwegian)"), max_length=120)
+    name_en = models.CharField(_("name (English)"), max_length=120)
+    description_nb = models.TextField(_("description (Norwegian)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    # Roles of the customer centre itself are roles in the register (utvidet tilgang).
+    register_role = models.ForeignKey(
+        RoleType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("role in the register"),
+        help_text=_("For the customer centre's own roles: the role a fulfilled line registers."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("system role")
+        verbose_name_plural = _("system roles")
+        ordering = ["system__area", "system__position", "position", "name_nb"]
+        constraints = [
+            models.UniqueConstraint(fields=["system", "code"], name="systemrole_unique_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.system.name_nb}: {self.name_nb}"
+
+    def name(self, language: str) -> str:
+        return self.name_en if language.startswith("en") else self.name_nb
+
+    @property
+    def ordering_area(self) -> str:
+        """The area whose orderer may order this role (rule 3): its own, or the register role's."""
+        if self.register_role is not None and self.register_role.area:
+            return self.register_role.area
+        return self.system.area
+
+
+class Order(models.Model):
+    """An order of roles and access: a case with lines that staff fulfil one by one."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Being processed")
+        DONE = "done", _("Done")
+
+    case = models.OneToOneField(
+        Case, on_delete=models.PROTECT, related_name="order", verbose_name=_("case")
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
+    )
+    area = models.CharField(_("area"), max_length=12, choices=System.Area.choices)
+    ordered_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("ordered by")
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
+    submission_key = models.UUIDField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("access order")
+        verbose_name_plural = _("access orders")
+        ordering = ["-submitted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ordered_by", "submission_key"], name="order_unique_submission"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} ({self.get_area_display()})"
+
+
+class OrderLine(models.Model):
+    class Action(models.TextChoices):
+        GRANT = "grant", _("Grant")
+        REMOVE = "remove", _("Remove")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        DONE = "done", _("Done")
+        REJECTED = "rejected", _("Rejected")
+
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="lines", verbose_name=_("order")
+    )
+    person = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("person"),
+    )
+    # A person who is not (yet) a user of the portal, e.g. a new employee.
+    new_person_name = models.CharField(_("name"), max_length=200, blank=True)
+    new_person_email = models.EmailField(_("e-mail"), blank=True)
+    employee_number = models.CharField(_("employee number"), max_length=30, blank=True)
+    system_role = models.ForeignKey(
+        SystemRole, on_delete=models.PROTECT, related_name="+", verbose_name=_("system role")
+    )
+    action = models.CharField(_("grant or remove"), max_length=10, choices=Action.choices)
+    valid_from = models.DateField(_("from"))
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    decided_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.system_role} – {self.person_label}"
+
+    @property
+    def person_label(self) -> str:
+        if self.person is not None:
+            return str(self.person)
+        return f"{self.new_person_name} ({self.new_person_email})"
+
+
+class AccessGrantQuerySet(models.QuerySet["AccessGrant"]):
+    def newest_versions(self) -> AccessGrantQuerySet:
+        later = AccessGrant.objects.filter(lineage=OuterRef("lineage")).filter(
+            Q(recorded_at__gt=OuterRef("recorded_at"))
+            | Q(recorded_at=OuterRef("recorded_at"), pk__gt=OuterRef("pk"))
+        )
+        return self.exclude(Exists(later))
+
+    def held_on(self, day: dt.date) -> AccessGrantQuerySet:
+        return self.filter(valid_from__lte=day).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=day)
+        )
+
+    def held_today(self) -> AccessGrantQuerySet:
+        return self.newest_versions().held_on(oslo_today())
+
+
+class AccessGrant(models.Model):
+    """Someone holds a system role in an organisation from D (to E): append-only, like roles.
+
+    Ending a grant records a new version with the same lineage (see the
+    migration's trigger: PostgreSQL refuses UPDATE and DELETE).
+    """
+
+    lineage = models.UUIDField(default=uuid.uuid4, db_index=True)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
+    )
+    person = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="access_grants",
+        verbose_name=_("person"),
+    )
+    person_name = models.CharField(_("name"), max_length=200)
+    person_email = models.EmailField(_("e-mail"), blank=True)
+    employee_number = models.CharField(_("employee number"), max_length=30, blank=True)
+    system_role = models.ForeignKey(
+        SystemRole, on_delete=models.PROTECT, related_name="grants", verbose_name=_("system role")
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to (inclusive)"), null=True, blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("recorded by")
+    )
+    order_line = models.ForeignKey(
+        OrderLine, on_delete=models.PROTECT, related_name="+", verbose_name=_("order line")
+    )
+    supersedes = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = AccessGrantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("access grant")
+        verbose_name_plural = _("access grants")
+        ordering = ["organisation", "person_name", "system_role"]
+        indexes = [
+            models.Index(fields=["organisation", "system_role"], name="grant_org_role"),
+            models.Index(fields=["person", "organisation"], name="grant_person_org"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="grant_valid_to_after_from",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_name}: {self.system_role}"

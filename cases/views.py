@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cases import panels
 from cases.access import get_attachment_for_user, get_case_for_user
 from cases.forms import MessageForm, NewCaseForm
 from cases.models import STATUS_EXPLANATIONS, Case, Follower, extended_categories
@@ -105,6 +106,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
         "attachments": case.attachments.filter(is_internal=False),
         "history": case.status_changes.select_related("changed_by"),
         "form": form,
+        "panels": panels.render_context(user, case),
         "can_follow": case.reported_by_id != user.pk,
         "is_following": case.followers.filter(user=user).exists(),
         "extended": case.category in extended_categories(user, case.organisation),

@@ -1,0 +1,29 @@
+"""An extension point of the case page: layers above cases add panels to it.
+
+Appointments and access orders are cases; the access layer registers a
+panel that shows their details on the case page, without cases importing it.
+A panel is a function of (user, case) that returns a template name and its
+context, or None when it has nothing to show for that case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from cases.models import Case
+from portal.models import User
+
+Panel = Callable[[User, Case], tuple[str, dict[str, Any]] | None]
+
+_panels: list[Panel] = []
+
+
+def register(panel: Panel) -> Panel:
+    if panel not in _panels:
+        _panels.append(panel)
+    return panel
+
+
+def render_context(user: User, case: Case) -> list[tuple[str, dict[str, Any]]]:
+    return [shown for panel in _panels if (shown := panel(user, case)) is not None]
