@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from access.models import Appointment
+from access.models import Appointment, OrderLine, SystemRole
 from portal.dates import today as oslo_today
 from portal.models import Area, Organisation, User
 
@@ -88,3 +88,99 @@ class AppointmentForm(forms.Form):
         if day > oslo_today() + dt.timedelta(days=366):
             raise ValidationError(_("The date can be at most a year ahead."), code="far")
         return day
+
+
+class OrderLineForm(forms.Form):
+    """One line of an order: a person (a member, or someone new), a role, grant/remove, a date."""
+
+    person = forms.ModelChoiceField(
+        label=_("Person"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Someone who is not in the list"),
+    )
+    new_person_name = forms.CharField(label=_("Name (new person)"), max_length=200, required=False)
+    new_person_email = forms.EmailField(label=_("E-mail (new person)"), required=False)
+    employee_number = forms.CharField(label=_("Employee number"), max_length=30, required=False)
+    system_role = forms.ModelChoiceField(
+        label=_("System role"), queryset=SystemRole.objects.none(), empty_label=_("Choose a role")
+    )
+    action = forms.ChoiceField(
+        label=_("Grant or remove"), choices=OrderLine.Action.choices, initial=OrderLine.Action.GRANT
+    )
+    valid_from = forms.DateField(
+        label=_("From date"),
+        input_formats=["%d.%m.%Y", "%Y-%m-%d"],
+        widget=forms.DateInput(format="%d.%m.%Y", attrs={"inputmode": "numeric"}),
+    )
+
+    def __init__(self, *args: Any, organisation: Organisation, roles: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = (  # type: ignore[attr-defined]
+            User.objects.filter(memberships__organisation=organisation, is_active=True).order_by(
+                "last_name", "first_name"
+            )
+        )
+        self.fields["system_role"].queryset = roles  # type: ignore[attr-defined]
+        self.fields["valid_from"].initial = oslo_today()
+
+    def clean_valid_from(self) -> dt.date:
+        day: dt.date = self.cleaned_data["valid_from"]
+        if day < oslo_today():
+            raise ValidationError(_("The date cannot be in the past."), code="past")
+        return day
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        person = cleaned.get("person")
+        role = cleaned.get("system_role")
+        if person is None:
+            missing = [
+                name
+                for name in ("new_person_name", "new_person_email", "employee_number")
+                if not cleaned.get(name) and name not in self.errors
+            ]
+            for name in missing:
+                self.add_error(
+                    name,
+                    ValidationError(
+                        _(
+                            "Choose a person in the list, or fill in name, e-mail "
+                            "and employee number."
+                        ),
+                        code="person_missing",
+                    ),
+                )
+            if role is not None and role.register_role is not None:
+                self.add_error(
+                    "person",
+                    ValidationError(
+                        _("Extended access is for members of the organisation: choose a person."),
+                        code="member_required",
+                    ),
+                )
+        return cleaned
+
+
+class BaseOrderLineFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        filled = [form for form in self.forms if form.has_changed() and form.cleaned_data]
+        if not filled:
+            raise ValidationError(_("Add at least one line."), code="no_lines")
+
+
+OrderLineFormSet = forms.formset_factory(
+    OrderLineForm, formset=BaseOrderLineFormSet, extra=0, min_num=1, max_num=30, validate_max=True
+)
+
+
+class OrderForm(forms.Form):
+    submission_key = forms.UUIDField(widget=forms.HiddenInput)
+    comment = forms.CharField(
+        label=_("Comment to the customer centre"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from django.urls import path
 
-from access import views
+from access import order_views, views
 
 app_name = "access"
 
 urlpatterns = [
     path("min-side/", views.my_page, name="my_page"),
     path("tilganger/bestillere/", views.orderers_page, name="orderers"),
+    path("tilganger/bestill/", order_views.order, name="order"),
     path("skjema/fullmakt.xlsx", views.fullmakt_form, name="fullmakt_form"),
 ]
