@@ -330,3 +330,37 @@ def test_customer_cannot_fulfil(cast: Cast, orderers: None) -> None:
 
 def test_anonymous_goes_to_login(db: None) -> None:
     assert Client().get("/tilganger/bestill/").status_code == 302
+
+
+def test_access_overview_on_min_side_filters_and_exports(cast: Cast, orderers: None) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.cases_helpers import bytes_of
+
+    today = dt.date.today().strftime("%d.%m.%Y")
+    _order(
+        client_for(cast.kari),
+        "lonn",
+        [_line(cast.per, "lonnsmedarbeider", today), _line(cast.ola, "attestant-reise", today)],
+    )
+    for line in OrderLine.objects.all():
+        do_fulfil_line(actor=cast.siv, line=line, done=True)
+    client = client_for(cast.eva)
+    everyone = client.get("/min-side/")
+    assert everyone.context["grant_count"] == 2
+    only_per = client.get("/min-side/?person=per")
+    assert [g.person for g in only_per.context["grants"]] == [cast.per]
+    travel = client.get("/min-side/?system=reise-og-utlegg")
+    assert [g.person for g in travel.context["grants"]] == [cast.ola]
+    ignored = client.get("/min-side/?system=finnes-ikke")
+    assert ignored.context["grant_count"] == 2
+    export = client.get("/min-side/tilganger.xlsx?person=per")
+    rows = list(load_workbook(io.BytesIO(bytes_of(export))).active.iter_rows(values_only=True))
+    assert len(rows) == 2
+    assert rows[1][0] == "Per Testesen"
+    own = client_for(cast.per).get("/min-side/")
+    assert [g.system_role.code for g in own.context["my_grants"]] == ["lonnsmedarbeider"]
+    assert client_for(cast.nina).get("/min-side/").context["grant_count"] == 0
+    assert client_for(cast.siv).get("/min-side/tilganger.xlsx").status_code == 404
