@@ -219,9 +219,6 @@ class Case(models.Model):
                 OpClass(F("title_folded"), name="gin_trgm_ops"),
                 name="case_org_title_folded_trgm",
             ),
-            models.Index(
-                OpClass(F("number"), name="varchar_pattern_ops"), name="case_number_prefix"
-            ),
         ]
 
     def __str__(self) -> str:

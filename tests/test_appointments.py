@@ -143,7 +143,7 @@ def test_requester_who_lost_authority_is_refused_at_approval(cast: Cast, roles: 
         basis=RoleAssignment.Basis.STAFF,
         supersedes=roles["kari"],
     )
-    with pytest.raises(AppointmentRefused, match="ikke lenger|no longer"):
+    with pytest.raises(AppointmentRefused, match=r"ikke lenger|no longer"):
         do_decide_appointment(actor=cast.siv, appointment=appointment, approve=True, reason="OK")
     assert not _holds(cast.per)
     appointment.refresh_from_db()

@@ -1,0 +1,531 @@
+"""The case list over millions of cases, through real HTTP to gunicorn.
+
+Fills the bench database with ``generate_cases`` up to BENCH_CASES cases
+(default 5 000 000; existing data is reused when there is enough), starts
+gunicorn with two workers on a free local port, and asks ``/saker/`` for a
+large and a small organisation as each one's ``bench-viewer-*`` (who sees the
+whole organisation). The figure is the server's own time from the
+``Server-Timing`` header, so the client and the network are left out.
+
+For each scenario the "SQL floor" is what the database alone needs: the
+request is made once in-process with the test client, its SQL captured, and
+every captured SELECT re-run with a raw cursor; the floor is the median of
+their summed time. Server time well above the floor is Python: the view,
+the template, the middleware.
+
+The export is timed with ``manage.py export_cases`` (when it exists) for
+about 100 000 rows of the large organisation, with the child's peak memory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
+from django.core.management import call_command, get_commands
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from bench.common import summary, write_results
+from cases.management.commands.generate_cases import COMMON_WORDS, RARE_WORDS
+from cases.models import Case
+from portal.dates import oslo_date
+from portal.dates import today as oslo_today
+from portal.models import Organisation, User
+
+ROOT = Path(__file__).resolve().parent.parent
+WARMUP = 5
+REPEAT = 30
+# A scenario whose warm-up requests are slow gets fewer timed ones (at least
+# MIN_REPEAT), so one slow query cannot make the run take an hour.
+SCENARIO_BUDGET_S = 60.0
+MIN_REPEAT = 5
+FLOOR_REPEAT = 30
+REQUEST_TIMEOUT_S = 120
+MAX_RESTARTS = 2
+EXPORT_ROWS = 100_000
+EXPORT_TIMEOUT_S = 1800
+SERVER_TIMING = re.compile(r"app;dur=([0-9.]+)")
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+@dataclass
+class Target:
+    label: str
+    organisation: Organisation
+    viewer: User
+    cases: int
+    cookie: str = ""
+
+
+def main() -> None:
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    wanted = int(os.environ.get("BENCH_CASES", "5000000"))
+    generation = ensure_cases(wanted)
+    targets = pick_targets()
+    total = Case.objects.count()
+    print(
+        f"{total} cases; large: {targets[0].organisation.slug} ({targets[0].cases}), "
+        f"small: {targets[1].organisation.slug} ({targets[1].cases})"
+    )
+    scenarios = make_scenarios()
+    results: list[dict[str, Any]] = []
+    export: dict[str, Any] | None = None
+    server = Gunicorn()
+    try:
+        server.start()
+        for target in targets:
+            target.cookie = login_cookie(target)
+        for name, params in scenarios.items():
+            for target in targets:
+                if not server.alive() and server.restarts < MAX_RESTARTS:
+                    server.restart()
+                row: dict[str, Any] = {
+                    "scenario": name,
+                    "org": target.label,
+                    "query": urlencode(params),
+                }
+                row |= time_scenario(server, target, params)
+                try:
+                    row |= sql_floor(target, params)
+                except Exception as exc:  # reported in the row; the other scenarios go on
+                    row |= {"sql_floor_ms": None, "sql_floor_error": repr(exc)[:500]}
+                results.append(row)
+                print_row(row)
+        export = time_export(targets[0])
+    finally:
+        server.stop()
+    path = write_results(
+        "case_list",
+        {
+            "cases": total,
+            "generation": generation,
+            "organisations": {
+                t.label: {"slug": t.organisation.slug, "cases": t.cases} for t in targets
+            },
+            "warmup": WARMUP,
+            "repeat": REPEAT,
+            "scenarios": results,
+            "export": export,
+            "gunicorn_restarts": server.restarts,
+        },
+    )
+    print(f"written to {path.relative_to(path.parents[2])}")
+
+
+# --- Data -----------------------------------------------------------------------
+
+
+def ensure_cases(wanted: int) -> dict[str, Any] | None:
+    """Generate cases up to ``wanted`` unless the database holds that many already."""
+    have = Case.objects.count()
+    bench_organisations = Organisation.objects.filter(slug__startswith="bench-org-").exists()
+    if have >= wanted and bench_organisations:
+        print(f"reusing {have} cases already in the database")
+        return None
+    missing = max(wanted - have, 0)
+    args = ["--cases", str(missing)]
+    if have:
+        args.append("--yes")
+    print(f"generate_cases {' '.join(args)}")
+    started = time.perf_counter()
+    call_command("generate_cases", *args)
+    seconds = round(time.perf_counter() - started, 1)
+    print(f"generated {missing} cases in {seconds} s")
+    return {"cases": missing, "seconds": seconds}
+
+
+def pick_targets() -> list[Target]:
+    """The largest and the smallest generated organisation, each with its viewer."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT o.id, count(*) FROM portal_organisation o "
+            "JOIN cases_case c ON c.organisation_id = o.id "
+            "WHERE o.slug LIKE %s GROUP BY o.id ORDER BY 2 DESC, 1",
+            ["bench-org-%"],
+        )
+        sizes = cursor.fetchall()
+    if not sizes:
+        raise SystemExit("No bench-org-* organisation has cases: run generate_cases.")
+    targets = []
+    for label, (pk, cases) in (("large", sizes[0]), ("small", sizes[-1])):
+        organisation = Organisation.objects.get(pk=pk)
+        index = organisation.slug.removeprefix("bench-org-")
+        viewer = User.objects.get(username=f"bench-viewer-{index}")
+        targets.append(Target(label, organisation, viewer, int(cases)))
+    return targets
+
+
+def make_scenarios() -> dict[str, list[tuple[str, str]]]:
+    today = oslo_today()
+    common, rare = COMMON_WORDS[0], RARE_WORDS[0]
+    month_start = dt.date(today.year - 5, today.month, 1)
+    month_end = dt.date(
+        month_start.year + month_start.month // 12, month_start.month % 12 + 1, 1
+    ) - dt.timedelta(days=1)
+    year_ago = today.year - 3
+
+    def day(value: dt.date) -> str:
+        return value.strftime("%d.%m.%Y")
+
+    return {
+        "no filter": [],
+        f"title contains '{common}'": [("tittel", common)],
+        f"title contains '{rare}'": [("tittel", rare)],
+        "status avsluttet + kategori lonn": [("status", "avsluttet"), ("kategori", "lonn")],
+        f"opprettet {month_start:%m.%Y}": [
+            ("opprettet_fra", day(month_start)),
+            ("opprettet_til", day(month_end)),
+        ],
+        "endret last 30 days": [
+            ("endret_fra", day(today - dt.timedelta(days=29))),
+            ("endret_til", day(today)),
+        ],
+        f"'{common}' + avsluttet + {year_ago}": [
+            ("tittel", common),
+            ("status", "avsluttet"),
+            ("opprettet_fra", day(dt.date(year_ago, 1, 1))),
+            ("opprettet_til", day(dt.date(year_ago, 12, 31))),
+        ],
+        "sort tittel": [("sort", "tittel")],
+        "side 2000 (50 per side)": [("side", "2000"), ("per_side", "50")],
+    }
+
+
+# --- HTTP -------------------------------------------------------------------------
+
+
+class Gunicorn:
+    """``gunicorn portal.wsgi`` with two workers on a free port of 127.0.0.1."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[bytes] | None = None
+        self.failed = False
+        self.restarts = 0
+        self.port = free_port()
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in stop()
+            prefix="bench-gunicorn-", suffix=".log", delete=False
+        )
+
+    def start(self) -> None:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "portal.settings",
+            "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-not-secret"),
+            "PLAIN_STATIC_STORAGE": "1",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SECURE_COOKIES": "0",
+        }
+        env.pop("DEBUG", None)
+        command = [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "portal.wsgi",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{self.port}",
+            "--timeout",
+            str(REQUEST_TIMEOUT_S),
+        ]
+        if int(metadata.version("gunicorn").split(".")[0]) >= 27:
+            # Not the shared control socket under $HOME that every gunicorn 27 opens.
+            command.append("--no-control-socket")
+        self.process = subprocess.Popen(  # noqa: S603 - our own fixed command
+            command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self.failed = True
+                raise SystemExit(f"gunicorn exited early; see {self.log.name}:\n{self.tail()}")
+            try:
+                if self.get("/helse/").status == 200:
+                    print(f"gunicorn ready on 127.0.0.1:{self.port}")
+                    return
+            except OSError:
+                pass
+            time.sleep(0.25)
+        self.failed = True
+        raise SystemExit(f"gunicorn did not answer /helse/ in 90 s; see {self.log.name}")
+
+    def get(self, path: str, cookie: str = "") -> Response:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=REQUEST_TIMEOUT_S)
+        try:
+            started = time.perf_counter()
+            conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+            answer = conn.getresponse()
+            answer.read()
+            client_ms = (time.perf_counter() - started) * 1000
+            match = SERVER_TIMING.search(answer.getheader("Server-Timing") or "")
+            server_ms = float(match.group(1)) if match else None
+            return Response(answer.status, server_ms, client_ms)
+        finally:
+            conn.close()
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def restart(self) -> None:
+        """Start again after gunicorn died (its log is kept and its tail printed)."""
+        self.failed = True
+        print(f"gunicorn exited (status {self.process and self.process.returncode}):")
+        print(self.tail())
+        self.restarts += 1
+        self.start()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=30)
+        self.log.close()
+        if not self.failed:
+            Path(self.log.name).unlink(missing_ok=True)
+
+    def tail(self) -> str:
+        self.log.flush()
+        return Path(self.log.name).read_text(encoding="utf-8", errors="replace")[-3000:]
+
+
+@dataclass
+class Response:
+    status: int
+    server_ms: float | None
+    client_ms: float
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def login_cookie(target: Target) -> str:
+    """A logged-in session for the target's viewer with its organisation active."""
+    session = SessionStore()
+    session["_auth_user_id"] = str(target.viewer.pk)
+    session["_auth_user_backend"] = BACKEND
+    session["_auth_user_hash"] = target.viewer.get_session_auth_hash()
+    session["active_organisation"] = target.organisation.pk
+    session.create()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def time_scenario(
+    server: Gunicorn, target: Target, params: list[tuple[str, str]]
+) -> dict[str, Any]:
+    path = "/saker/" + ("?" + urlencode(params) if params else "")
+    statuses: Counter[int] = Counter()
+    errors: Counter[str] = Counter()
+
+    def call() -> Response | None:
+        try:
+            response = server.get(path, target.cookie)
+        except (OSError, http.client.HTTPException) as exc:
+            errors[type(exc).__name__] += 1
+            return None
+        statuses[response.status] += 1
+        return response
+
+    warm = [call() for _ in range(WARMUP)]
+    warm_ms = [r.client_ms for r in warm if r is not None]
+    repeat = REPEAT
+    if warm_ms and statistics.median(warm_ms) * REPEAT > SCENARIO_BUDGET_S * 1000:
+        repeat = max(MIN_REPEAT, int(SCENARIO_BUDGET_S * 1000 / statistics.median(warm_ms)))
+    statuses.clear()
+    timed = [r for r in (call() for _ in range(repeat)) if r is not None]
+    server_ms = [r.server_ms if r.server_ms is not None else r.client_ms for r in timed]
+    figures: dict[str, Any] = summary(server_ms) if server_ms else {"median_ms": None}
+    figures.setdefault("p95_ms", None)
+    figures["client_median_ms"] = (
+        round(statistics.median(r.client_ms for r in timed), 2) if timed else None
+    )
+    figures["timed"] = len(timed)
+    figures["status"] = "/".join(str(s) for s, _ in statuses.most_common()) or "error"
+    if errors:
+        figures["errors"] = dict(errors)
+    return figures
+
+
+# --- SQL floor ----------------------------------------------------------------------
+
+
+def sql_floor(target: Target, params: list[tuple[str, str]]) -> dict[str, Any]:
+    """The database's share: the request's SELECTs re-run with a raw cursor."""
+    client = Client(HTTP_HOST="127.0.0.1", raise_request_exception=False)
+    client.force_login(target.viewer, backend=BACKEND)
+    session = client.session
+    session["active_organisation"] = target.organisation.pk
+    session.save()
+    query = urlencode(params)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/saker/" + ("?" + query if query else ""))
+    statements = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].lstrip().upper().startswith(("SELECT", "WITH"))
+    ]
+    if not statements:
+        return {"sql_floor_ms": None, "queries": 0, "in_process_status": response.status_code}
+    rounds: list[float] = []
+    each: list[list[float]] = [[] for _ in statements]
+    connection.ensure_connection()
+    raw = connection.connection
+    rounds_wanted = FLOOR_REPEAT
+    with raw.cursor() as cursor:
+        while len(rounds) < rounds_wanted:
+            total = 0.0
+            for position, sql in enumerate(statements):
+                started = time.perf_counter()
+                cursor.execute(sql)
+                if cursor.description is not None:
+                    cursor.fetchall()
+                elapsed = (time.perf_counter() - started) * 1000
+                each[position].append(elapsed)
+                total += elapsed
+            rounds.append(total)
+            if len(rounds) == 1 and total * FLOOR_REPEAT > SCENARIO_BUDGET_S * 1000:
+                rounds_wanted = max(MIN_REPEAT, int(SCENARIO_BUDGET_S * 1000 / total))
+    if not raw.autocommit:
+        raw.rollback()
+    slowest = sorted(
+        ((statistics.median(times), sql) for times, sql in zip(each, statements, strict=True)),
+        reverse=True,
+    )[:3]
+    return {
+        "sql_floor_ms": round(statistics.median(rounds), 2),
+        "sql_floor_rounds": len(rounds),
+        "queries": len(captured.captured_queries),
+        "in_process_status": response.status_code,
+        "slowest_queries": [{"median_ms": round(ms, 2), "sql": sql[:600]} for ms, sql in slowest],
+    }
+
+
+# --- Export -------------------------------------------------------------------------
+
+
+def time_export(target: Target) -> dict[str, Any] | None:
+    """``manage.py export_cases`` for about EXPORT_ROWS rows, in a child process."""
+    if "export_cases" not in get_commands():
+        print("export: command not available yet")
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT created_at FROM cases_case WHERE organisation_id = %s "
+            "ORDER BY created_at DESC OFFSET %s LIMIT 1",
+            [target.organisation.pk, EXPORT_ROWS - 1],
+        )
+        row = cursor.fetchone()
+    params = []
+    if row is not None:
+        params = [("opprettet_fra", oslo_date(row[0]).strftime("%d.%m.%Y"))]
+    with tempfile.TemporaryDirectory(prefix="bench-export-") as folder:
+        out = Path(folder) / "export.xlsx"
+        log = Path(folder) / "export.log"
+        command = [
+            sys.executable,
+            str(ROOT / "manage.py"),
+            "export_cases",
+            "--organisation-slug",
+            target.organisation.slug,
+            "--username",
+            target.viewer.username,
+            "--query",
+            urlencode(params),
+            "--out",
+            str(out),
+        ]
+        with log.open("wb") as output:
+            started = time.perf_counter()
+            child = subprocess.Popen(  # noqa: S603 - our own fixed command
+                command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT
+            )
+            status, peak_kib = wait_with_rusage(child, EXPORT_TIMEOUT_S)
+            seconds = time.perf_counter() - started
+        text = log.read_text(encoding="utf-8", errors="replace")
+        rows = re.search(r"(\d+) rows written", text)
+        result = {
+            "query": urlencode(params),
+            "exit_status": status,
+            "seconds": round(seconds, 1),
+            "peak_rss_mib": round(peak_kib / 1024, 1),
+            "rows": int(rows.group(1)) if rows else None,
+            "bytes": out.stat().st_size if out.exists() else None,
+        }
+        if status != 0:
+            result["output"] = text[-2000:]
+    print(
+        f"export: {result['rows']} rows in {result['seconds']} s, "
+        f"peak RSS {result['peak_rss_mib']} MiB, exit status {status}"
+    )
+    return result
+
+
+def wait_with_rusage(child: subprocess.Popen[bytes], timeout: float) -> tuple[int, int]:
+    """Wait for ``child`` (killing it after ``timeout``); its exit status and peak RSS in KiB.
+
+    ``os.wait4`` gives the resource use of this one child, where
+    ``getrusage(RUSAGE_CHILDREN)`` would give the largest of all children
+    waited for so far. Both count ``ru_maxrss`` in KiB on Linux.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        pid, wait_status, usage = os.wait4(child.pid, os.WNOHANG)
+        if pid:
+            child.returncode = os.waitstatus_to_exitcode(wait_status)
+            return child.returncode, int(usage.ru_maxrss)
+        if time.monotonic() > deadline:
+            child.kill()
+            pid, wait_status, usage = os.wait4(child.pid, 0)
+            child.returncode = os.waitstatus_to_exitcode(wait_status)
+            return child.returncode, int(usage.ru_maxrss)
+        time.sleep(0.1)
+
+
+# --- Output -------------------------------------------------------------------------
+
+_header_printed = False
+
+
+def print_row(row: dict[str, Any]) -> None:
+    global _header_printed
+    if not _header_printed:
+        print(
+            f"{'scenario':42} {'org':6} {'median ms':>10} {'p95 ms':>10} "
+            f"{'SQL floor ms':>13} {'n':>4} {'HTTP':>8}"
+        )
+        _header_printed = True
+    print(
+        f"{row['scenario'][:42]:42} {row['org']:6} {fmt(row['median_ms']):>10} "
+        f"{fmt(row['p95_ms']):>10} {fmt(row['sql_floor_ms']):>13} {row['timed']:>4} "
+        f"{row['status']:>8}",
+        flush=True,
+    )
+    if "sql_floor_error" in row:
+        print(f"   SQL floor failed: {row['sql_floor_error'][:200]}", flush=True)
+
+
+def fmt(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
