@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from cases.listing import COLUMNS, filtered_cases, read_request
 from cases.models import Case, ExportJob
 from portal.dates import today as oslo_today
-from portal.models import Organisation, User
+from portal.models import Area, Organisation, User
 from portal.xlsx import ExportColumn, write_xlsx
 
 logger = logging.getLogger(__name__)
@@ -52,31 +52,21 @@ def export_columns(keys: Sequence[str]) -> list[ExportColumn]:
     ]
 
 
-def _cell(case: Case, key: str, language: str) -> Any:
-    match key:
-        case "nummer":
-            return case.number
-        case "tittel":
-            return case.title
-        case "kategori":
-            return case.get_category_display()
-        case "fagomrade":
-            return case.subject_area.name(language)
-        case "status":
-            return case.get_status_display()
-        case "kanal":
-            return case.get_channel_display()
-        case "innmeldt_av":
-            return case.reporter_name
-        case "saksbehandler":
-            return case.assignee_name
-        case "opprettet":
-            return case.created_at
-        case "endret":
-            return case.updated_at
-        case "virksomhet":
-            return case.organisation.name
-    raise KeyError(key)
+# What each column reads from the database; rows come as tuples (no model
+# objects), which keeps a 100 000-row export's database side to a few seconds.
+FIELDS = {
+    "nummer": ("number",),
+    "tittel": ("title",),
+    "kategori": ("category",),
+    "fagomrade": ("subject_area__name_nb", "subject_area__name_en"),
+    "status": ("status",),
+    "kanal": ("channel",),
+    "innmeldt_av": ("reporter_name",),
+    "saksbehandler": ("assignee_name",),
+    "opprettet": ("created_at",),
+    "endret": ("updated_at",),
+    "virksomhet": ("organisation__name",),
+}
 
 
 def export_rows(
@@ -93,9 +83,38 @@ def export_rows(
     ordering = (
         [expression.desc(), "-id"] if request.descending else [expression.asc(), "id"]  # type: ignore[attr-defined]
     )
-    cases = queryset.select_related("subject_area", "organisation").order_by(*ordering)
-    for case in cases.iterator(chunk_size=ITERATOR_CHUNK):
-        yield [_cell(case, key, language) for key in keys]
+    fields = [field for key in keys for field in FIELDS[key]]
+    labels = {
+        "category": dict(Area.choices),
+        "status": dict(Case.Status.choices),
+        "channel": dict(Case.Channel.choices),
+    }
+    english = language.startswith("en")
+    with translation.override(language):
+        shown = {
+            name: {code: str(label) for code, label in choices.items()}
+            for name, choices in labels.items()
+        }
+    for values in (
+        queryset.order_by(*ordering).values_list(*fields).iterator(chunk_size=ITERATOR_CHUNK)
+    ):
+        record = dict(zip(fields, values, strict=True))
+        row: list[Any] = []
+        for key in keys:
+            match key:
+                case "kategori":
+                    row.append(shown["category"].get(record["category"], record["category"]))
+                case "status":
+                    row.append(shown["status"].get(record["status"], record["status"]))
+                case "kanal":
+                    row.append(shown["channel"].get(record["channel"], record["channel"]))
+                case "fagomrade":
+                    row.append(
+                        record["subject_area__name_en" if english else "subject_area__name_nb"]
+                    )
+                case _:
+                    row.append(record[FIELDS[key][0]])
+        yield row
 
 
 def file_name(organisation: Organisation) -> str:
