@@ -50,9 +50,10 @@ class UserAdmin(DjangoUserAdmin[User]):
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
         (_("Contact details"), {"fields": ("phone", "job_title", "language")}),
+        (_("Login provider"), {"fields": ("oidc_sub",)}),
     )
     list_display = ("username", "first_name", "last_name", "email", "is_staff")
-    search_fields = ("username", "first_name", "last_name", "email")
+    search_fields = ("username", "first_name", "last_name", "email", "oidc_sub")
     inlines = [UserMembershipInline]
 
 

@@ -1,4 +1,4 @@
-"""Request middleware: the Content-Security-Policy and the active organisation."""
+"""Request middleware: the Content-Security-Policy, the active organisation, the idle timeout."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 
 from portal.organisations import ACTIVE_ORG_SESSION_KEY, resolve_active_organisation
 
@@ -34,15 +37,19 @@ class ServerTimingMiddleware:
 
 
 class ContentSecurityPolicyMiddleware:
-    """Adds the policy from settings to every response that has none of its own."""
+    """Adds the policy from settings to every response that has none of its own.
+
+    Read at each response, so that a test's settings (e.g. the OIDC provider's
+    origin in form-action) apply to a server that is already running.
+    """
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
-        self.policy: str = settings.CONTENT_SECURITY_POLICY
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", self.policy)
+        policy: str = settings.CONTENT_SECURITY_POLICY
+        response.headers.setdefault("Content-Security-Policy", policy)
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )
@@ -68,4 +75,38 @@ class ActiveOrganisationMiddleware:
         request.organisation = active  # type: ignore[attr-defined]
         if active is not None and request.session.get(ACTIVE_ORG_SESSION_KEY) != active.pk:
             request.session[ACTIVE_ORG_SESSION_KEY] = active.pk
+        return self.get_response(request)
+
+
+LAST_SEEN_SESSION_KEY = "portal_last_seen"
+
+
+class IdleTimeoutMiddleware:
+    """Ends a login after SESSION_IDLE_TIMEOUT seconds without a request (0 turns it off).
+
+    The time of the last request is kept in the session, written at most once a
+    minute to spare the session store a write per request; a login can therefore
+    end up to a minute early. The request that finds the login idle goes on as an
+    anonymous one, so pages that need a login send the person to log in again.
+    Runs after the message middleware, so it can say why.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        timeout: int = settings.SESSION_IDLE_TIMEOUT
+        if timeout > 0 and request.user.is_authenticated:
+            now = int(time.time())
+            last_seen = request.session.get(LAST_SEEN_SESSION_KEY)
+            if isinstance(last_seen, int) and now - last_seen > timeout:
+                logout(request)
+                request.organisations = []  # type: ignore[attr-defined]
+                request.organisation = None  # type: ignore[attr-defined]
+                messages.info(
+                    request,
+                    _("You were logged out because you had not been active for a while."),
+                )
+            elif not isinstance(last_seen, int) or now - last_seen >= min(60, timeout // 4):
+                request.session[LAST_SEEN_SESSION_KEY] = now
         return self.get_response(request)

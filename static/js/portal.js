@@ -40,3 +40,63 @@ document.addEventListener("submit", (event) => {
     button.setAttribute("aria-disabled", "true");
   }
 });
+
+// A search box for long lists of choices (the login page's organisations).
+// The list stays a native <select> with its button: without this file it works
+// just the same, only without the search box. Typing narrows the options and
+// picks the first match; a status line tells screen readers how many match.
+document.addEventListener("DOMContentLoaded", () => {
+  const fold = (text) => text.toLocaleLowerCase("nb").trim();
+  for (const container of document.querySelectorAll("[data-searchable-select]")) {
+    const select = container.querySelector("select");
+    if (!select || !select.id) {
+      continue;
+    }
+    const field = document.createElement("div");
+    field.className = "ds-field";
+    const label = document.createElement("label");
+    label.className = "ds-label";
+    label.htmlFor = `${select.id}-search`;
+    label.textContent = container.dataset.searchLabel || "";
+    const input = document.createElement("input");
+    input.type = "search";
+    input.id = `${select.id}-search`;
+    input.className = "ds-input";
+    input.autocomplete = "off";
+    input.setAttribute("aria-controls", select.id);
+    input.setAttribute("aria-describedby", `${select.id}-search-status`);
+    const status = document.createElement("p");
+    status.id = `${select.id}-search-status`;
+    status.className = "ds-paragraph search-status";
+    status.dataset.size = "sm";
+    status.setAttribute("role", "status");
+    field.append(label, input, status);
+    const selectField = select.closest(".ds-field") || select;
+    selectField.before(field);
+
+    input.addEventListener("input", () => {
+      const needle = fold(input.value);
+      let matches = 0;
+      let first = null;
+      for (const option of select.options) {
+        if (!option.value) {
+          continue;
+        }
+        const shown = !needle || fold(option.text).includes(needle);
+        option.hidden = !shown;
+        option.disabled = !shown;
+        if (shown) {
+          matches += 1;
+          first = first || option;
+        }
+      }
+      const current = select.selectedOptions[0];
+      if (needle && first && (!current || !current.value || current.disabled)) {
+        select.value = first.value;
+      } else if (current && current.disabled) {
+        select.value = "";
+      }
+      status.textContent = needle ? `${container.dataset.statusLabel || ""} ${matches}` : "";
+    });
+  }
+});

@@ -1,0 +1,127 @@
+"""manage.py send_login_links [--org SLUG] [--dry-run]
+
+E-mails each organisation's Kontaktperson IT-teknisk (the current holders of the
+role) the organisation's direct login link, and says which organisations have
+nobody to send it to. The e-mail is in Norwegian: it goes to the agencies'
+technical staff, who pass the link on to their users.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from collections import defaultdict
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.urls import reverse
+
+from portal.models import Organisation, RoleAssignment, RoleType, User
+
+SUBJECT = "Direkte innloggingslenke til Kundesenter for {organisation}"
+BODY = """Hei {name},
+
+Du er registrert som kontaktperson IT-teknisk for {organisation} i Kundesenter.
+
+Dette er den direkte innloggingslenken til {organisation}:
+{link}
+
+Lenken starter innloggingen med {organisation} forhåndsvalgt og tar brukerne rett til den nye
+versjonen av Kundesenter. Del den gjerne med dem som bruker Kundesenter hos dere, for eksempel
+på intranettet eller som bokmerke.
+
+Lenken gir ingen tilgang i seg selv: alle må logge inn, og bare de som er registrert som
+medlemmer av {organisation} kommer inn.
+
+Spørsmål? Kontakt kundesenteret: {contact}
+
+Denne e-posten kan ikke besvares.
+
+Hilsen
+Kundesenter
+"""
+
+
+def login_link(organisation: Organisation) -> str:
+    """The organisation's direct login link as an absolute address (SITE_URL)."""
+    return settings.SITE_URL + reverse("direct_link", args=[organisation.slug])
+
+
+def technical_contacts(organisations: list[Organisation]) -> dict[int, list[User]]:
+    """Per organisation id: the active people holding Kontaktperson IT-teknisk today who
+    have an e-mail address, each once."""
+    holders: dict[int, dict[int, User]] = defaultdict(dict)
+    assignments = (
+        RoleAssignment.objects.held_today()
+        .of_role(RoleType.TECHNICAL_CONTACT)
+        .filter(organisation__in=organisations, person__is_active=True)
+        .exclude(person__email="")
+        .select_related("person")
+        .order_by("person__last_name", "person__first_name", "person__pk")
+    )
+    for assignment in assignments:
+        holders[assignment.organisation_id][assignment.person_id] = assignment.person
+    return {org_id: list(people.values()) for org_id, people in holders.items()}
+
+
+class Command(BaseCommand):
+    help = (
+        "E-mail each organisation's Kontaktperson IT-teknisk its direct login link "
+        "(/inn/<slug>/), and list the organisations that have no technical contact."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--org", metavar="SLUG", help="Only this organisation.")
+        parser.add_argument("--dry-run", action="store_true", help="Show, send nothing.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        organisations = list(Organisation.objects.active().order_by("name"))
+        if options["org"]:
+            organisations = [o for o in organisations if o.slug == options["org"]]
+            if not organisations:
+                raise CommandError(f"No active organisation has the slug {options['org']!r}.")
+        dry_run: bool = options["dry_run"]
+        contacts = technical_contacts(organisations)
+        planned, sent, failed, without = 0, 0, 0, []
+        contact_page = settings.SITE_URL + reverse("portal:contact")
+        for organisation in organisations:
+            people = contacts.get(organisation.pk, [])
+            if not people:
+                without.append(organisation)
+                continue
+            link = login_link(organisation)
+            for person in people:
+                planned += 1
+                verb = "Would send" if dry_run else "Sent"
+                if not dry_run:
+                    subject = SUBJECT.format(organisation=organisation.name)
+                    body = BODY.format(
+                        name=person.first_name or person.get_full_name() or person.username,
+                        organisation=organisation.name,
+                        link=link,
+                        contact=contact_page,
+                    )
+                    try:
+                        send_mail(subject, body, None, [person.email], fail_silently=False)
+                    except (smtplib.SMTPException, OSError) as exc:
+                        failed += 1
+                        self.stderr.write(
+                            f"Could not send to {person.email} ({organisation.name}): {exc}"
+                        )
+                        continue
+                    sent += 1
+                self.stdout.write(f"{verb} {link} to {person.email} ({organisation.name})")
+        for organisation in without:
+            self.stdout.write(
+                f"No technical contact: {organisation.name} ({organisation.slug}) "
+                f"– link {login_link(organisation)}"
+            )
+        done = (
+            f"Dry run, nothing sent: {planned} e-mail(s) to send"
+            if dry_run
+            else (f"{sent} e-mail(s) sent")
+        )
+        self.stdout.write(f"{done}, {len(without)} organisation(s) without a technical contact.")
+        if failed:
+            raise CommandError(f"{failed} e-mail(s) could not be sent; see above.")
