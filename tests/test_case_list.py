@@ -341,3 +341,21 @@ def test_the_list_never_shows_a_case_the_user_may_not_see(
         shown = set(_numbers(client_for(getattr(cast, who)).get(f"/saker/?sort={sort}&{query}")))
         permitted = {cases[name].number for name in names}
         assert shown <= permitted, f"{who} saw {shown - permitted}"
+
+
+def test_a_narrow_date_range_across_the_sort_is_taken_from_its_own_index(
+    cast: Cast, kari_sees_all: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(15):
+        _case(cast, f"År {i}", created_at=dt.datetime(2023, 3, 1 + i, 12, tzinfo=dt.UTC))
+    _case(cast, "Utenfor", created_at=dt.datetime(2021, 3, 1, 12, tzinfo=dt.UTC))
+    monkeypatch.setattr(listing, "COUNT_LIMIT", 10)
+    response = client_for(cast.kari).get(
+        "/saker/?opprettet_fra=01.01.2023&opprettet_til=31.12.2023&per_side=25"
+    )
+    page = response.context["page"]
+    assert page.strategy == "date range first, then sorted"
+    assert len(page.rows) == 15
+    assert [c.updated_at for c in page.rows] == sorted(
+        (c.updated_at for c in page.rows), reverse=True
+    )
