@@ -52,9 +52,13 @@ def case_list(request: HttpRequest) -> HttpResponse:
         table_rows(page.rows, get_language() or "nb"),
         exclude=[key for key in COLUMNS if key not in shown],
     )
+    shown_keys = [column.name for column in table.columns]
     context = {
         "page": page,
         "table": table,
+        # The cells are already rendered; placing them directly skips
+        # django-tables2's per-cell signature inspection (about 0.3 ms a row).
+        "cells": [[row[key] for key in shown_keys] for row in table.data],
         "filter_form": page.filter.form if page.filter else None,
         "several": several,
         "all_columns": [c for c in COLUMNS.values() if c.key != "virksomhet" or several],

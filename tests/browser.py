@@ -101,10 +101,10 @@ def assert_no_axe_violations(page: Any) -> None:
 
 def log_in(page: Any, username: str, password: str) -> None:
     page.goto("/logg-inn/")
-    page.get_by_label("Brukernavn").fill(username)
-    page.get_by_label("Passord").fill(password)
+    page.get_by_label("Brukernavn", exact=True).fill(username)
+    page.get_by_label("Passord", exact=True).fill(password)
     with page.expect_navigation():
-        page.get_by_role("button", name="Logg inn").click()
+        page.get_by_role("button", name="Logg inn", exact=True).click()
 
 
 _skipped_browser_tests: list[str] = []

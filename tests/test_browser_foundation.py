@@ -36,7 +36,7 @@ def test_login_page_has_no_axe_violations(page: Any, cast: Cast) -> None:
 
 def test_failed_login_keeps_username_and_has_no_axe_violations(page: Any, cast: Cast) -> None:
     log_in(page, "per", "feil-passord")
-    assert page.get_by_label("Brukernavn").input_value() == "per"
+    assert page.get_by_label("Brukernavn", exact=True).input_value() == "per"
     assert page.locator("#error-summary").is_visible()
     assert_no_axe_violations(page)
 

@@ -36,8 +36,8 @@ def test_login_page_with_the_organisation_list_has_no_axe_violations(
     page: Any, cast: Cast, old_open: None
 ) -> None:
     page.goto("/logg-inn/")
-    page.get_by_label("Your organisation", exact=True).wait_for()
-    page.get_by_label("Search for your organisation").wait_for()
+    page.get_by_label("Virksomheten din", exact=True).wait_for()
+    page.get_by_label("Søk etter virksomheten din").wait_for()
     assert_no_axe_violations(page)
 
 
@@ -46,13 +46,13 @@ def test_searching_the_organisation_list_picks_the_match_and_goes_to_its_link(
 ) -> None:
     _stub_direct_links(page)
     page.goto("/logg-inn/")
-    page.get_by_label("Search for your organisation").fill("kyst")
-    select = page.get_by_label("Your organisation", exact=True)
+    page.get_by_label("Søk etter virksomheten din").fill("kyst")
+    select = page.get_by_label("Virksomheten din", exact=True)
     assert select.input_value() == "kystdirektoratet"
-    page.get_by_text("Matching organisations: 1").wait_for()
+    page.get_by_text("Virksomheter som passer: 1").wait_for()
     assert_no_axe_violations(page)
     with page.expect_navigation():
-        page.get_by_role("button", name="Go on to your organisation").click()
+        page.get_by_role("button", name="Gå videre til virksomheten").click()
     assert page.url.endswith("/inn/kystdirektoratet/")
 
 
@@ -62,10 +62,10 @@ def test_organisation_list_works_without_javascript(
     page = page_without_js
     _stub_direct_links(page)
     page.goto("/logg-inn/")
-    assert page.get_by_label("Search for your organisation").count() == 0
-    page.get_by_label("Your organisation", exact=True).select_option("fjordetaten")
+    assert page.get_by_label("Søk etter virksomheten din").count() == 0
+    page.get_by_label("Virksomheten din", exact=True).select_option("fjordetaten")
     with page.expect_navigation():
-        page.get_by_role("button", name="Go on to your organisation").click()
+        page.get_by_role("button", name="Gå videre til virksomheten").click()
     assert page.url.endswith("/inn/fjordetaten/")
 
 
@@ -75,17 +75,17 @@ def test_password_login_offers_the_choice_then_the_old_list_and_back(
     for title in ["Feil i feriepenger", "Trekk mangler"]:
         make_case(cast.fjordetaten, cast.per, title=title)
     log_in(page, "per", PASSWORD)
-    page.get_by_role("heading", name="Choose version", level=1).wait_for()
+    page.get_by_role("heading", name="Velg versjon", level=1).wait_for()
     assert page.url.endswith("/versjon/")
     assert_no_axe_violations(page)
 
     with page.expect_navigation():
-        page.get_by_role("button", name="Use the old version").click()
+        page.get_by_role("button", name="Bruk gammel versjon").click()
     assert page.url.endswith("/gammel/saker/")
     page.get_by_role("cell", name="Feil i feriepenger").wait_for()
     assert_no_axe_violations(page)
 
-    page.get_by_label("Search in case number and title").fill("feriepenger")
+    page.get_by_label("Søk i saksnummer og tittel").fill("feriepenger")
     with page.expect_navigation():
         page.get_by_role("button", name="Søk", exact=True).click()
     assert page.get_by_role("cell", name="Trekk mangler").count() == 0
@@ -93,10 +93,10 @@ def test_password_login_offers_the_choice_then_the_old_list_and_back(
     assert_no_axe_violations(page)
 
     with page.expect_navigation():
-        page.get_by_role("button", name="Switch to the new version").click()
+        page.get_by_role("button", name="Bytt til ny versjon").click()
     assert page.url.endswith("/saker/")
     assert "/gammel/" not in page.url
-    page.get_by_role("button", name="Switch to the old version").wait_for()
+    page.get_by_role("button", name="Bytt til gammel versjon").wait_for()
 
 
 def test_password_login_after_the_cutoff_goes_straight_to_the_start_page(
@@ -105,4 +105,4 @@ def test_password_login_after_the_cutoff_goes_straight_to_the_start_page(
     settings.OLD_VERSION_LAST_DAY = dt.date(2022, 11, 18)  # long past
     log_in(page, "per", PASSWORD)
     page.get_by_role("heading", name="Velkommen, Per").wait_for()
-    assert page.get_by_role("button", name="Switch to the old version").count() == 0
+    assert page.get_by_role("button", name="Bytt til gammel versjon").count() == 0

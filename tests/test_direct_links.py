@@ -127,8 +127,8 @@ def test_unknown_link_and_no_membership_pages_in_a_browser(
     with browser.expect_navigation():
         browser.locator("form.org-picker button[type=submit]").click()
     assert browser.url.endswith("/logg-inn/?next=/inn/kystdirektoratet/")
-    browser.get_by_label("Brukernavn").fill("mona")
-    browser.get_by_label("Passord").fill(PASSWORD)
+    browser.get_by_label("Brukernavn", exact=True).fill("mona")
+    browser.get_by_label("Passord", exact=True).fill(PASSWORD)
     with browser.expect_navigation():
         browser.get_by_role("button", name="Logg inn").click()
     assert browser.url.endswith("/")
@@ -136,8 +136,8 @@ def test_unknown_link_and_no_membership_pages_in_a_browser(
 
     # Someone with no membership is told whom to ask.
     page.goto("/logg-inn/")
-    page.get_by_label("Brukernavn").fill("siv")
-    page.get_by_label("Passord").fill(PASSWORD)
+    page.get_by_label("Brukernavn", exact=True).fill("siv")
+    page.get_by_label("Passord", exact=True).fill(PASSWORD)
     with page.expect_navigation():
         page.get_by_role("button", name="Logg inn").click()
     page.goto("/ingen-virksomhet/")

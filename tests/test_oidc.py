@@ -38,6 +38,13 @@ from tests.oidc.support import (
     run_provider,
 )
 
+
+@pytest.fixture(autouse=True)
+def _english_by_default(settings: Any) -> None:
+    """The assertions read the English texts; a request without a language gets them."""
+    settings.LANGUAGE_CODE = "en"
+
+
 ROOT = Path(__file__).resolve().parent.parent
 FUTURE = dt.date(2999, 12, 31)
 
