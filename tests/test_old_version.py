@@ -18,6 +18,13 @@ from portal.version import SESSION_KEY
 from tests.cases_helpers import make_case, subject_area
 from tests.conftest import PASSWORD, Cast, client_for, grant
 
+
+@pytest.fixture(autouse=True)
+def _english_by_default(settings) -> None:
+    """The assertions read the English texts; a request without a language gets them."""
+    settings.LANGUAGE_CODE = "en"
+
+
 LAST_MINUTE_OPEN = dt.datetime(2022, 11, 18, 23, 59, tzinfo=OSLO)
 FIRST_MINUTE_CLOSED = dt.datetime(2022, 11, 19, 0, 0, tzinfo=OSLO)
 CLOSED_NOTICE = "The old version is closed; you are in the new version."
