@@ -7,11 +7,26 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
-from django.utils.html import format_html_join
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from access.models import AccessGrant, Appointment, Order, OrderLine, System, SystemRole
+from access.fullmakt_services import (
+    FullmaktRefused,
+    do_confirm_fullmakt,
+    do_reject_fullmakt,
+    do_verify_fullmakt,
+)
+from access.models import (
+    AccessGrant,
+    Appointment,
+    FullmaktSubmission,
+    Order,
+    OrderLine,
+    System,
+    SystemRole,
+)
 from access.ordering import OrderRefused, do_fulfil_line
 from access.rules import explain, orderers
 from access.services import AppointmentRefused, do_decide_appointment, is_last_orderer
@@ -296,3 +311,172 @@ class AccessGrantAdmin(admin.ModelAdmin[AccessGrant]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class FullmaktStepForm(forms.ModelForm[FullmaktSubmission]):
+    step = forms.ChoiceField(
+        label=_("Step"),
+        choices=[
+            ("", "—"),
+            ("verify", _("Verify (first staff member)")),
+            ("confirm", _("Confirm and register the roles (second staff member)")),
+            ("reject", _("Reject")),
+        ],
+        required=False,
+    )
+    authority_confirmed = forms.BooleanField(
+        label=_("I have checked that the signer holds budget disposal authority"),
+        required=False,
+    )
+    reason = forms.CharField(
+        label=_("Reason for rejecting (the customer sees it in the case)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+
+    class Meta:
+        model = FullmaktSubmission
+        fields = ["rows"]
+        help_texts = {
+            "rows": _(
+                "For a scanned form without Excel: key in the rows as a JSON list of "
+                '{"row", "name", "email", "employee_number", "role", "action" (add/end), '
+                '"date" (YYYY-MM-DD)} before verifying.'
+            )
+        }
+
+
+@admin.register(FullmaktSubmission)
+class FullmaktSubmissionAdmin(admin.ModelAdmin[FullmaktSubmission]):
+    """Two staff members: one verifies the signer's authority, another confirms and registers."""
+
+    form = FullmaktStepForm
+    list_display = ("submitted_at", "case_number", "organisation", "state", "verified_by")
+    list_filter = ("state",)
+    list_select_related = ("case", "organisation", "verified_by")
+    search_fields = ("case__number", "organisation__name", "signer_name")
+    readonly_fields = (
+        "case_number",
+        "organisation",
+        "form_version",
+        "parsed_rows",
+        "signed_copy",
+        "filled_form",
+        "signer_name",
+        "signer_title",
+        "signer_confirmed",
+        "signer_date",
+        "submitted_by",
+        "submitted_at",
+        "state",
+        "verified_by",
+        "verified_at",
+        "confirmed_by",
+        "confirmed_at",
+        "decision_reason",
+        "registration_report",
+    )
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        editable_rows = obj is not None and obj.state == FullmaktSubmission.State.SUBMITTED
+        rows = ("rows",) if editable_rows else ()
+        return (*self.readonly_fields, *rows, "step", "authority_confirmed", "reason")
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        queryset = super().get_queryset(request).select_related("case", "signed_attachment")
+        return queryset.filter(case__category__in=staff_categories(request.user))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("case"))
+    def case_number(self, submission: FullmaktSubmission) -> str:
+        url = reverse("admin:cases_case_change", args=[submission.case_id])
+        return format_html('<a href="{}">{}</a>', url, submission.case.number)
+
+    @admin.display(description=_("signed copy"))
+    def signed_copy(self, submission: FullmaktSubmission) -> str:
+        attachment = submission.signed_attachment
+        url = reverse("admin:cases_case_attachment", args=[submission.case_id, attachment.pk])
+        return format_html(
+            '<a href="{}">{}</a> (SHA-256 {})', url, attachment.name, submission.signed_sha256
+        )
+
+    @admin.display(description=_("filled form"))
+    def filled_form(self, submission: FullmaktSubmission) -> str:
+        attachment = submission.xlsx_attachment
+        if attachment is None:
+            return str(_("No Excel file: key in the rows from the signed copy."))
+        url = reverse("admin:cases_case_attachment", args=[submission.case_id, attachment.pk])
+        return format_html(
+            '<a href="{}">{}</a> (SHA-256 {})', url, attachment.name, submission.xlsx_sha256
+        )
+
+    @admin.display(description=_("rows read from the form"))
+    def parsed_rows(self, submission: FullmaktSubmission) -> str:
+        rows = submission.rows if isinstance(submission.rows, list) else []
+        if not rows:
+            return "–"
+        body = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    row.get("row"),
+                    row.get("name"),
+                    row.get("email"),
+                    row.get("employee_number"),
+                    row.get("role"),
+                    row.get("action"),
+                    row.get("date"),
+                )
+                for row in rows
+                if isinstance(row, dict)
+            ),
+        )
+        head = format_html(
+            "<thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>"
+            "<th>{}</th></tr></thead>",
+            _("Row"),
+            _("Name"),
+            _("E-mail"),
+            _("Employee number"),
+            _("Role"),
+            _("Add or end"),
+            _("Date"),
+        )
+        return format_html("<table>{}<tbody>{}</tbody></table>", head, body)
+
+    def save_model(
+        self, request: HttpRequest, obj: FullmaktSubmission, form: Any, change: bool
+    ) -> None:
+        actor = user_of(request)
+        if "rows" in form.changed_data:
+            if obj.state != FullmaktSubmission.State.SUBMITTED:
+                messages.error(request, _("The rows can only be changed before verifying."))
+                return
+            FullmaktSubmission.objects.filter(pk=obj.pk).update(rows=obj.rows)
+        step = form.cleaned_data.get("step")
+        try:
+            if step == "verify":
+                do_verify_fullmakt(
+                    actor=actor,
+                    submission=obj,
+                    authority_confirmed=form.cleaned_data.get("authority_confirmed", False),
+                )
+                messages.success(request, _("Verified. A second staff member must confirm."))
+            elif step == "confirm":
+                done = do_confirm_fullmakt(actor=actor, submission=obj)
+                messages.success(request, _("The roles are registered."))
+                if done.registration_report:
+                    messages.warning(request, done.registration_report)
+            elif step == "reject":
+                do_reject_fullmakt(
+                    actor=actor, submission=obj, reason=form.cleaned_data.get("reason", "")
+                )
+                messages.success(request, _("The form is rejected and the customer is told."))
+        except FullmaktRefused as refusal:
+            messages.error(request, refusal.reason)

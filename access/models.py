@@ -10,7 +10,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Case
+from cases.models import Attachment, Case
 from portal.dates import today as oslo_today
 from portal.models import Area, Organisation, RoleAssignment, RoleType, User
 
@@ -337,3 +337,83 @@ class AccessGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_name}: {self.system_role}"
+
+
+class FullmaktSubmission(models.Model):
+    """A fullmakt form sent in (rules 5 and 6), verified and registered by two staff members.
+
+    ``rows`` is what the portal read from the xlsx (empty for a scanned form
+    without one, until staff key it in). Registering needs a first staff member
+    who confirms the signer's budget disposal authority (verified) and a second
+    who confirms (registered); neither may be the case's reporter.
+    """
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        VERIFIED = "verified", _("Verified, waiting for a second confirmation")
+        REGISTERED = "registered", _("Registered")
+        REJECTED = "rejected", _("Rejected")
+
+    case = models.OneToOneField(
+        Case, on_delete=models.PROTECT, related_name="fullmakt_submission", verbose_name=_("case")
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
+    )
+    form_version = models.CharField(_("form version"), max_length=20, blank=True)
+    rows = models.JSONField(_("rows"), default=list, blank=True)
+    signer_name = models.CharField(_("signer's name"), max_length=200, blank=True)
+    signer_title = models.CharField(_("signer's title"), max_length=200, blank=True)
+    signer_confirmed = models.BooleanField(
+        _("signer confirmed budget disposal authority in the form"), default=False
+    )
+    signer_date = models.DateField(_("date of signing"), null=True, blank=True)
+    xlsx_attachment = models.ForeignKey(
+        Attachment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("filled form"),
+    )
+    xlsx_sha256 = models.CharField(_("SHA-256 of the filled form"), max_length=64, blank=True)
+    signed_attachment = models.ForeignKey(
+        Attachment, on_delete=models.PROTECT, related_name="+", verbose_name=_("signed copy")
+    )
+    signed_sha256 = models.CharField(_("SHA-256 of the signed copy"), max_length=64)
+    submitted_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("submitted by")
+    )
+    submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
+    state = models.CharField(
+        _("state"), max_length=12, choices=State.choices, default=State.SUBMITTED
+    )
+    verified_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("verified by"),
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason"), blank=True)
+    registration_report = models.TextField(_("registration report"), blank=True)
+
+    class Meta:
+        verbose_name = _("fullmakt form")
+        verbose_name_plural = _("fullmakt forms")
+        ordering = ["-submitted_at"]
+        indexes = [models.Index(fields=["state", "-submitted_at"], name="fullmakt_state")]
+
+    def __str__(self) -> str:
+        return f"{self.case.number}: {self.organisation}"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from access import order_views, views
+from access import fullmakt_views, order_views, views
 
 app_name = "access"
 
@@ -12,4 +12,6 @@ urlpatterns = [
     path("tilganger/bestillere/", views.orderers_page, name="orderers"),
     path("tilganger/bestill/", order_views.order, name="order"),
     path("skjema/fullmakt.xlsx", views.fullmakt_form, name="fullmakt_form"),
+    path("skjema/fullmakt/send/", fullmakt_views.upload, name="fullmakt_upload"),
+    path("skjema/fullmakt/send/se-over/", fullmakt_views.review, name="fullmakt_review"),
 ]

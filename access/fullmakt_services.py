@@ -1,0 +1,273 @@
+"""The fullmakt form's way through the customer centre (rules 5–7), each step in one transaction.
+
+Submit (a customer: a case with both files) → verify (first staff member:
+confirms the signer's budget disposal authority) → confirm (a second staff
+member: every row is registered in the role register) — or reject. The
+four-eyes rules are enforced here, whatever the admin showed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from access.fullmakt_reading import FormReading
+from access.models import FullmaktSubmission
+from access.services import _access_subject_area
+from cases.models import Case
+from cases.services import do_add_message, do_change_status, do_create_case
+from cases.uploads import CheckedUpload
+from portal.dates import today as oslo_today
+from portal.models import Area, Membership, Organisation, RoleAssignment, RoleType, User
+from portal.services import do_assign_role, do_end_role, write_audit
+
+ROW_KEYS = ("row", "name", "email", "employee_number", "role", "action", "date")
+KNOWN_ROLES = (RoleType.FULLMAKT, RoleType.PAYROLL_ORDERER, RoleType.ACCOUNTING_ORDERER)
+
+
+class FullmaktRefused(Exception):
+    """The step breaks a rule; ``reason`` says which."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def do_submit_fullmakt(
+    *,
+    actor: User,
+    organisation: Organisation,
+    reading: FormReading | None,
+    xlsx: CheckedUpload | None,
+    signed: CheckedUpload,
+) -> FullmaktSubmission:
+    """A case for the payroll access team with the form and the signed copy attached."""
+    with translation.override("nb"):
+        title = _("Fullmakt form") + f": {organisation.name}"
+        if reading is None:
+            description = _("Signed fullmakt form without a readable Excel file: key it in.")
+        else:
+            lines = [
+                f"{_('Row')} {row.row}: {row.name} ({row.email}, {row.employee_number}) – "
+                f"{RoleType.objects.get(code=row.role).name_nb} – "
+                f"{_('Add') if row.action == 'add' else _('End')} {row.day:%d.%m.%Y}"
+                for row in reading.rows
+            ]
+            signed_on = f"{reading.signer_date:%d.%m.%Y}" if reading.signer_date else ""
+            signed_by = _("Signed by")
+            lines.append(f"{signed_by}: {reading.signer_name}, {reading.signer_title} {signed_on}")
+            description = "\n".join(lines)
+    with transaction.atomic():
+        case = do_create_case(
+            actor=actor,
+            organisation=organisation,
+            subject_area=_access_subject_area(Area.PAYROLL),
+            title=title[:300],
+            description=description,
+            uploads=[upload for upload in (xlsx, signed) if upload is not None],
+        )
+        attachments = {a.sha256: a for a in case.attachments.all()}
+        submission = FullmaktSubmission.objects.create(
+            case=case,
+            organisation=organisation,
+            form_version=reading.version if reading else "",
+            rows=reading.rows_json() if reading else [],
+            signer_name=reading.signer_name if reading else "",
+            signer_title=reading.signer_title if reading else "",
+            signer_confirmed=reading.signer_confirmed if reading else False,
+            signer_date=reading.signer_date if reading else None,
+            xlsx_attachment=attachments[xlsx.sha256] if xlsx else None,
+            xlsx_sha256=xlsx.sha256 if xlsx else "",
+            signed_attachment=attachments[signed.sha256],
+            signed_sha256=signed.sha256,
+            submitted_by=actor,
+        )
+        write_audit(
+            actor=actor,
+            organisation=organisation,
+            action="fullmakt.submitted",
+            summary=f"Fullmaktsskjema sendt inn (sak {case.number})",
+            after={"submission": submission.pk, "rows": len(submission.rows), "case": case.number},
+        )
+    return submission
+
+
+def check_rows(rows: Any) -> list[dict[str, Any]]:
+    """Rows staff keyed in (or read from the form) in the shape registering needs."""
+    if not isinstance(rows, list) or not rows:
+        raise FullmaktRefused(_("The submission has no rows to register."))
+    for row in rows:
+        if not isinstance(row, dict) or any(not str(row.get(key, "")) for key in ROW_KEYS):
+            raise FullmaktRefused(_("Every row needs %(keys)s.") % {"keys": ", ".join(ROW_KEYS)})
+        if row["role"] not in KNOWN_ROLES or row["action"] not in ("add", "end"):
+            raise FullmaktRefused(_("A row has an unknown role or action."))
+        try:
+            dt.date.fromisoformat(str(row["date"]))
+        except ValueError:
+            raise FullmaktRefused(_("A row has a date that is not valid.")) from None
+    return rows
+
+
+def _check_staff(actor: User, submission: FullmaktSubmission) -> None:
+    if not actor.is_staff:
+        raise FullmaktRefused(_("Only the customer centre handles fullmakt forms."))
+    if actor.pk == submission.case.reported_by_id:
+        raise FullmaktRefused(_("You cannot handle a fullmakt form you sent in yourself."))
+
+
+def do_verify_fullmakt(
+    *, actor: User, submission: FullmaktSubmission, authority_confirmed: bool
+) -> FullmaktSubmission:
+    """The first staff member: has checked the signed copy and the signer's authority."""
+    _check_staff(actor, submission)
+    if not authority_confirmed:
+        raise FullmaktRefused(
+            _("Confirm that the signer holds budget disposal authority before verifying.")
+        )
+    with transaction.atomic():
+        locked = FullmaktSubmission.objects.select_for_update().get(pk=submission.pk)
+        if locked.state != FullmaktSubmission.State.SUBMITTED:
+            raise FullmaktRefused(_("This form is not waiting for verification."))
+        check_rows(locked.rows)
+        locked.state = FullmaktSubmission.State.VERIFIED
+        locked.verified_by = actor
+        locked.verified_at = timezone.now()
+        locked.save()
+        write_audit(
+            actor=actor,
+            organisation=locked.organisation,
+            action="fullmakt.verified",
+            summary=f"Fullmaktsskjema verifisert (sak {locked.case.number})",
+            before={"state": FullmaktSubmission.State.SUBMITTED},
+            after={"state": locked.state, "signer": locked.signer_name},
+            basis=f"Sak {locked.case.number}, SHA-256 {locked.signed_sha256}",
+        )
+    return locked
+
+
+def do_confirm_fullmakt(*, actor: User, submission: FullmaktSubmission) -> FullmaktSubmission:
+    """The second staff member: every row becomes a role assignment (or an ended one)."""
+    _check_staff(actor, submission)
+    with transaction.atomic():
+        locked = FullmaktSubmission.objects.select_for_update().get(pk=submission.pk)
+        if locked.state != FullmaktSubmission.State.VERIFIED:
+            raise FullmaktRefused(_("This form must be verified before it is confirmed."))
+        if actor.pk == locked.verified_by_id:
+            raise FullmaktRefused(
+                _("A second staff member must confirm: you verified this form yourself.")
+            )
+        rows = check_rows(locked.rows)
+        sha = locked.xlsx_sha256 or locked.signed_sha256
+        evidence = f"Sak {locked.case.number}, SHA-256 {sha}"
+        skipped = _register_rows(actor, locked, rows, evidence)
+        locked.state = FullmaktSubmission.State.REGISTERED
+        locked.confirmed_by = actor
+        locked.confirmed_at = timezone.now()
+        locked.registration_report = "\n".join(skipped)
+        locked.save()
+        write_audit(
+            actor=actor,
+            organisation=locked.organisation,
+            action="fullmakt.registered",
+            summary=f"Fullmaktsskjema registrert (sak {locked.case.number})",
+            before={"state": FullmaktSubmission.State.VERIFIED},
+            after={"state": locked.state, "skipped": skipped},
+            basis=evidence,
+        )
+        with translation.override("nb"):
+            body = _("The fullmakt form is checked and the roles are registered.")
+            if skipped:
+                do_add_message(
+                    actor=actor, case=locked.case, body="\n".join(skipped), internal=True
+                )
+        do_add_message(actor=actor, case=locked.case, body=body)
+        do_change_status(actor=actor, case=locked.case, status=Case.Status.CLOSED)
+    return locked
+
+
+def _register_rows(
+    actor: User, submission: FullmaktSubmission, rows: list[dict[str, Any]], evidence: str
+) -> list[str]:
+    skipped: list[str] = []
+    today = oslo_today()
+    for row in rows:
+        label = f"Rad {row['row']} ({row['email']})"
+        person = (
+            User.objects.filter(
+                email__iexact=row["email"],
+                pk__in=Membership.objects.filter(organisation=submission.organisation).values(
+                    "user"
+                ),
+            )
+            .order_by("pk")
+            .first()
+        )
+        if person is None:
+            skipped.append(f"{label}: ingen bruker i virksomheten med denne e-postadressen.")
+            continue
+        role = RoleType.objects.get(code=row["role"])
+        day = max(dt.date.fromisoformat(str(row["date"])), today)
+        held = (
+            RoleAssignment.objects.held_today()
+            .filter(person=person, organisation=submission.organisation, role=role)
+            .first()
+        )
+        if row["action"] == "add":
+            if held is not None:
+                skipped.append(f"{label}: har allerede {role.name_nb}.")
+                continue
+            do_assign_role(
+                actor=actor,
+                person=person,
+                organisation=submission.organisation,
+                role=role,
+                valid_from=day,
+                basis=RoleAssignment.Basis.FULLMAKT_FORM,
+                evidence=evidence,
+            )
+        else:
+            if held is None:
+                skipped.append(f"{label}: har ikke {role.name_nb}.")
+                continue
+            do_end_role(
+                actor=actor,
+                assignment=held,
+                valid_to=day,
+                basis=RoleAssignment.Basis.FULLMAKT_FORM,
+                evidence=evidence,
+            )
+    return skipped
+
+
+def do_reject_fullmakt(
+    *, actor: User, submission: FullmaktSubmission, reason: str
+) -> FullmaktSubmission:
+    _check_staff(actor, submission)
+    if not reason.strip():
+        raise FullmaktRefused(_("Give a reason for the decision."))
+    with transaction.atomic():
+        locked = FullmaktSubmission.objects.select_for_update().get(pk=submission.pk)
+        if locked.state in (
+            FullmaktSubmission.State.REGISTERED,
+            FullmaktSubmission.State.REJECTED,
+        ):
+            raise FullmaktRefused(_("This form has already been decided."))
+        before = locked.state
+        locked.state = FullmaktSubmission.State.REJECTED
+        locked.decision_reason = reason.strip()
+        locked.save()
+        write_audit(
+            actor=actor,
+            organisation=locked.organisation,
+            action="fullmakt.rejected",
+            summary=f"Fullmaktsskjema avvist (sak {locked.case.number})",
+            before={"state": before},
+            after={"state": locked.state, "reason": locked.decision_reason},
+        )
+        do_add_message(actor=actor, case=locked.case, body=locked.decision_reason)
+        do_change_status(actor=actor, case=locked.case, status=Case.Status.CLOSED)
+    return locked
