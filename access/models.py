@@ -6,13 +6,20 @@ import datetime as dt
 import uuid
 
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Attachment, Case
 from portal.dates import today as oslo_today
-from portal.models import Area, Organisation, RoleAssignment, RoleType, User
+from portal.models import (
+    Area,
+    Organisation,
+    RoleAssignment,
+    RoleType,
+    User,
+    later_version_recorded,
+)
 
 
 class AppointmentQuerySet(models.QuerySet["Appointment"]):
@@ -265,11 +272,7 @@ class OrderLine(models.Model):
 
 class AccessGrantQuerySet(models.QuerySet["AccessGrant"]):
     def newest_versions(self) -> AccessGrantQuerySet:
-        later = AccessGrant.objects.filter(lineage=OuterRef("lineage")).filter(
-            Q(recorded_at__gt=OuterRef("recorded_at"))
-            | Q(recorded_at=OuterRef("recorded_at"), pk__gt=OuterRef("pk"))
-        )
-        return self.exclude(Exists(later))
+        return self.exclude(later_version_recorded(AccessGrant))
 
     def held_on(self, day: dt.date) -> AccessGrantQuerySet:
         return self.filter(valid_from__lte=day).filter(

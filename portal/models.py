@@ -259,6 +259,18 @@ def extended_access_role(area: str) -> str:
     }[Area(area)]
 
 
+def later_version_recorded(model: type[models.Model], until: dt.datetime | None = None) -> Exists:
+    """For append-only records with a ``lineage``: a later version of this row exists
+    (recorded later, or at the same instant with a higher id), recorded by ``until``."""
+    later = model._default_manager.filter(lineage=OuterRef("lineage")).filter(
+        Q(recorded_at__gt=OuterRef("recorded_at"))
+        | Q(recorded_at=OuterRef("recorded_at"), pk__gt=OuterRef("pk"))
+    )
+    if until is not None:
+        later = later.filter(recorded_at__lte=until)
+    return Exists(later)
+
+
 class RoleAssignmentQuerySet(models.QuerySet["RoleAssignment"]):
     """Questions the register answers. Compose them: ``.as_recorded_at(t).held_on(d)``.
 
@@ -268,21 +280,13 @@ class RoleAssignmentQuerySet(models.QuerySet["RoleAssignment"]):
 
     def as_recorded_at(self, moment: dt.datetime) -> RoleAssignmentQuerySet:
         """The version of each assignment the register held at ``moment``."""
-        later = RoleAssignment.objects.filter(
-            lineage=OuterRef("lineage"), recorded_at__lte=moment
-        ).filter(
-            Q(recorded_at__gt=OuterRef("recorded_at"))
-            | Q(recorded_at=OuterRef("recorded_at"), pk__gt=OuterRef("pk"))
+        return self.filter(recorded_at__lte=moment).exclude(
+            later_version_recorded(RoleAssignment, until=moment)
         )
-        return self.filter(recorded_at__lte=moment).exclude(Exists(later))
 
     def newest_versions(self) -> RoleAssignmentQuerySet:
         """The newest version of each assignment: what the register says now."""
-        later = RoleAssignment.objects.filter(lineage=OuterRef("lineage")).filter(
-            Q(recorded_at__gt=OuterRef("recorded_at"))
-            | Q(recorded_at=OuterRef("recorded_at"), pk__gt=OuterRef("pk"))
-        )
-        return self.exclude(Exists(later))
+        return self.exclude(later_version_recorded(RoleAssignment))
 
     def held_on(self, day: dt.date) -> RoleAssignmentQuerySet:
         """Versions whose validity covers Oslo date ``day`` (combine with a time of recording)."""
