@@ -1,9 +1,10 @@
 """The case list's table (django-tables2).
 
 Sorting and paging happen in the database (cases.listing), so the table is
-told neither to order nor to paginate. Cells are prepared in one pass over
-the page's cases (``table_rows``) and the table's columns only place them:
-django-tables2's per-cell machinery costs about 25 µs a cell, and a page of
+told neither to order nor to paginate. The table declares the columns (their
+order and which are shown); the cells are prepared in one pass over the
+page's cases (``table_rows``) and the view places them directly, because
+django-tables2's per-cell machinery costs about 25 µs a cell and a page of
 100 cases has a thousand cells.
 """
 
