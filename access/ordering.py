@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 
 from access.models import AccessGrant, Order, OrderLine, SystemRole
 from access.rules import may_order
-from cases.models import Case, SubjectArea
+from access.services import access_subject_area
+from cases.models import Case
 from cases.services import do_add_message, do_change_status, do_create_case
 from portal.dates import today as oslo_today
 from portal.models import Organisation, RoleAssignment, User
@@ -126,12 +127,7 @@ def do_submit_order(
             f" fra {line.valid_from:%d.%m.%Y}"
             for line in lines
         )
-    subject = (
-        SubjectArea.objects.filter(category=category, name_nb__startswith="Tilganger og roller")
-        .order_by("position")
-        .first()
-        or SubjectArea.objects.filter(category=category).order_by("position").first()
-    )
+    subject = access_subject_area(category)
     if subject is None:
         raise OrderRefused(_("The customer centre has no subject areas set up yet."))
     try:

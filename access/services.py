@@ -25,15 +25,18 @@ class AppointmentRefused(Exception):
         self.reason = reason
 
 
+def access_subject_area(area: str, *, or_first: bool = True) -> SubjectArea | None:
+    """The subject area "Tilganger og roller" of the area, which staff watch for cases
+    about roles and access; failing that (``or_first``) the area's first subject area."""
+    areas = SubjectArea.objects.filter(category=area).order_by("position")
+    subject = areas.filter(name_nb__startswith="Tilganger og roller").first()
+    if subject is None and or_first:
+        subject = areas.first()
+    return subject
+
+
 def _access_subject_area(area: str) -> SubjectArea:
-    """The subject area "Tilganger og roller" of the area, which staff watch for these cases."""
-    subject = (
-        SubjectArea.objects.filter(category=area, name_nb__startswith="Tilganger og roller")
-        .order_by("position")
-        .first()
-    )
-    if subject is None:
-        subject = SubjectArea.objects.filter(category=area).order_by("position").first()
+    subject = access_subject_area(area)
     if subject is None:
         raise AppointmentRefused(_("The customer centre has no subject areas set up yet."))
     return subject

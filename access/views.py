@@ -21,8 +21,12 @@ from access.forms import AppointmentForm, ContactDetailsForm
 from access.fullmakt_form import build_form
 from access.models import Appointment
 from access.overview import grants_in, own_grants
-from access.services import AppointmentRefused, do_request_appointment, is_last_orderer
-from cases.models import SubjectArea
+from access.services import (
+    AppointmentRefused,
+    access_subject_area,
+    do_request_appointment,
+    is_last_orderer,
+)
 from portal.dates import today as oslo_today
 from portal.models import Area, Organisation, RoleAssignment, RoleType, User
 from portal.organisations import user_of
@@ -97,9 +101,7 @@ def _organisation_overview(user: User, organisation: Organisation) -> dict[str, 
 
 def fallback_case_link(area: str) -> str:
     """The prefilled "report a case" for sending a signed fullmakt form (rule 5's fallback)."""
-    subject = SubjectArea.objects.filter(
-        category=area, name_nb__startswith="Tilganger og roller"
-    ).first()
+    subject = access_subject_area(area, or_first=False)
     params = {"kategori": area, "tittel": _("Signed fullmakt form")}
     if subject is not None:
         params["fagomrade"] = str(subject.pk)
