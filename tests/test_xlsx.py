@@ -5,6 +5,7 @@ No database: the writer only turns rows of values into a workbook.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import re
@@ -12,6 +13,7 @@ import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
+from pathlib import Path
 from typing import IO, Any
 
 import pytest
@@ -19,6 +21,7 @@ from openpyxl import load_workbook
 from openpyxl.worksheet import _writer as openpyxl_sheet_writer
 
 from portal.xlsx import EXCEL_MAX_CELL_CHARS, ExportColumn, write_xlsx
+from tests.office import convert
 
 UTC = dt.UTC
 
@@ -104,6 +107,20 @@ def test_every_xml_illegal_character_is_replaced() -> None:
 
 def test_tab_and_line_breaks_are_kept() -> None:
     assert only_cell("linje 1\nlinje 2\tkolonne").value == "linje 1\nlinje 2\tkolonne"
+    assert only_cell("Windows\r\nlinje\rMac").value == "Windows\r\nlinje\rMac"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "  innrykk og mellomrom bak  ",
+        "\tfane først",
+        "A & B <c> \"d\" 'e' ]]> &amp; &#13;",
+        "😀 æøå ÆØÅ",
+    ],
+)
+def test_text_comes_back_exactly_as_written(text: str) -> None:
+    assert only_cell(text).value == text
 
 
 def test_a_full_length_title_comes_back_whole() -> None:
@@ -174,7 +191,7 @@ def test_a_value_of_the_wrong_kind_is_refused(value: object, column: ExportColum
 
 
 def test_a_row_with_the_wrong_number_of_values_is_refused() -> None:
-    with pytest.raises(ValueError, match="zip"):
+    with pytest.raises(ValueError, match="1 values for 5 columns"):
         export([["SAK-2024-0000001"]])
 
 
@@ -282,3 +299,29 @@ def test_a_failure_mid_export_leaves_no_temporary_files_behind() -> None:
         export(rows(), max_rows_per_sheet=5)
 
     assert set(openpyxl_sheet_writer.ALL_TEMP_FILES) <= before
+
+
+def test_libreoffice_opens_the_file_and_shows_the_same_values(tmp_path: Path) -> None:
+    """A second reader besides openpyxl: LibreOffice's CSV shows each cell as displayed."""
+    rows = [
+        case_row(1, '=HYPERLINK("x")'),
+        case_row(2, "A & B <c> æøå \x0b slutt"),
+        [
+            "SAK-2024-0000003",
+            "  mellomrom  ",
+            dt.datetime(2022, 11, 10, 23, 30, tzinfo=UTC),
+            None,
+            2.5,
+        ],
+    ]
+    source = tmp_path / "saker.xlsx"
+    source.write_bytes(export(rows)[1].read())
+    # 44: comma-separated, 34: quoted, 76: UTF-8; the cells as formatted.
+    converted = convert(source, "csv:Text - txt - csv (StarCalc):44,34,76")
+    lines = list(csv.reader(converted.read_text(encoding="utf-8-sig").splitlines()))
+    assert lines == [
+        ["Saksnummer", "Tittel", "Opprettet", "Frist", "Vedlegg"],
+        ["SAK-2024-0000001", '=HYPERLINK("x")', "01.03.2024 09:16", "01.04.2024", "1"],
+        ["SAK-2024-0000002", "A & B <c> æøå   slutt", "01.03.2024 09:17", "01.04.2024", "2"],
+        ["SAK-2024-0000003", "  mellomrom  ", "11.11.2022 00:30", "", "2.5"],
+    ]
