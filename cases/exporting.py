@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from operator import itemgetter
 from typing import IO, Any
 
 from django.conf import settings
@@ -95,26 +96,25 @@ def export_rows(
             name: {code: str(label) for code, label in choices.items()}
             for name, choices in labels.items()
         }
+    position = {field: index for index, field in enumerate(fields)}
+
+    def cell(key: str) -> Callable[[Sequence[Any]], Any]:
+        """How a row's value for column ``key`` is read from the database row."""
+        match key:
+            case "kategori" | "status" | "kanal":
+                field = FIELDS[key][0]
+                names, index = shown[field], position[field]
+                return lambda values: names.get(values[index], values[index])
+            case "fagomrade":
+                return itemgetter(position[FIELDS[key][1 if english else 0]])
+            case _:
+                return itemgetter(position[FIELDS[key][0]])
+
+    cells = [cell(key) for key in keys]
     for values in (
         queryset.order_by(*ordering).values_list(*fields).iterator(chunk_size=ITERATOR_CHUNK)
     ):
-        record = dict(zip(fields, values, strict=True))
-        row: list[Any] = []
-        for key in keys:
-            match key:
-                case "kategori":
-                    row.append(shown["category"].get(record["category"], record["category"]))
-                case "status":
-                    row.append(shown["status"].get(record["status"], record["status"]))
-                case "kanal":
-                    row.append(shown["channel"].get(record["channel"], record["channel"]))
-                case "fagomrade":
-                    row.append(
-                        record["subject_area__name_en" if english else "subject_area__name_nb"]
-                    )
-                case _:
-                    row.append(record[FIELDS[key][0]])
-        yield row
+        yield [read(values) for read in cells]
 
 
 def file_name(organisation: Organisation) -> str:

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
+from django.utils import translation
 from openpyxl import load_workbook
 
 from cases import exporting
+from cases.listing import COLUMNS
 from cases.models import Case, ExportJob
 from portal.models import RoleType
 from tests.cases_helpers import bytes_of, make_case
@@ -92,6 +94,27 @@ def test_column_choice_applies_to_the_export(cast: Cast, kari: Client) -> None:
     kari.post("/saker/kolonner/", {"kolonner": ["status"]})
     rows = _sheet(kari.get("/saker/eksport.xlsx", HTTP_ACCEPT_LANGUAGE="nb"))
     assert rows[0] == ("Nummer", "Tittel", "Status")
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_every_column_is_exported_in_the_users_language(
+    cast: Cast, kari: Client, language: str
+) -> None:
+    case = make_case(cast.fjordetaten, cast.per, "regnskap", title="Alle kolonner")
+    kari.post("/saker/kolonner/", {"kolonner": list(COLUMNS)})
+    rows = _sheet(kari.get("/saker/eksport.xlsx", HTTP_ACCEPT_LANGUAGE=language))
+    with translation.override(language):
+        expected = {
+            str(COLUMNS["kategori"].label): case.get_category_display(),
+            str(COLUMNS["fagomrade"].label): case.subject_area.name(language),
+            str(COLUMNS["status"].label): case.get_status_display(),
+            str(COLUMNS["kanal"].label): case.get_channel_display(),
+            str(COLUMNS["innmeldt_av"].label): cast.per.get_full_name(),
+        }
+    assert len(rows) == 2
+    exported = dict(zip(rows[0], rows[1], strict=True))
+    assert {header: exported[header] for header in expected} == expected
+    assert exported[rows[0][0]] == case.number
 
 
 def test_export_never_contains_a_case_the_user_may_not_see(cast: Cast) -> None:
