@@ -15,6 +15,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, SubjectArea
+from cases.search import title_contains
 from cases.text import Fold, fold
 from portal.dates import end_of_day_exclusive, start_of_day
 from portal.models import Area, Organisation, User
@@ -127,7 +128,7 @@ class CaseFilter(django_filters.FilterSet):
         text = value.strip()
         if not text:
             return queryset
-        return queryset.filter(title_folded__contains=fold(text))
+        return title_contains(queryset, text)
 
     def filter_reporter(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         people = self._people_matching(

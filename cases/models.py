@@ -448,3 +448,23 @@ class ExportJob(models.Model):
         if not self.rows_total:
             return 0
         return min(99, int(self.rows_done * 100 / self.rows_total))
+
+
+class TitleTrigram(models.Model):
+    """How common a three-character piece of the folded case titles is, sampled.
+
+    Read by ``cases.search`` to look a long title word up in the trigram index
+    by its rarest pieces only; refreshed by ``manage.py refresh_title_trigrams``
+    (docs/performance.md). The row with the empty piece marks that a sample
+    was taken.
+    """
+
+    trigram = models.CharField(max_length=3, primary_key=True)
+    share = models.FloatField(help_text="Share of sampled cases whose folded title holds it.")
+
+    class Meta:
+        verbose_name = _("title trigram")
+        verbose_name_plural = _("title trigrams")
+
+    def __str__(self) -> str:
+        return f"{self.trigram!r}: {self.share:.5f}"

@@ -38,6 +38,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from cases.models import Case, SubjectArea
+from cases.search import refresh_title_trigrams
 from portal.dates import OSLO
 from portal.demo import org_number
 from portal.models import Organisation, RoleAssignment, RoleType
@@ -435,6 +436,7 @@ class Command(BaseCommand):
             self.load_members(organisations)
             self.load_cases(organisations, subject_areas, cases, years, messages_per_case, existing)
         self.step("ANALYZE", self.analyze)
+        self.step("title pieces sampled", refresh_title_trigrams)
         total = time.perf_counter() - started
         self.stdout.write(f"Done in {total:.1f} s.")
 
