@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
@@ -17,9 +20,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import exporting
-from cases.listing import COLUMNS, PAGE_SIZES, CasePage, build_page, clean_columns, default_columns
+from cases.listing import (
+    COLUMNS,
+    PAGE_SIZES,
+    CasePage,
+    Column,
+    build_page,
+    clean_columns,
+    default_columns,
+)
 from cases.models import ExportJob, ListPreference
-from cases.tables import CaseTable, table_rows
+from cases.tables import CaseTable, body_html, table_rows
 from portal.dates import today as oslo_today
 from portal.models import Organisation, User
 from portal.organisations import user_of
@@ -52,14 +63,15 @@ def case_list(request: HttpRequest) -> HttpResponse:
         table_rows(page.rows, get_language() or "nb"),
         exclude=[key for key in COLUMNS if key not in shown],
     )
-    shown_keys = [column.name for column in table.columns]
+    filter_form = page.filter.form if page.filter else None
     context = {
         "page": page,
         "table": table,
         # The cells are already rendered; placing them directly skips
         # django-tables2's per-cell signature inspection (about 0.3 ms a row).
-        "cells": [[row[key] for key in shown_keys] for row in table.data],
-        "filter_form": page.filter.form if page.filter else None,
+        "body": body_html(table),
+        "filter_form": filter_form,
+        "column_filters": column_filters(filter_form, page.columns),
         "several": several,
         "all_columns": [c for c in COLUMNS.values() if c.key != "virksomhet" or several],
         "chosen": {c.key for c in page.columns},
@@ -70,6 +82,52 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "language": get_language() or "nb",
     }
     return render(request, "cases/list.html", context)
+
+
+TEXT_FILTERS = {"nummer", "tittel", "innmeldt_av", "saksbehandler"}
+CHOICE_FILTERS = {"kategori", "fagomrade", "status", "kanal"}
+
+
+@dataclass
+class ColumnFilter:
+    """What the filter row shows under one column header."""
+
+    column: Column
+    kind: str = ""  # "text", "choice" or "" (no filter for this column)
+    value: str = ""
+    invalid: bool = False
+    choices: list[tuple[str, str, bool]] = field(default_factory=list)  # value, label, chosen
+
+    @property
+    def chosen(self) -> int:
+        return sum(1 for *_, chosen in self.choices if chosen)
+
+
+def column_filters(form: forms.Form | None, columns: list[Column]) -> list[ColumnFilter]:
+    """The filter row, from the filter form's fields and what the user sent.
+
+    Read from the fields directly rather than by rendering each choice as a
+    widget: the row has about fifty checkboxes.
+    """
+    cells = []
+    for column in columns:
+        cell = ColumnFilter(column)
+        if form is not None and column.key in TEXT_FILTERS | CHOICE_FILTERS:
+            bound = form[column.key]
+            cell.invalid = bool(bound.errors)
+            if column.key in TEXT_FILTERS:
+                cell.kind = "text"
+                cell.value = str(bound.value() or "")
+            else:
+                cell.kind = "choice"
+                sent = {str(v) for v in bound.value() or []}
+                # Flat choices (no groups) in every choice filter of CaseFilter.
+                options: Iterable[tuple[Any, Any]] = bound.field.choices  # type: ignore[attr-defined]
+                cell.choices = [
+                    (str(value), str(label), str(value) in sent) for value, label in options
+                ]
+        cells.append(cell)
+    return cells
 
 
 def _with(params: QueryDict, **changes: Any) -> str:

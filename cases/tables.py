@@ -16,7 +16,8 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils import dateformat
 from django.utils.formats import get_format
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString
 
 from cases.listing import COLUMNS
 from cases.models import Case
@@ -46,10 +47,12 @@ def table_rows(cases: list[Case], language: str) -> list[dict[str, Any]]:
         for choices in (Area.choices, Case.Status.choices, Case.Channel.choices)
     )
     moment_format = get_format("SHORT_DATETIME_FORMAT")
+    pattern = strftime_pattern(moment_format)
     link = reverse("cases:detail", args=[_NUMBER_SLOT])
 
     def when(moment: Any) -> str:
-        return dateformat.format(moment.astimezone(OSLO), moment_format)
+        local = moment.astimezone(OSLO)
+        return local.strftime(pattern) if pattern else dateformat.format(local, moment_format)
 
     rows = []
     for case in cases:
@@ -92,3 +95,38 @@ class CaseTable(tables.Table):
     class Meta:
         orderable = False
         sequence = tuple(COLUMNS)
+
+
+def body_html(table: CaseTable) -> SafeString:
+    """The table's body: one row per case, the cells of the table's columns in order.
+
+    Built here rather than by a template loop over a thousand cells (a few
+    milliseconds a page); every cell is escaped unless it is already safe HTML.
+    """
+    keys = [column.name for column in table.columns]
+    rows = (
+        "<tr>" + "".join(f"<td>{conditional_escape(row[key])}</td>" for key in keys) + "</tr>"
+        for row in table.data
+    )
+    return SafeString("".join(rows))
+
+
+# Django date format characters that strftime writes the same way.
+_STRFTIME = {"d": "%d", "m": "%m", "Y": "%Y", "y": "%y", "H": "%H", "i": "%M", "s": "%S"}
+
+
+def strftime_pattern(django_format: str) -> str | None:
+    """``django_format`` as a strftime pattern, or None if it uses other characters.
+
+    For "d.m.Y H:i" (portal.formats) strftime is ten times faster than Django's
+    formatter, which looks every character up anew.
+    """
+    pattern = []
+    for char in django_format:
+        if char in _STRFTIME:
+            pattern.append(_STRFTIME[char])
+        elif char.isalpha() or char in "\\%":
+            return None
+        else:
+            pattern.append(char)
+    return "".join(pattern)
