@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.files import File
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
 from django.http import QueryDict
 from django.utils import timezone, translation
 from django.utils.text import slugify
@@ -111,10 +111,19 @@ def export_rows(
                 return itemgetter(position[FIELDS[key][0]])
 
     cells = [cell(key) for key in keys]
-    for values in (
-        queryset.order_by(*ordering).values_list(*fields).iterator(chunk_size=ITERATOR_CHUNK)
-    ):
-        yield [read(values) for read in cells]
+    rows = queryset.order_by(*ordering).values_list(*fields).iterator(chunk_size=ITERATOR_CHUNK)
+    # The rows come through a server-side cursor, which PostgreSQL plans for
+    # its first tenth by default: for 100 000 rows of a large organisation it
+    # then walked the list's index with a table read per case (12 s) instead
+    # of reading the range and sorting it (0.7 s). Every row is read here.
+    with connection.cursor() as cursor:
+        cursor.execute("SET cursor_tuple_fraction = 1.0")
+    try:
+        for values in rows:
+            yield [read(values) for read in cells]
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET cursor_tuple_fraction")
 
 
 def file_name(organisation: Organisation) -> str:
