@@ -188,7 +188,7 @@ class Case(models.Model):
                 fields=["reported_by", "submission_key"], name="case_unique_submission"
             ),
         ]
-        # Why each index exists: see migration cases 0003, which builds them.
+        # Why each index exists: see the migrations that build them (cases 0003, 0005, 0008).
         indexes = [
             models.Index(
                 fields=["organisation", "-updated_at", "-id"],
@@ -200,6 +200,7 @@ class Case(models.Model):
                 include=[*COVERED, "updated_at"],
                 name="case_org_created_cover",
             ),
+            models.Index(fields=["organisation", "-updated_at", "-id"], name="case_org_updated"),
             models.Index(fields=["organisation", "-id"], name="case_org_number"),
             models.Index(F("organisation"), SortKey("title"), F("id"), name="case_org_title_sort"),
             models.Index(
