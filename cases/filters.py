@@ -12,6 +12,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, SubjectArea
@@ -34,11 +35,8 @@ class CaseFilter(django_filters.FilterSet):
     kategori = django_filters.MultipleChoiceFilter(
         label=_("Category"), field_name="category", choices=Area.choices, distinct=False
     )
-    fagomrade = django_filters.ModelMultipleChoiceFilter(
-        label=_("Subject area"),
-        field_name="subject_area",
-        queryset=SubjectArea.objects.all(),
-        distinct=False,
+    fagomrade = django_filters.MultipleChoiceFilter(
+        label=_("Subject area"), field_name="subject_area", choices=[], distinct=False
     )
     status = django_filters.MultipleChoiceFilter(
         label=_("Status"), field_name="status", choices=Case.Status.choices, distinct=False
@@ -76,7 +74,15 @@ class CaseFilter(django_filters.FilterSet):
         self.organisations = organisations
         areas = sorted({area for org in organisations for area in org.areas})
         self.filters["kategori"].extra["choices"] = [(a.value, a.label) for a in areas]
-        self.filters["fagomrade"].queryset = SubjectArea.objects.filter(category__in=areas)
+        # The subject areas of the organisation's areas, named in the user's language.
+        language = get_language() or "nb"
+        names = dict(Area.choices)
+        self.filters["fagomrade"].extra["choices"] = [
+            (str(area.pk), f"{names[area.category]}: {area.name(language)}")
+            for area in SubjectArea.objects.filter(category__in=areas).only(
+                "category", "name_nb", "name_en"
+            )
+        ]
 
     @property
     def qs(self) -> QuerySet[Case]:

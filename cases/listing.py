@@ -299,6 +299,23 @@ def filtered_cases(
     return applied.qs, case_filter
 
 
+# What the list's cells show (cases.tables), read for the page's cases only.
+SHOWN_FIELDS = (
+    "number",
+    "title",
+    "category",
+    "status",
+    "channel",
+    "reporter_name",
+    "assignee_name",
+    "created_at",
+    "updated_at",
+    "subject_area__name_nb",
+    "subject_area__name_en",
+    "organisation__name",
+)
+
+
 def build_page(user: User, organisations: list[Organisation], params: QueryDict) -> CasePage:
     request = read_request(params)
     queryset, case_filter = filtered_cases(user, organisations, params)
@@ -334,7 +351,9 @@ def build_page(user: User, organisations: list[Organisation], params: QueryDict)
         has_next = True  # we came back from a later page
     rows_by_id = {
         case.pk: case
-        for case in Case.objects.filter(pk__in=ids).select_related("subject_area", "organisation")
+        for case in Case.objects.filter(pk__in=ids)
+        .select_related("subject_area", "organisation")
+        .only(*SHOWN_FIELDS)
     }
     rows = [rows_by_id[pk] for pk in ids if pk in rows_by_id]
     return CasePage(

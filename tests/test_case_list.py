@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils.html import escape
 
 from cases import listing
-from cases.models import Case, ListPreference
+from cases.models import Case, ListPreference, SubjectArea
 from portal.models import RoleType, User
 from tests.cases_helpers import make_case
 from tests.conftest import Cast, client_for, grant
@@ -359,3 +360,29 @@ def test_a_narrow_date_range_across_the_sort_is_taken_from_its_own_index(
     assert [c.updated_at for c in page.rows] == sorted(
         (c.updated_at for c in page.rows), reverse=True
     )
+
+
+def test_subject_area_filter_with_labels_in_the_users_language(
+    cast: Cast, kari_sees_all: None
+) -> None:
+    first, second = SubjectArea.objects.filter(category="lonn").order_by("position")[:2]
+    one = _case(cast, "Første", subject_area=first)
+    two = _case(cast, "Andre", subject_area=second)
+    _case(cast, "Regnskap", "regnskap")
+    kari = client_for(cast.kari)
+    assert _numbers(kari.get(f"/saker/?fagomrade={first.pk}")) == [one.number]
+    both = kari.get(f"/saker/?fagomrade={first.pk}&fagomrade={second.pk}")
+    assert set(_numbers(both)) == {one.number, two.number}
+    english = kari.get("/saker/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    norwegian = kari.get("/saker/", HTTP_ACCEPT_LANGUAGE="nb").content.decode()
+    assert escape(f"Payroll: {first.name_en}") in english
+    assert escape(f"Lønn: {first.name_nb}") in norwegian
+
+
+def test_plain_member_filtering_by_subject_area_sees_only_own(cast: Cast) -> None:
+    area = SubjectArea.objects.filter(category="lonn").first()
+    assert area is not None
+    own = _case(cast, "Min", subject_area=area)
+    _case(cast, "Olas", subject_area=area, reporter=cast.ola)
+    assert _numbers(client_for(cast.per).get(f"/saker/?fagomrade={area.pk}")) == [own.number]
+    assert _numbers(client_for(cast.nina).get(f"/saker/?fagomrade={area.pk}")) == []
