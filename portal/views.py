@@ -28,6 +28,7 @@ from portal import version
 from portal.forms import FeedbackCommentForm, FeedbackForm, ThrottledLoginForm
 from portal.models import ContactCentre, Feedback, Organisation
 from portal.organisations import ACTIVE_ORG_SESSION_KEY, get_organisation_for_member
+from portal.widgets import LongSelect
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ FEEDBACK_TOKEN_MAX_AGE = 60 * 60
 class OrganisationChoiceForm(forms.Form):
     """The login page's list of organisations, leading to the chosen one's direct link."""
 
-    virksomhet = forms.ChoiceField(label=gettext_lazy("Your organisation"))
+    virksomhet = forms.ChoiceField(label=gettext_lazy("Your organisation"), widget=LongSelect)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -9,14 +9,17 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django import forms
 from django.contrib.auth import SESSION_KEY
 from django.test import Client
+from django.test.html import parse_html
 from django.urls import reverse
 
 from portal import version
 from portal.demo import org_number
 from portal.models import Membership, Organisation
 from portal.organisations import ACTIVE_ORG_SESSION_KEY
+from portal.views import OrganisationChoiceForm
 from tests.browser import assert_no_axe_violations
 from tests.conftest import PASSWORD, Cast, client_for
 
@@ -143,3 +146,28 @@ def test_unknown_link_and_no_membership_pages_in_a_browser(
     page.goto("/ingen-virksomhet/")
     assert page.locator("h1").count() == 1
     assert_no_axe_violations(page)
+
+
+@pytest.mark.parametrize("chosen", ["", "fjordetaten", "finnes-ikke"])
+def test_the_organisation_list_is_the_markup_djangos_select_would_write(
+    cast: Cast, chosen: str
+) -> None:
+    Organisation.objects.create(
+        name='Etat for "A & <B>"', org_number=org_number("98100012"), slug="a-og-b"
+    )
+    form = OrganisationChoiceForm({"virksomhet": chosen} if chosen else None, auto_id="org_%s")
+    ours = str(form["virksomhet"])
+    assert "Etat for &quot;A &amp; &lt;B&gt;&quot;" in ours
+    choices: Any = form.fields["virksomhet"].widget.choices
+    django = form["virksomhet"].as_widget(widget=forms.Select(choices=choices))
+    assert parse_html(ours) == parse_html(django)
+
+
+def test_the_login_page_lists_organisations_to_the_anonymous_only(cast: Cast) -> None:
+    html = Client().get("/logg-inn/").content.decode()
+    assert '<option value="fjordetaten">Fjordetaten</option>' in html
+    # The plain member and the member of another organisation are logged in already.
+    for person in (cast.per, cast.nina):
+        response = client_for(person).get("/logg-inn/")
+        assert response.status_code == 302
+        assert not response["Location"].startswith("/logg-inn/")
