@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
-from cases.models import Case
+from cases.models import Case, TitleTrigram
+from cases.search import SAMPLED
 from portal.demo import DEMO_PASSWORD
 from portal.models import Membership, RoleAssignment, User
 
@@ -23,6 +24,8 @@ def test_seed_demo_loads_once_and_is_idempotent(db: None, settings, tmp_path) ->
     mona = User.objects.get(username="mona")
     assert mona.memberships.count() == 2
     assert mona.check_password(DEMO_PASSWORD)
+    # The title search's sample is taken, as production's nightly run does.
+    assert TitleTrigram.objects.filter(trigram=SAMPLED).exists()
 
 
 def test_seed_demo_refuses_without_debug(db: None) -> None:
