@@ -13,6 +13,7 @@ from django.utils.html import escape
 
 from cases import listing
 from cases.models import Case, ListPreference, SubjectArea
+from cases.tables import strftime_pattern
 from portal.models import RoleType, User
 from tests.cases_helpers import make_case
 from tests.conftest import Cast, client_for, grant
@@ -386,3 +387,39 @@ def test_plain_member_filtering_by_subject_area_sees_only_own(cast: Cast) -> Non
     _case(cast, "Olas", subject_area=area, reporter=cast.ola)
     assert _numbers(client_for(cast.per).get(f"/saker/?fagomrade={area.pk}")) == [own.number]
     assert _numbers(client_for(cast.nina).get(f"/saker/?fagomrade={area.pk}")) == []
+
+
+def test_cells_and_filter_values_are_escaped(cast: Cast, kari_sees_all: None) -> None:
+    title = '<img src=x onerror="alert(1)"> & co'
+    _case(cast, title)
+    html = (
+        client_for(cast.kari)
+        .get("/saker/", {"innmeldt_av": '"><script>alert(2)</script>'})
+        .content.decode()
+    )
+    assert "<img src=x" not in html
+    assert "<script>alert(2)" not in html
+    assert "&quot;&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in html
+    html = client_for(cast.kari).get("/saker/").content.decode()
+    assert escape(title) in html
+    assert "<img src=x" not in html
+
+
+def test_list_shows_moments_in_oslo_time(cast: Cast, kari_sees_all: None) -> None:
+    moment = dt.datetime(2022, 11, 10, 23, 30, tzinfo=dt.UTC)  # 00:30 on 11.11 in Oslo
+    _case(cast, "Midnatt", created_at=moment, updated_at=moment)
+    summer = dt.datetime(2023, 6, 30, 22, 5, tzinfo=dt.UTC)  # 00:05 on 1.7 in Oslo (CEST)
+    _case(cast, "Sommer", created_at=summer, updated_at=summer)
+    for person in (cast.kari, cast.per):
+        html = client_for(person).get("/saker/").content.decode()
+        assert "11.11.2022 00:30" in html
+        assert "01.07.2023 00:05" in html
+    assert "11.11.2022 00:30" not in client_for(cast.nina).get("/saker/").content.decode()
+
+
+def test_strftime_pattern_only_for_formats_it_writes_the_same() -> None:
+    assert strftime_pattern("d.m.Y H:i") == "%d.%m.%Y %H:%M"
+    assert strftime_pattern("Y-m-d") == "%Y-%m-%d"
+    assert strftime_pattern("j. N Y") is None  # Django's own formatter then
+    assert strftime_pattern("d.m.Y \\k\\l. H:i") is None
+    assert strftime_pattern("100%") is None
