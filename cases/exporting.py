@@ -8,6 +8,7 @@ runs ``manage.py run_export_jobs`` as its own process (docs/configuration.md).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import tempfile
 import threading
@@ -17,7 +18,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.files import File
-from django.db import close_old_connections, connection, transaction
+from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.http import QueryDict
 from django.utils import timezone, translation
 from django.utils.text import slugify
@@ -122,7 +123,8 @@ def export_rows(
         for values in rows:
             yield [read(values) for read in cells]
     finally:
-        with connection.cursor() as cursor:
+        # Not over a failure that broke the connection (its session is gone then).
+        with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
             cursor.execute("RESET cursor_tuple_fraction")
 
 

@@ -189,3 +189,18 @@ def test_job_of_a_user_who_left_the_organisation_fails_without_a_file(
     job.refresh_from_db()
     assert job.state == ExportJob.State.FAILED
     assert not job.file
+
+
+def test_the_export_leaves_the_connections_planner_settings_as_they_were(
+    cast: Cast, kari: Client
+) -> None:
+    from django.db import connection
+
+    make_case(cast.fjordetaten, cast.per, title="Innstilling")
+    assert len(_sheet(kari.get("/saker/eksport.xlsx"))) == 2
+    # The plain member's export (only the header) and another organisation's member's.
+    assert len(_sheet(client_for(cast.ola).get("/saker/eksport.xlsx"))) == 1
+    assert len(_sheet(client_for(cast.nina).get("/saker/eksport.xlsx"))) == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW cursor_tuple_fraction")
+        assert cursor.fetchone()[0] == "0.1"
