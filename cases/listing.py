@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy
 
 from cases.filters import CaseFilter
 from cases.models import Case
-from cases.text import SortKey, StatusRank
+from cases.text import OsloYear, SortKey, StatusRank
 from portal.models import Organisation, User
 
 COUNT_LIMIT = 10_000
@@ -332,6 +332,18 @@ def build_page(user: User, organisations: list[Organisation], params: QueryDict)
         strategy = "small set, sorted after filtering" if has_filters else "small set"
         sort_by = Unordered(expression) if has_filters else expression
         ids, keys = _page_by_offset(queryset, sort_by, request)
+    elif (year := _one_created_year(case_filter, request.sort_key)) is not None:
+        # Up to a year of "opprettet", newest change first: the year's cases in
+        # last-changed order from their own index (migration cases 0009). The
+        # year is compared as a range (y <= year <= y), not with "=", so the
+        # order (year, last changed) is one only that index gives: with "=" the
+        # planner would see the last-changed index as giving it too, and walk
+        # that past every case changed since.
+        strategy = "one year of opprettet, in last-changed order"
+        in_year = queryset.alias(created_year=OsloYear("created_at")).filter(
+            created_year__gte=year, created_year__lte=year
+        )
+        ids, keys = _page_by_offset(in_year, expression, request, first=OsloYear("created_at"))
     elif _narrow_date_range_across_the_sort(case_filter, request.sort_key):
         # A year of one date, listed in the order of another: walking the sort's
         # index would pass every case outside the range. Take the range from its
@@ -386,19 +398,35 @@ def _narrow_date_range_across_the_sort(case_filter: CaseFilter, sort_key: str) -
     return False
 
 
-def _ordering(expression: Combinable, descending: bool) -> list[Any]:
-    if descending:
-        return [expression.desc(), F("id").desc()]  # type: ignore[attr-defined]
-    return [expression.asc(), F("id").asc()]  # type: ignore[attr-defined]
+def _one_created_year(case_filter: CaseFilter, sort_key: str) -> int | None:
+    """The Oslo year that holds the whole "opprettet" range, for a last-changed order."""
+    if sort_key != "endret":
+        return None
+    data = case_filter.form.cleaned_data if case_filter.form.is_valid() else {}
+    start, end = data.get("opprettet_fra"), data.get("opprettet_til")
+    if start and end and start <= end and start.year == end.year:
+        return int(start.year)
+    return None
+
+
+def _ordering(
+    expression: Combinable, descending: bool, first: Combinable | None = None
+) -> list[Any]:
+    by: Any = expression
+    order = [by.desc(), F("id").desc()] if descending else [by.asc(), F("id").asc()]
+    return order if first is None else [first.asc(), *order]  # type: ignore[attr-defined]
 
 
 def _page_by_offset(
-    queryset: QuerySet[Case], expression: Combinable, request: ListRequest
+    queryset: QuerySet[Case],
+    expression: Combinable,
+    request: ListRequest,
+    first: Combinable | None = None,
 ) -> tuple[list[int], list[Any]]:
     offset = (request.page - 1) * request.page_size
     rows = list(
         queryset.annotate(sort_value=expression)
-        .order_by(*_ordering(expression, request.descending))
+        .order_by(*_ordering(expression, request.descending, first))
         .values_list("id", "sort_value")[offset : offset + request.page_size + 1]
     )
     return [r[0] for r in rows], [r[1] for r in rows]

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.text import Fold, SortKey, StatusRank
+from cases.text import Fold, OsloYear, SortKey, StatusRank
 from portal.dates import oslo_date
 from portal.dates import today as oslo_today
 from portal.models import Area, Organisation, RoleAssignment, User, extended_access_role
@@ -188,7 +188,7 @@ class Case(models.Model):
                 fields=["reported_by", "submission_key"], name="case_unique_submission"
             ),
         ]
-        # Why each index exists: see the migrations that build them (cases 0003, 0005, 0008).
+        # Why each index exists: see the migrations that build them (cases 0003, 0005, 0008, 0009).
         indexes = [
             models.Index(
                 fields=["organisation", "-updated_at", "-id"],
@@ -201,6 +201,13 @@ class Case(models.Model):
                 name="case_org_created_cover",
             ),
             models.Index(fields=["organisation", "-updated_at", "-id"], name="case_org_updated"),
+            models.Index(
+                F("organisation"),
+                OsloYear("created_at"),
+                F("updated_at").desc(),
+                F("id").desc(),
+                name="case_org_created_year_upd",
+            ),
             models.Index(fields=["organisation", "-id"], name="case_org_number"),
             models.Index(F("organisation"), SortKey("title"), F("id"), name="case_org_title_sort"),
             models.Index(

@@ -72,3 +72,14 @@ class SortKey(Func):
 class StatusRank(Func):
     function = "ks_status_rank"
     output_field = IntegerField()
+
+
+class OsloYear(Func):
+    """The Oslo calendar year of a moment, as an integer (IMMUTABLE, so indexable).
+
+    Django turns ``ExtractYear(...) == y`` into a date range, which an index on
+    the year cannot serve; this is the expression itself.
+    """
+
+    template = "(EXTRACT(YEAR FROM (%(expressions)s AT TIME ZONE 'Europe/Oslo')))::integer"
+    output_field = IntegerField()

@@ -356,11 +356,42 @@ def test_a_narrow_date_range_across_the_sort_is_taken_from_its_own_index(
         "/saker/?opprettet_fra=01.01.2023&opprettet_til=31.12.2023&per_side=25"
     )
     page = response.context["page"]
-    assert page.strategy == "date range first, then sorted"
+    assert page.strategy == "one year of opprettet, in last-changed order"
     assert len(page.rows) == 15
     assert [c.updated_at for c in page.rows] == sorted(
         (c.updated_at for c in page.rows), reverse=True
     )
+    # Across two years, or in another order: the range first, then sorted.
+    for query in (
+        "opprettet_fra=01.07.2022&opprettet_til=30.06.2023",
+        "opprettet_fra=01.01.2023&opprettet_til=31.12.2023&sort=tittel",
+    ):
+        page = client_for(cast.kari).get(f"/saker/?{query}&per_side=25").context["page"]
+        assert page.strategy == "date range first, then sorted"
+        assert len(page.rows) == 15
+
+
+def test_one_year_of_opprettet_is_an_oslo_year(
+    cast: Cast, kari_sees_all: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inside = [
+        # 00:30 on 1 January 2023 in Oslo, and 00:30 on 31 December.
+        _case(cast, "Nyttår", created_at=dt.datetime(2022, 12, 31, 23, 30, tzinfo=dt.UTC)),
+        _case(cast, "Nyttårsaften", created_at=dt.datetime(2023, 12, 30, 23, 30, tzinfo=dt.UTC)),
+    ]
+    # 00:30 on 1 January 2024 in Oslo.
+    _case(cast, "Neste år", created_at=dt.datetime(2023, 12, 31, 23, 30, tzinfo=dt.UTC))
+    _case(cast, "Olas", created_at=dt.datetime(2023, 6, 1, tzinfo=dt.UTC), reporter=cast.ola)
+    monkeypatch.setattr(listing, "COUNT_LIMIT", 1)
+    query = "/saker/?opprettet_fra=01.01.2023&opprettet_til=31.12.2023"
+    page = client_for(cast.kari).get(query).context["page"]
+    assert page.strategy == "one year of opprettet, in last-changed order"
+    assert {c.title for c in page.rows} == {"Nyttår", "Nyttårsaften", "Olas"}
+    # The plain member sees their own of those; the other organisation's member none.
+    assert {c.number for c in client_for(cast.per).get(query).context["page"].rows} == {
+        c.number for c in inside
+    }
+    assert client_for(cast.nina).get(query).context["page"].rows == []
 
 
 def test_subject_area_filter_with_labels_in_the_users_language(
