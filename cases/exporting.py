@@ -24,10 +24,17 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from cases.listing import COLUMNS, filtered_cases, read_request
-from cases.models import Case, ExportJob
+from cases.listing import (
+    COLUMN_FIELDS,
+    COLUMNS,
+    choice_labels,
+    filtered_cases,
+    list_ordering,
+    read_request,
+)
+from cases.models import ExportJob
 from portal.dates import today as oslo_today
-from portal.models import Area, Organisation, User
+from portal.models import Organisation, User
 from portal.xlsx import ExportColumn, write_xlsx
 
 logger = logging.getLogger(__name__)
@@ -54,23 +61,6 @@ def export_columns(keys: Sequence[str]) -> list[ExportColumn]:
     ]
 
 
-# What each column reads from the database; rows come as tuples (no model
-# objects), which keeps a 100 000-row export's database side to a few seconds.
-FIELDS = {
-    "nummer": ("number",),
-    "tittel": ("title",),
-    "kategori": ("category",),
-    "fagomrade": ("subject_area__name_nb", "subject_area__name_en"),
-    "status": ("status",),
-    "kanal": ("channel",),
-    "innmeldt_av": ("reporter_name",),
-    "saksbehandler": ("assignee_name",),
-    "opprettet": ("created_at",),
-    "endret": ("updated_at",),
-    "virksomhet": ("organisation__name",),
-}
-
-
 def export_rows(
     user: User,
     organisations: list[Organisation],
@@ -81,35 +71,25 @@ def export_rows(
     """Every row the list would show over all its pages, in its order, streamed."""
     request = read_request(params)
     queryset, _filter = filtered_cases(user, organisations, params)
-    expression = COLUMNS[request.sort_key].sort_expression()
-    ordering = (
-        [expression.desc(), "-id"] if request.descending else [expression.asc(), "id"]  # type: ignore[attr-defined]
-    )
-    fields = [field for key in keys for field in FIELDS[key]]
-    labels = {
-        "category": dict(Area.choices),
-        "status": dict(Case.Status.choices),
-        "channel": dict(Case.Channel.choices),
-    }
+    ordering = list_ordering(COLUMNS[request.sort_key].sort_expression(), request.descending)
+    # Rows come as tuples (no model objects), which keeps a 100 000-row
+    # export's database side to a few seconds.
+    fields = [field for key in keys for field in COLUMN_FIELDS[key]]
     english = language.startswith("en")
     with translation.override(language):
-        shown = {
-            name: {code: str(label) for code, label in choices.items()}
-            for name, choices in labels.items()
-        }
+        shown = choice_labels()
     position = {field: index for index, field in enumerate(fields)}
 
     def cell(key: str) -> Callable[[Sequence[Any]], Any]:
         """How a row's value for column ``key`` is read from the database row."""
         match key:
             case "kategori" | "status" | "kanal":
-                field = FIELDS[key][0]
-                names, index = shown[field], position[field]
+                names, index = shown[key], position[COLUMN_FIELDS[key][0]]
                 return lambda values: names.get(values[index], values[index])
             case "fagomrade":
-                return itemgetter(position[FIELDS[key][1 if english else 0]])
+                return itemgetter(position[COLUMN_FIELDS[key][1 if english else 0]])
             case _:
-                return itemgetter(position[FIELDS[key][0]])
+                return itemgetter(position[COLUMN_FIELDS[key][0]])
 
     cells = [cell(key) for key in keys]
     rows = queryset.order_by(*ordering).values_list(*fields).iterator(chunk_size=ITERATOR_CHUNK)

@@ -6,6 +6,7 @@ the form fields, and a bad value is an error next to its input, never a 500.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -84,12 +85,16 @@ class CaseFilter(django_filters.FilterSet):
             )
         ]
 
+    def date_bounds(self, prefix: str) -> tuple[dt.date | None, dt.date | None]:
+        """The from- and to-date of "opprettet" or "endret", when the filters are valid."""
+        data = self.form.cleaned_data if self.form.is_valid() else {}
+        return data.get(f"{prefix}_fra"), data.get(f"{prefix}_til")
+
     @property
     def qs(self) -> QuerySet[Case]:
         queryset = super().qs
-        data = self.form.cleaned_data if self.form.is_valid() else {}
         for prefix, field in (("opprettet", "created_at"), ("endret", "updated_at")):
-            start, end = data.get(f"{prefix}_fra"), data.get(f"{prefix}_til")
+            start, end = self.date_bounds(prefix)
             if start and end and end < start:
                 continue  # reported as an error by the form; never an empty list
             if start:

@@ -84,10 +84,6 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/list.html", context)
 
 
-TEXT_FILTERS = {"nummer", "tittel", "innmeldt_av", "saksbehandler"}
-CHOICE_FILTERS = {"kategori", "fagomrade", "status", "kanal"}
-
-
 @dataclass
 class ColumnFilter:
     """What the filter row shows under one column header."""
@@ -112,20 +108,22 @@ def column_filters(form: forms.Form | None, columns: list[Column]) -> list[Colum
     cells = []
     for column in columns:
         cell = ColumnFilter(column)
-        if form is not None and column.key in TEXT_FILTERS | CHOICE_FILTERS:
+        # A column has a filter where CaseFilter has a field of the column's key.
+        field = form.fields.get(column.key) if form is not None else None
+        if form is not None and isinstance(field, forms.MultipleChoiceField | forms.CharField):
             bound = form[column.key]
             cell.invalid = bool(bound.errors)
-            if column.key in TEXT_FILTERS:
-                cell.kind = "text"
-                cell.value = str(bound.value() or "")
-            else:
+            if isinstance(field, forms.MultipleChoiceField):
                 cell.kind = "choice"
                 sent = {str(v) for v in bound.value() or []}
                 # Flat choices (no groups) in every choice filter of CaseFilter.
-                options: Iterable[tuple[Any, Any]] = bound.field.choices  # type: ignore[attr-defined]
+                options: Iterable[tuple[Any, Any]] = field.choices  # type: ignore[assignment]
                 cell.choices = [
                     (str(value), str(label), str(value) in sent) for value, label in options
                 ]
+            else:
+                cell.kind = "text"
+                cell.value = str(bound.value() or "")
         cells.append(cell)
     return cells
 

@@ -35,7 +35,7 @@ from django.utils.translation import gettext_lazy
 from cases.filters import CaseFilter
 from cases.models import Case
 from cases.text import OsloYear, SortKey, StatusRank
-from portal.models import Organisation, User
+from portal.models import Area, Organisation, User
 
 COUNT_LIMIT = 10_000
 PAGE_SIZES = (25, 50, 100)
@@ -299,21 +299,34 @@ def filtered_cases(
     return applied.qs, case_filter
 
 
-# What the list's cells show (cases.tables), read for the page's cases only.
-SHOWN_FIELDS = (
-    "number",
-    "title",
-    "category",
-    "status",
-    "channel",
-    "reporter_name",
-    "assignee_name",
-    "created_at",
-    "updated_at",
-    "subject_area__name_nb",
-    "subject_area__name_en",
-    "organisation__name",
-)
+# What each column reads from the database: for the page's cases (build_page,
+# shown by cases.tables) and for the export's rows (cases.exporting).
+COLUMN_FIELDS: dict[str, tuple[str, ...]] = {
+    "nummer": ("number",),
+    "tittel": ("title",),
+    "kategori": ("category",),
+    "fagomrade": ("subject_area__name_nb", "subject_area__name_en"),
+    "status": ("status",),
+    "kanal": ("channel",),
+    "innmeldt_av": ("reporter_name",),
+    "saksbehandler": ("assignee_name",),
+    "opprettet": ("created_at",),
+    "endret": ("updated_at",),
+    "virksomhet": ("organisation__name",),
+}
+SHOWN_FIELDS = tuple(field for fields in COLUMN_FIELDS.values() for field in fields)
+
+
+def choice_labels() -> dict[str, dict[str, str]]:
+    """The name each code of a choice column is shown by, in the active language."""
+    return {
+        key: {code: str(label) for code, label in choices}
+        for key, choices in (
+            ("kategori", Area.choices),
+            ("status", Case.Status.choices),
+            ("kanal", Case.Channel.choices),
+        )
+    }
 
 
 def build_page(user: User, organisations: list[Organisation], params: QueryDict) -> CasePage:
@@ -390,9 +403,8 @@ NARROW_RANGE_DAYS = 366
 
 
 def _narrow_date_range_across_the_sort(case_filter: CaseFilter, sort_key: str) -> bool:
-    data = case_filter.form.cleaned_data if case_filter.form.is_valid() else {}
     for prefix in ("opprettet", "endret"):
-        start, end = data.get(f"{prefix}_fra"), data.get(f"{prefix}_til")
+        start, end = case_filter.date_bounds(prefix)
         if start and end and 0 <= (end - start).days <= NARROW_RANGE_DAYS and sort_key != prefix:
             return True
     return False
@@ -402,14 +414,13 @@ def _one_created_year(case_filter: CaseFilter, sort_key: str) -> int | None:
     """The Oslo year that holds the whole "opprettet" range, for a last-changed order."""
     if sort_key != "endret":
         return None
-    data = case_filter.form.cleaned_data if case_filter.form.is_valid() else {}
-    start, end = data.get("opprettet_fra"), data.get("opprettet_til")
+    start, end = case_filter.date_bounds("opprettet")
     if start and end and start <= end and start.year == end.year:
         return int(start.year)
     return None
 
 
-def _ordering(
+def list_ordering(
     expression: Combinable, descending: bool, first: Combinable | None = None
 ) -> list[Any]:
     by: Any = expression
@@ -426,7 +437,7 @@ def _page_by_offset(
     offset = (request.page - 1) * request.page_size
     rows = list(
         queryset.annotate(sort_value=expression)
-        .order_by(*_ordering(expression, request.descending, first))
+        .order_by(*list_ordering(expression, request.descending, first))
         .values_list("id", "sort_value")[offset : offset + request.page_size + 1]
     )
     return [r[0] for r in rows], [r[1] for r in rows]
@@ -448,7 +459,7 @@ def _page_by_keyset(
     )
     rows = list(
         page.annotate(sort_value=expression)
-        .order_by(*_ordering(expression, descending))
+        .order_by(*list_ordering(expression, descending))
         .values_list("id", "sort_value")[: request.page_size + 1]
     )
     if not forward:

@@ -19,10 +19,9 @@ from django.utils.formats import get_format
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
 
-from cases.listing import COLUMNS
+from cases.listing import COLUMNS, choice_labels
 from cases.models import Case
 from portal.dates import OSLO
-from portal.models import Area
 
 _NUMBER_SLOT = "SAK-0-0"  # stands in for a case number in the link, replaced per row
 
@@ -42,10 +41,8 @@ def table_rows(cases: list[Case], language: str) -> list[dict[str, Any]]:
     the active language (Django's ``get_FOO_display`` rebuilds its lookup on
     every call), the date format and the case link (one ``reverse``).
     """
-    categories, statuses, channels = (
-        {code: str(label) for code, label in choices}
-        for choices in (Area.choices, Case.Status.choices, Case.Channel.choices)
-    )
+    labels = choice_labels()
+    categories, statuses, channels = labels["kategori"], labels["status"], labels["kanal"]
     moment_format = get_format("SHORT_DATETIME_FORMAT")
     pattern = strftime_pattern(moment_format)
     link = reverse("cases:detail", args=[_NUMBER_SLOT])
