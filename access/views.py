@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from typing import Any
 from urllib.parse import urlencode
 
@@ -30,7 +29,7 @@ from access.services import (
 from portal.dates import today as oslo_today
 from portal.models import Area, Organisation, RoleAssignment, RoleType, User
 from portal.organisations import user_of
-from portal.xlsx import ExportColumn, write_xlsx
+from portal.xlsx import XLSX_TYPE, ExportColumn, xlsx_export
 
 
 def _no_organisation(request: HttpRequest, title: str) -> HttpResponse:
@@ -193,7 +192,7 @@ def fullmakt_form(request: HttpRequest) -> HttpResponse:
     content = build_form(organisation)
     response = HttpResponse(
         content,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        content_type=XLSX_TYPE,
     )
     response["Content-Disposition"] = 'attachment; filename="fullmaktsskjema.xlsx"'
     return response
@@ -227,12 +226,9 @@ def grants_export(request: HttpRequest) -> FileResponse:
         ]
         for grant in grants.iterator(chunk_size=1000)
     )
-    handle = tempfile.TemporaryFile()  # noqa: SIM115 - the response closes it
-    write_xlsx(handle, columns, rows, sheet_title=_("Access"))
-    handle.seek(0)
-    return FileResponse(
-        handle,
-        as_attachment=True,
+    return xlsx_export(
+        columns,
+        rows,
+        sheet_title=_("Access"),
         filename=f"tilganger-{slugify(organisation.name)}-{oslo_today():%Y-%m-%d}.xlsx",
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )

@@ -15,6 +15,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from cases.access import attachment_download
 from cases.models import Attachment, Case, Message, StatusChange, SubjectArea
 from cases.services import do_add_message, do_change_status, do_create_case
 from cases.teams import staff_categories
@@ -253,12 +254,4 @@ class CaseAdmin(admin.ModelAdmin[Case]):
         case = get_object_or_404(self.get_queryset(request), pk=case_id)
         if not self.has_view_permission(request, case):
             raise PermissionDenied
-        attachment = get_object_or_404(case.attachments, pk=attachment_id)
-        response = FileResponse(
-            attachment.file.open("rb"),
-            as_attachment=True,
-            filename=attachment.name,
-            content_type=attachment.content_type,
-        )
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return attachment_download(get_object_or_404(case.attachments, pk=attachment_id))

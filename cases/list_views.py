@@ -34,6 +34,7 @@ from cases.tables import CaseTable, body_html, table_rows
 from portal.dates import today as oslo_today
 from portal.models import Organisation, User
 from portal.organisations import user_of
+from portal.xlsx import xlsx_download
 
 
 def chosen_columns(user: User, several: bool) -> list[str]:
@@ -232,12 +233,7 @@ def export(request: HttpRequest) -> HttpResponse | FileResponse:
     handle, name = exporting.export_to_file(
         user, organisations, request.GET, columns, language=get_language() or "nb"
     )
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=name,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return xlsx_download(handle, name)
 
 
 def _own_job(request: HttpRequest, job_id: str) -> ExportJob:
@@ -269,9 +265,4 @@ def export_download(request: HttpRequest, job_id: str) -> FileResponse:
     job = _own_job(request, job_id)
     if job.state != ExportJob.State.DONE or not job.file:
         raise Http404
-    return FileResponse(
-        job.file.open("rb"),
-        as_attachment=True,
-        filename=job.file_name,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return xlsx_download(job.file.open("rb"), job.file_name)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases import panels
-from cases.access import get_attachment_for_user, get_case_for_user
+from cases.access import attachment_download, get_attachment_for_user, get_case_for_user
 from cases.forms import MessageForm, NewCaseForm
 from cases.models import STATUS_EXPLANATIONS, Case, Follower, extended_categories
 from cases.services import DuplicateSubmission, do_add_message, do_create_case
@@ -133,13 +133,4 @@ def toggle_follow(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 @require_GET
 def download_attachment(request: HttpRequest, number: str, attachment_id: int) -> FileResponse:
-    attachment = get_attachment_for_user(request.user, number, attachment_id)
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.name,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment_download(get_attachment_for_user(request.user, number, attachment_id))

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import tempfile
 from typing import Any
 
 from django import forms
@@ -24,7 +23,7 @@ from portal.models import (
 )
 from portal.organisations import user_of
 from portal.services import do_assign_role, do_end_role
-from portal.xlsx import ExportColumn, write_xlsx
+from portal.xlsx import ExportColumn, xlsx_export
 
 admin.site.site_header = _("Kundesenter – support")
 admin.site.site_title = _("Kundesenter admin")
@@ -241,14 +240,11 @@ class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
             .order_by("occurred_at", "id")
             .iterator(chunk_size=2000)
         )
-        handle = tempfile.TemporaryFile()  # noqa: SIM115 - the response closes it
-        write_xlsx(handle, columns, rows, sheet_title=str(_("Audit")))
-        handle.seek(0)
-        return FileResponse(
-            handle,
-            as_attachment=True,
+        return xlsx_export(
+            columns,
+            rows,
+            sheet_title=str(_("Audit")),
             filename=f"revisjonslogg-{oslo_today():%Y-%m-%d}.xlsx",
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
 
     list_select_related = ("organisation", "actor")

@@ -31,6 +31,7 @@ import contextlib
 import datetime as dt
 import math
 import re
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -38,6 +39,7 @@ from html import escape as _escape
 from typing import IO, Any, BinaryIO, Literal
 
 import openpyxl
+from django.http import FileResponse
 from lxml.etree import xmlfile  # type: ignore[import-untyped]
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -51,6 +53,7 @@ from openpyxl.xml.constants import SHEET_MAIN_NS
 
 from portal.dates import OSLO, oslo_date
 
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_CELL_CHARS = 32_767
 PROGRESS_EVERY = 1000
@@ -133,6 +136,29 @@ def write_xlsx(
     if progress is not None:
         progress(written)
     return written
+
+
+def xlsx_download(handle: IO[bytes], filename: str) -> FileResponse:
+    """A finished workbook (an open file, closed by the response) as a download."""
+    return FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX_TYPE)
+
+
+def xlsx_export(
+    columns: Sequence[ExportColumn],
+    rows: Iterable[Sequence[object]],
+    *,
+    sheet_title: str,
+    filename: str,
+) -> FileResponse:
+    """``rows`` written to a temporary file (memory stays bounded) and sent as a download."""
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - the response closes it
+    try:
+        write_xlsx(handle, columns, rows, sheet_title=sheet_title)
+    except BaseException:
+        handle.close()
+        raise
+    handle.seek(0)
+    return xlsx_download(handle, filename)
 
 
 def _sheet_name(title: str, number: int) -> str:
