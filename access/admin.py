@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from access.fullmakt_services import (
     FullmaktRefused,
     do_confirm_fullmakt,
+    do_key_in_fullmakt_rows,
     do_reject_fullmakt,
     do_verify_fullmakt,
 )
@@ -30,7 +32,7 @@ from access.models import (
 from access.ordering import OrderRefused, do_fulfil_line
 from access.rules import explain, orderers
 from access.services import AppointmentRefused, do_decide_appointment, is_last_orderer
-from cases.teams import staff_categories
+from portal.admin import ReadOnlyAdmin, TeamScopedAdmin
 from portal.admin import RoleAssignmentAdmin as PortalRoleAssignmentAdmin
 from portal.models import RoleAssignment
 from portal.organisations import user_of
@@ -60,7 +62,7 @@ class DecisionForm(forms.ModelForm[Appointment]):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin[Appointment]):
+class AppointmentAdmin(TeamScopedAdmin[Appointment]):
     form = DecisionForm
     list_display = (
         "requested_at",
@@ -96,8 +98,8 @@ class AppointmentAdmin(admin.ModelAdmin[Appointment]):
     )
     fields = (*readonly_fields, "decision", "reason")
 
-    def get_queryset(self, request: HttpRequest) -> Any:
-        return super().get_queryset(request).filter(area__in=staff_categories(request.user))
+    def team_scope(self, queryset: QuerySet[Appointment], areas: list[str]) -> Any:
+        return queryset.filter(area__in=areas)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -145,7 +147,8 @@ class AppointmentAdmin(admin.ModelAdmin[Appointment]):
 class RoleAssignmentWithWhyAdmin(PortalRoleAssignmentAdmin):
     """The register's admin, plus the chain behind each assignment (rules live in this layer)."""
 
-    readonly_fields = ("why",)
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return (*super().get_readonly_fields(request, obj), "why")
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = list(super().get_fields(request, obj))
@@ -221,7 +224,7 @@ class OrderLineInline(admin.TabularInline[OrderLine, Order]):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin[Order]):
+class OrderAdmin(TeamScopedAdmin[Order]):
     """Staff fulfil orders line by line: done (the grant is made) or rejected with a reason."""
 
     list_display = ("submitted_at", "case_number", "organisation", "area", "ordered_by", "state")
@@ -240,10 +243,9 @@ class OrderAdmin(admin.ModelAdmin[Order]):
     fields = readonly_fields
     inlines = [OrderLineInline]
 
-    def get_queryset(self, request: HttpRequest) -> Any:
+    def team_scope(self, queryset: QuerySet[Order], areas: list[str]) -> Any:
         # A team sees the orders of its areas; the customer centre's own roles go to both.
-        areas = [*staff_categories(request.user), "kundesenter"]
-        return super().get_queryset(request).filter(area__in=areas)
+        return queryset.filter(area__in=[*areas, System.Area.CUSTOMER_CENTRE])
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -276,19 +278,25 @@ class OrderAdmin(admin.ModelAdmin[Order]):
 
 
 @admin.register(System)
-class SystemAdmin(admin.ModelAdmin[System]):
+class SystemAdmin(TeamScopedAdmin[System]):
     list_display = ("name_nb", "name_en", "area", "position", "is_active")
     list_filter = ("area", "is_active")
 
+    def team_scope(self, queryset: QuerySet[System], areas: list[str]) -> Any:
+        return queryset.filter(area__in=[*areas, System.Area.CUSTOMER_CENTRE])
+
 
 @admin.register(SystemRole)
-class SystemRoleAdmin(admin.ModelAdmin[SystemRole]):
+class SystemRoleAdmin(TeamScopedAdmin[SystemRole]):
     list_display = ("name_nb", "name_en", "system", "register_role", "position", "is_active")
     list_filter = ("system", "is_active")
 
+    def team_scope(self, queryset: QuerySet[SystemRole], areas: list[str]) -> Any:
+        return queryset.filter(system__area__in=[*areas, System.Area.CUSTOMER_CENTRE])
+
 
 @admin.register(AccessGrant)
-class AccessGrantAdmin(admin.ModelAdmin[AccessGrant]):
+class AccessGrantAdmin(ReadOnlyAdmin[AccessGrant]):
     """Read-only: grants change only through fulfilled order lines."""
 
     list_display = (
@@ -303,14 +311,8 @@ class AccessGrantAdmin(admin.ModelAdmin[AccessGrant]):
     list_select_related = ("system_role__system", "organisation")
     search_fields = ("person_name", "person_email", "organisation__name")
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    def team_scope(self, queryset: QuerySet[AccessGrant], areas: list[str]) -> Any:
+        return queryset.filter(system_role__system__area__in=[*areas, System.Area.CUSTOMER_CENTRE])
 
 
 class FullmaktStepForm(forms.ModelForm[FullmaktSubmission]):
@@ -347,7 +349,7 @@ class FullmaktStepForm(forms.ModelForm[FullmaktSubmission]):
 
 
 @admin.register(FullmaktSubmission)
-class FullmaktSubmissionAdmin(admin.ModelAdmin[FullmaktSubmission]):
+class FullmaktSubmissionAdmin(TeamScopedAdmin[FullmaktSubmission]):
     """Two staff members: one verifies the signer's authority, another confirms and registers."""
 
     form = FullmaktStepForm
@@ -383,8 +385,10 @@ class FullmaktSubmissionAdmin(admin.ModelAdmin[FullmaktSubmission]):
         return (*self.readonly_fields, *rows, "step", "authority_confirmed", "reason")
 
     def get_queryset(self, request: HttpRequest) -> Any:
-        queryset = super().get_queryset(request).select_related("case", "signed_attachment")
-        return queryset.filter(case__category__in=staff_categories(request.user))
+        return super().get_queryset(request).select_related("case", "signed_attachment")
+
+    def team_scope(self, queryset: QuerySet[FullmaktSubmission], areas: list[str]) -> Any:
+        return queryset.filter(case__category__in=areas)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -454,13 +458,10 @@ class FullmaktSubmissionAdmin(admin.ModelAdmin[FullmaktSubmission]):
         self, request: HttpRequest, obj: FullmaktSubmission, form: Any, change: bool
     ) -> None:
         actor = user_of(request)
-        if "rows" in form.changed_data:
-            if obj.state != FullmaktSubmission.State.SUBMITTED:
-                messages.error(request, _("The rows can only be changed before verifying."))
-                return
-            FullmaktSubmission.objects.filter(pk=obj.pk).update(rows=obj.rows)
         step = form.cleaned_data.get("step")
         try:
+            if "rows" in form.changed_data:
+                do_key_in_fullmakt_rows(actor=actor, submission=obj, rows=obj.rows)
             if step == "verify":
                 do_verify_fullmakt(
                     actor=actor,

@@ -17,6 +17,17 @@ def _ensure_reference_data(sender: AppConfig, **kwargs: Any) -> None:
     ensure_role_types(RoleType)
     ensure_catalogue(System, SystemRole, RoleType)
 
+    # The teams decide their area's appointments, orders and fullmakt forms.
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Group, Permission
+
+    from access.seed import TEAM_PERMISSIONS
+    from cases.seed import ensure_teams
+
+    create_permissions(apps.get_app_config("access"), verbosity=0)
+    ensure_teams(Group, Permission, TEAM_PERMISSIONS)
+
 
 class AccessConfig(AppConfig):
     name = "access"

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from access.models import Appointment, OrderLine, SystemRole
 from portal.dates import today as oslo_today
 from portal.models import Area, Organisation, User
+from portal.organisations import active_members
 
 PHONE_RE = re.compile(r"^\+?[0-9 ]{5,20}$")
 
@@ -74,9 +75,7 @@ class AppointmentForm(forms.Form):
         if len(areas) == 1:
             self.fields["area"].initial = areas[0].value
         self.fields["person"].queryset = (  # type: ignore[attr-defined]
-            User.objects.filter(memberships__organisation=organisation, is_active=True)
-            .exclude(pk=actor.pk)
-            .order_by("last_name", "first_name")
+            active_members(organisation).exclude(pk=actor.pk).order_by("last_name", "first_name")
         )
         self.fields["valid_from"].initial = oslo_today()
         self.actor = actor
@@ -116,10 +115,8 @@ class OrderLineForm(forms.Form):
 
     def __init__(self, *args: Any, organisation: Organisation, roles: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = (  # type: ignore[attr-defined]
-            User.objects.filter(memberships__organisation=organisation, is_active=True).order_by(
-                "last_name", "first_name"
-            )
+        self.fields["person"].queryset = active_members(organisation).order_by(  # type: ignore[attr-defined]
+            "last_name", "first_name"
         )
         self.fields["system_role"].queryset = roles  # type: ignore[attr-defined]
         self.fields["valid_from"].initial = oslo_today()

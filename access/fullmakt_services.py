@@ -22,19 +22,17 @@ from cases.models import Case
 from cases.services import do_add_message, do_change_status, do_create_case
 from cases.uploads import CheckedUpload
 from portal.dates import today as oslo_today
-from portal.models import Area, Membership, Organisation, RoleAssignment, RoleType, User
-from portal.services import do_assign_role, do_end_role, write_audit
+from portal.models import Area, Organisation, RoleAssignment, RoleType, User
+from portal.organisations import active_members
+from portal.services import Refused, do_assign_role, do_end_role, write_audit
+from portal.teams import works_area
 
 ROW_KEYS = ("row", "name", "email", "employee_number", "role", "action", "date")
 KNOWN_ROLES = (RoleType.FULLMAKT, RoleType.PAYROLL_ORDERER, RoleType.ACCOUNTING_ORDERER)
 
 
-class FullmaktRefused(Exception):
+class FullmaktRefused(Refused):
     """The step breaks a rule; ``reason`` says which."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def do_submit_fullmakt(
@@ -113,10 +111,35 @@ def check_rows(rows: Any) -> list[dict[str, Any]]:
 
 
 def _check_staff(actor: User, submission: FullmaktSubmission) -> None:
-    if not actor.is_staff:
-        raise FullmaktRefused(_("Only the customer centre handles fullmakt forms."))
+    if not works_area(actor, submission.case.category):
+        raise FullmaktRefused(_("Only the area's team at the customer centre handles this form."))
     if actor.pk == submission.case.reported_by_id:
         raise FullmaktRefused(_("You cannot handle a fullmakt form you sent in yourself."))
+
+
+def do_key_in_fullmakt_rows(
+    *, actor: User, submission: FullmaktSubmission, rows: Any
+) -> FullmaktSubmission:
+    """Staff key in the rows of a scanned form (or correct what was read), before verifying."""
+    _check_staff(actor, submission)
+    checked = check_rows(rows)
+    with transaction.atomic():
+        locked = FullmaktSubmission.objects.select_for_update().get(pk=submission.pk)
+        if locked.state != FullmaktSubmission.State.SUBMITTED:
+            raise FullmaktRefused(_("The rows can only be changed before verifying."))
+        before = locked.rows
+        locked.rows = checked
+        locked.save(update_fields=["rows"])
+        write_audit(
+            actor=actor,
+            organisation=locked.organisation,
+            action="fullmakt.rows_keyed_in",
+            summary=f"Rader i fullmaktsskjema lagt inn (sak {locked.case.number})",
+            before={"rows": before},
+            after={"rows": checked},
+            basis=f"Sak {locked.case.number}, SHA-256 {locked.signed_sha256}",
+        )
+    return locked
 
 
 def do_verify_fullmakt(
@@ -197,17 +220,16 @@ def _register_rows(
     for row in rows:
         label = f"Rad {row['row']} ({row['email']})"
         person = (
-            User.objects.filter(
-                email__iexact=row["email"],
-                pk__in=Membership.objects.filter(organisation=submission.organisation).values(
-                    "user"
-                ),
-            )
+            active_members(submission.organisation)
+            .filter(email__iexact=row["email"])
             .order_by("pk")
             .first()
         )
         if person is None:
             skipped.append(f"{label}: ingen bruker i virksomheten med denne e-postadressen.")
+            continue
+        if person.pk == actor.pk:
+            skipped.append(f"{label}: gjelder deg selv; en annen saksbehandler må registrere.")
             continue
         role = RoleType.objects.get(code=row["role"])
         day = max(dt.date.fromisoformat(str(row["date"])), today)

@@ -20,10 +20,9 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -35,7 +34,7 @@ from access.fullmakt_services import FullmaktRefused, do_submit_fullmakt
 from access.services import AppointmentRefused
 from cases.uploads import CheckedUpload, check_upload
 from portal.models import Organisation, RoleType
-from portal.organisations import user_of
+from portal.organisations import active_organisation, member_required, user_of
 
 SESSION_KEY = "fullmakt_upload"
 HOLD_SECONDS = 60 * 60
@@ -61,14 +60,6 @@ class FullmaktUploadForm(forms.Form):
         help_text=gettext_lazy("The printed form, signed by the budget holder, scanned."),
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg"}),
     )
-
-
-def _organisation(request: HttpRequest) -> Organisation:
-    user_of(request)
-    organisation: Organisation | None = getattr(request, "organisation", None)
-    if organisation is None:
-        raise Http404
-    return organisation
 
 
 def _hold_root() -> Path:
@@ -177,10 +168,10 @@ def _role_names() -> dict[str, str]:
     return {role.code: role.name(language) for role in RoleType.objects.all()}
 
 
-@login_required
+@member_required
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:
-    organisation = _organisation(request)
+    organisation = active_organisation(request)
     form = FullmaktUploadForm(request.POST or None, request.FILES or None)
     form_errors: list[str] = []
     if request.method == "POST" and form.is_valid():
@@ -212,10 +203,10 @@ def upload(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@member_required
 @require_http_methods(["GET", "POST"])
 def review(request: HttpRequest) -> HttpResponse:
-    organisation = _organisation(request)
+    organisation = active_organisation(request)
     held = _held(request, organisation)
     if held is None:
         messages.error(request, _("Choose the files again: they are kept for one hour at most."))

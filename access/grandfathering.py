@@ -18,6 +18,7 @@ from django.db import transaction
 
 from portal.dates import end_of_day_exclusive
 from portal.models import RoleAssignment, RoleType
+from portal.organisations import is_active_member
 from portal.services import do_assign_role
 
 GRANDFATHERING_DATE = dt.date(2022, 11, 11)
@@ -27,7 +28,7 @@ GRANDFATHERING_DATE = dt.date(2022, 11, 11)
 class Grant:
     fullmakt: RoleAssignment
     valid_from: dt.date
-    outcome: str  # "granted", "would grant", "already granted", "already holds"
+    outcome: str  # "granted", "would grant", "already granted", "already holds", "not a member"
 
 
 def fullmakt_known_on(as_of: dt.date) -> list[RoleAssignment]:
@@ -67,6 +68,11 @@ def grandfather_payroll_orderers(
             if already:
                 grants.append(Grant(fullmakt, valid_from, "already holds"))
                 continue
+            # The gate, asked now: a role granted today to someone who has left would
+            # count for nothing and only muddle the register; the run says so instead.
+            if not is_active_member(fullmakt.person, fullmakt.organisation):
+                grants.append(Grant(fullmakt, valid_from, "not a member"))
+                continue
             if dry_run:
                 grants.append(Grant(fullmakt, valid_from, "would grant"))
                 continue
@@ -77,7 +83,11 @@ def grandfather_payroll_orderers(
                 role=role,
                 valid_from=valid_from,
                 basis=RoleAssignment.Basis.GRANDFATHERING,
-                evidence=f"Fullmakt registrert {fullmakt.recorded_at:%d.%m.%Y %H:%M} UTC",
+                # The record itself, by its id and lineage; the audit row also names it.
+                evidence=(
+                    f"Fullmakt {fullmakt.pk} ({fullmakt.lineage}), registrert "
+                    f"{fullmakt.recorded_at.isoformat()}"
+                ),
                 derived_from=fullmakt,
             )
             grants.append(Grant(fullmakt, valid_from, "granted"))

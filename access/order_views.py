@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,7 +24,7 @@ from access.ordering import (
     review_flags,
 )
 from portal.models import Area, Organisation, User
-from portal.organisations import user_of
+from portal.organisations import active_organisation, member_required, user_of
 
 LINE_FIELDS = list(OrderLineForm.base_fields)
 
@@ -99,15 +98,11 @@ def _lines(formset: Any) -> list[LineInput]:
     return lines
 
 
-@login_required
+@member_required
 @require_http_methods(["GET", "POST"])
 def order(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
-    organisation: Organisation | None = request.organisation  # type: ignore[attr-defined]
-    if organisation is None:
-        return render(
-            request, "access/no_organisation.html", {"title": _("Order access")}, status=403
-        )
+    organisation = active_organisation(request)
     areas = _areas(user, organisation)
     area = request.POST.get("omrade") or request.GET.get("omrade") or ""
     offered = next((a for a in areas if a["area"] == area), None)

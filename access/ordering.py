@@ -17,13 +17,12 @@ from cases.models import Case
 from cases.services import do_add_message, do_change_status, do_create_case
 from portal.dates import today as oslo_today
 from portal.models import Organisation, RoleAssignment, User
-from portal.services import do_assign_role, do_end_role, write_audit
+from portal.services import Refused, do_assign_role, do_end_role, write_audit
+from portal.teams import works_area
 
 
-class OrderRefused(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+class OrderRefused(Refused):
+    """The order or a decision on it breaks a rule; ``reason`` says which."""
 
 
 class DuplicateOrder(Exception):
@@ -191,8 +190,8 @@ def do_submit_order(
 
 def do_fulfil_line(*, actor: User, line: OrderLine, done: bool, reason: str = "") -> OrderLine:
     """Staff mark a line done (the grant is made or ended) or rejected (with a reason)."""
-    if not actor.is_staff:
-        raise OrderRefused(_("Only the customer centre fulfils orders."))
+    if not works_area(actor, line.system_role.ordering_area):
+        raise OrderRefused(_("Only the area's team at the customer centre fulfils this line."))
     if not done and not reason.strip():
         raise OrderRefused(_("Give a reason for rejecting the line."))
     with transaction.atomic():

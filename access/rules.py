@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from portal.dates import oslo_date
 from portal.models import Area, Organisation, RoleAssignment, RoleType, User
+from portal.organisations import is_active_member
 
 ORDERER_ROLE = {
     Area.PAYROLL: RoleType.PAYROLL_ORDERER,
@@ -32,8 +33,16 @@ def _holds(user: User, organisation: Organisation, codes: tuple[str, ...], day: 
     )
 
 
-def is_member(user: User, organisation: Organisation) -> bool:
-    return organisation.memberships.filter(user=user).exists()
+def _authorities_today(organisation: Organisation, codes: tuple[str, ...]) -> list[RoleAssignment]:
+    """Who holds one of ``codes`` today and passes the gate: a role counts only while its
+    holder is an active member (a former member's role is history, not authority)."""
+    return list(
+        RoleAssignment.objects.held_today()
+        .of_active_members()
+        .filter(organisation=organisation, role__code__in=codes)
+        .select_related("person", "role")
+        .order_by("role__position", "person__last_name", "person__first_name")
+    )
 
 
 def payroll_control_applies(moment: dt.datetime | None = None) -> bool:
@@ -52,7 +61,7 @@ def may_order(
     bestiller regnskap.
     """
     moment = moment or timezone.now()
-    if not is_member(user, organisation):
+    if not is_active_member(user, organisation):
         return False
     area = Area(area)
     if area == Area.PAYROLL and not payroll_control_applies(moment):
@@ -65,7 +74,7 @@ def may_appoint(
 ) -> bool:
     """Rule 5: a new orderer is reported by an orderer of that area or a fullmakt holder."""
     moment = moment or timezone.now()
-    if not is_member(user, organisation):
+    if not is_active_member(user, organisation):
         return False
     codes = (ORDERER_ROLE[Area(area)], RoleType.FULLMAKT)
     return _holds(user, organisation, codes, oslo_date(moment))
@@ -73,22 +82,12 @@ def may_appoint(
 
 def appointers(organisation: Organisation, area: str) -> list[RoleAssignment]:
     """Who may appoint orderers for ``area`` today: its orderers and the fullmakt holders."""
-    codes = (ORDERER_ROLE[Area(area)], RoleType.FULLMAKT)
-    return list(
-        RoleAssignment.objects.held_today()
-        .filter(organisation=organisation, role__code__in=codes)
-        .select_related("person", "role")
-        .order_by("role__position", "person__last_name", "person__first_name")
-    )
+    return _authorities_today(organisation, (ORDERER_ROLE[Area(area)], RoleType.FULLMAKT))
 
 
 def orderers(organisation: Organisation, area: str) -> list[RoleAssignment]:
-    return list(
-        RoleAssignment.objects.held_today()
-        .filter(organisation=organisation, role__code=ORDERER_ROLE[Area(area)])
-        .select_related("person", "role")
-        .order_by("person__last_name", "person__first_name")
-    )
+    """The organisation's authorised orderers for ``area`` today (active members only)."""
+    return _authorities_today(organisation, (ORDERER_ROLE[Area(area)],))
 
 
 def nobody_can_appoint(organisation: Organisation, area: str) -> bool:

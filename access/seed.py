@@ -7,6 +7,17 @@ from __future__ import annotations
 
 from typing import Any
 
+# What the staff teams may do in this layer's admins (each scoped to the team's area).
+TEAM_PERMISSIONS = [
+    ("access", "appointment", ["view", "change"]),
+    ("access", "order", ["view", "change"]),
+    ("access", "orderline", ["view", "change"]),
+    ("access", "fullmaktsubmission", ["view", "change"]),
+    ("access", "accessgrant", ["view"]),
+    ("access", "system", ["view"]),
+    ("access", "systemrole", ["view"]),
+]
+
 # code, area, name_nb, name_en, description_nb, description_en, roles
 CATALOGUE: list[tuple[str, str, str, str, str, str, list[tuple[str, str, str, str]]]] = [
     (

@@ -9,20 +9,18 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from access.models import Appointment
-from access.rules import ORDERER_ROLE, is_member, may_appoint, orderers
+from access.rules import ORDERER_ROLE, may_appoint, orderers
 from cases.models import Case, SubjectArea
 from cases.services import do_add_message, do_change_status, do_create_case
 from portal.dates import today as oslo_today
 from portal.models import Area, Organisation, RoleAssignment, RoleType, User
-from portal.services import assignment_facts, do_assign_role, do_end_role, write_audit
+from portal.organisations import is_active_member
+from portal.services import Refused, assignment_facts, do_assign_role, do_end_role, write_audit
+from portal.teams import works_area
 
 
-class AppointmentRefused(Exception):
+class AppointmentRefused(Refused):
     """The request or decision breaks a rule; ``reason`` says which, for the user."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def access_subject_area(area: str, *, or_first: bool = True) -> SubjectArea | None:
@@ -74,7 +72,7 @@ def do_request_appointment(
         )
     if person == actor:
         raise AppointmentRefused(_("You cannot appoint or remove yourself."))
-    if not is_member(person, organisation):
+    if not is_active_member(person, organisation):
         raise AppointmentRefused(_("The person must be a member of the organisation."))
     role = RoleType.objects.get(code=ORDERER_ROLE[Area(area)])
     holds = (
@@ -151,8 +149,8 @@ def do_decide_appointment(
     *, actor: User, appointment: Appointment, approve: bool, reason: str
 ) -> Appointment:
     """Staff approve or reject. The requester's authority is checked again now."""
-    if not actor.is_staff:
-        raise AppointmentRefused(_("Only the customer centre decides appointments."))
+    if not works_area(actor, appointment.area):
+        raise AppointmentRefused(_("Only the area's team at the customer centre decides this."))
     if not reason.strip():
         raise AppointmentRefused(_("Give a reason for the decision."))
     with transaction.atomic():

@@ -6,8 +6,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
@@ -28,15 +27,17 @@ from access.services import (
 )
 from portal.dates import today as oslo_today
 from portal.models import Area, Organisation, RoleAssignment, RoleType, User
-from portal.organisations import user_of
+from portal.organisations import (
+    active_organisation,
+    login_view,
+    member_required,
+    public_view,
+    user_of,
+)
 from portal.xlsx import XLSX_TYPE, ExportColumn, xlsx_export
 
 
-def _no_organisation(request: HttpRequest, title: str) -> HttpResponse:
-    return render(request, "access/no_organisation.html", {"title": title}, status=403)
-
-
-@login_required
+@login_view
 @require_http_methods(["GET", "POST"])
 def my_page(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
@@ -60,6 +61,7 @@ def _organisation_overview(user: User, organisation: Organisation) -> dict[str, 
     language = get_language() or "nb"
     held = list(
         RoleAssignment.objects.held_today()
+        .of_active_members()
         .filter(organisation=organisation, role__is_active=True)
         .select_related("person", "role")
         .order_by("role__position", "person__last_name", "person__first_name")
@@ -107,13 +109,11 @@ def fallback_case_link(area: str) -> str:
     return reverse("cases:new") + "?" + urlencode(params)
 
 
-@login_required
+@member_required
 @require_http_methods(["GET", "POST"])
 def orderers_page(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
-    organisation: Organisation | None = request.organisation  # type: ignore[attr-defined]
-    if organisation is None:
-        return _no_organisation(request, _("Authorised orderers"))
+    organisation = active_organisation(request)
     areas = organisation.areas
     allowed = [area for area in areas if rules.may_appoint(user, organisation, area)]
     form = (
@@ -185,6 +185,7 @@ def orderers_page(request: HttpRequest) -> HttpResponse:
     return render(request, "access/orderers.html", context, status=status)
 
 
+@public_view
 @require_GET
 def fullmakt_form(request: HttpRequest) -> HttpResponse:
     """The form, prefilled with the active organisation when the reader is logged in."""
@@ -198,13 +199,11 @@ def fullmakt_form(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@login_required
+@member_required
 @require_GET
 def grants_export(request: HttpRequest) -> FileResponse:
     """The access overview of Min side as an Excel file, with the same filters."""
-    organisation: Organisation | None = request.organisation  # type: ignore[attr-defined]
-    if organisation is None:
-        raise Http404
+    organisation = active_organisation(request)
     grants, _filter = grants_in(organisation, request.GET)
     language = get_language() or "nb"
     columns = [

@@ -17,15 +17,26 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.access import attachment_download
 from cases.models import Attachment, Case, Message, StatusChange, SubjectArea
-from cases.services import do_add_message, do_change_status, do_create_case
-from cases.teams import staff_categories
+from cases.services import (
+    do_add_message,
+    do_change_status,
+    do_create_case,
+    do_update_case_by_staff,
+)
+from portal.admin import TeamScopedAdmin
+from portal.models import User
+from portal.organisations import is_active_member, user_of
+from portal.teams import works_area
 
 
 @admin.register(SubjectArea)
-class SubjectAreaAdmin(admin.ModelAdmin[SubjectArea]):
+class SubjectAreaAdmin(TeamScopedAdmin[SubjectArea]):
     list_display = ("name_nb", "name_en", "category", "position", "is_active")
     list_filter = ("category", "is_active")
     list_editable = ("position", "is_active")
+
+    def team_scope(self, queryset: QuerySet[SubjectArea], areas: list[str]) -> Any:
+        return queryset.filter(category__in=areas)
 
 
 class MessageInline(admin.StackedInline[Message, Case]):
@@ -91,24 +102,35 @@ class CaseAdminForm(forms.ModelForm[Case]):
             "assigned_to",
         )
 
+    actor: User
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         organisation = cleaned.get("organisation")
         reporter = cleaned.get("reported_by")
-        if (
-            organisation
-            and reporter
-            and not organisation.memberships.filter(user=reporter).exists()
-        ):
+        if organisation and reporter and not is_active_member(reporter, organisation):
             self.add_error(
                 "reported_by",
                 ValidationError(_("The reporter must be a member of the organisation.")),
+            )
+        subject_area = cleaned.get("subject_area")
+        if subject_area and not works_area(self.actor, subject_area.category):
+            self.add_error(
+                "subject_area", ValidationError(_("This subject area belongs to another team."))
+            )
+        assignee = cleaned.get("assigned_to")
+        if assignee and subject_area and not works_area(assignee, subject_area.category):
+            self.add_error(
+                "assigned_to",
+                ValidationError(
+                    _("%(person)s is not on the team that works this case.") % {"person": assignee}
+                ),
             )
         return cleaned
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin[Case]):
+class CaseAdmin(TeamScopedAdmin[Case]):
     form = CaseAdminForm
     list_display = (
         "number",
@@ -135,13 +157,32 @@ class CaseAdmin(admin.ModelAdmin[Case]):
     inlines = [MessageInline, AttachmentInline, StatusChangeInline]
     list_per_page = 50
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
-        return super().get_queryset(request).filter(category__in=staff_categories(request.user))
+    def team_scope(self, queryset: QuerySet[Case], areas: list[str]) -> QuerySet[Case]:
+        return queryset.filter(category__in=areas)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a case and its conversation are records; they are closed, never deleted
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.actor = user_of(request)  # type: ignore[attr-defined] # a new class per request
+        return form
 
     def get_readonly_fields(self, request: HttpRequest, obj: Case | None = None) -> tuple[str, ...]:
         if obj is None:
             return ()
-        return ("organisation", "reported_by", "channel", "number_display", "created_at")
+        # The customer's own words are never edited; staff correct the subject area.
+        return (
+            "organisation",
+            "reported_by",
+            "channel",
+            "number_display",
+            "created_at",
+            "title",
+            "description",
+        )
 
     def get_fields(self, request: HttpRequest, obj: Case | None = None) -> Any:
         if obj is None:
@@ -179,32 +220,32 @@ class CaseAdmin(admin.ModelAdmin[Case]):
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Case, form: Any, change: bool) -> None:
-        actor = request.user
-        if obj.category and obj.category not in staff_categories(actor):
-            raise PermissionDenied
+        # Every write through the services, which check the team and the gate again.
+        actor = user_of(request)
         if not change:
-            if obj.subject_area.category not in staff_categories(actor):
-                raise PermissionDenied
             created = do_create_case(
-                actor=actor,  # type: ignore[arg-type]
+                actor=actor,
                 organisation=obj.organisation,
                 subject_area=obj.subject_area,
                 title=obj.title,
                 description=obj.description,
                 channel=Case.Channel(obj.channel),
                 reported_by=obj.reported_by,
+                on_behalf=True,
             )
             obj.pk = created.pk
             obj.number = created.number
             return
         new_status = form.cleaned_data["status"]
-        current = Case.objects.get(pk=obj.pk)
-        obj.status = current.status  # the status moves only through the service below
-        obj.category = obj.subject_area.category
-        obj.save(update_fields=["subject_area", "category", "title", "description", "assigned_to"])
-        if new_status != current.status:
-            do_change_status(actor=actor, case=obj, status=Case.Status(new_status))  # type: ignore[arg-type]
-            obj.refresh_from_db()
+        do_update_case_by_staff(
+            actor=actor,
+            case=obj,
+            subject_area=form.cleaned_data["subject_area"],
+            assigned_to=form.cleaned_data["assigned_to"],
+        )
+        if new_status != Case.objects.values_list("status", flat=True).get(pk=obj.pk):
+            do_change_status(actor=actor, case=obj, status=Case.Status(new_status))
+        obj.refresh_from_db()
 
     def save_formset(
         self,
@@ -226,7 +267,7 @@ class CaseAdmin(admin.ModelAdmin[Case]):
             if not body:
                 continue
             do_add_message(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=user_of(request),
                 case=form.instance,
                 body=body,
                 internal=bool(message_form.cleaned_data.get("is_internal")),

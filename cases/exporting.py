@@ -4,11 +4,19 @@ Up to EXPORT_INLINE_LIMIT rows the file is made while the user waits; above
 it an ExportJob makes it in the background and the page shows its progress.
 Under ``make run`` the job runs in a thread of the web process; production
 runs ``manage.py run_export_jobs`` as its own process (docs/configuration.md).
+
+A finished file holds colleagues' cases when it was made with utvidet tilgang,
+so it is handed out only while the same access holds (``may_download``): the
+person still passes the gate for the organisation and still holds every
+utvidet tilgang the file was made with. Files and their jobs are deleted
+EXPORT_KEEP_HOURS after they were made; a job whose worker died (no sign of
+life for EXPORT_STALE_SECONDS) is taken up again, at most EXPORT_MAX_ATTEMPTS
+times.
 """
 
 from __future__ import annotations
 
-import contextlib
+import datetime as dt
 import logging
 import tempfile
 import threading
@@ -18,7 +26,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.files import File
-from django.db import DatabaseError, close_old_connections, connection, transaction
+from django.db import close_old_connections, connection, transaction
 from django.http import QueryDict
 from django.utils import timezone, translation
 from django.utils.text import slugify
@@ -32,15 +40,19 @@ from cases.listing import (
     list_ordering,
     read_request,
 )
-from cases.models import ExportJob
+from cases.models import ExportJob, extended_categories
 from portal.dates import today as oslo_today
 from portal.models import Organisation, User
+from portal.organisations import is_active_member
 from portal.xlsx import ExportColumn, write_xlsx
 
 logger = logging.getLogger(__name__)
 
 EXPORT_INLINE_LIMIT = 20_000
 ITERATOR_CHUNK = 2_000
+EXPORT_KEEP_HOURS = 24
+EXPORT_STALE_SECONDS = 120
+EXPORT_MAX_ATTEMPTS = 3
 
 
 def count_rows(user: User, organisations: list[Organisation], params: QueryDict) -> int:
@@ -97,15 +109,12 @@ def export_rows(
     # its first tenth by default: for 100 000 rows of a large organisation it
     # then walked the list's index with a table read per case (12 s) instead
     # of reading the range and sorting it (0.7 s). Every row is read here.
-    with connection.cursor() as cursor:
-        cursor.execute("SET cursor_tuple_fraction = 1.0")
-    try:
+    # SET LOCAL ends with the transaction, whatever ends it.
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")
         for values in rows:
             yield [read(values) for read in cells]
-    finally:
-        # Not over a failure that broke the connection (its session is gone then).
-        with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
-            cursor.execute("RESET cursor_tuple_fraction")
 
 
 def file_name(organisation: Organisation) -> str:
@@ -144,6 +153,7 @@ def start_job(
     total: int,
     language: str,
 ) -> ExportJob:
+    delete_expired_jobs()
     job = ExportJob.objects.create(
         user=user,
         organisation=organisation,
@@ -152,11 +162,11 @@ def start_job(
         language=language,
         rows_total=total,
     )
-    transaction.on_commit(lambda: _run_in_thread(job.pk))
+    transaction.on_commit(lambda: run_in_background(job.pk))
     return job
 
 
-def _run_in_thread(job_id: Any) -> None:
+def run_in_background(job_id: Any) -> None:
     # Development and small installations run jobs in a thread of the web
     # process; production turns that off and runs `manage.py run_export_jobs`.
     if not settings.EXPORT_IN_THREAD:
@@ -182,6 +192,7 @@ def run_job_safely(job_id: Any) -> None:
 
 def claim_next_job() -> ExportJob | None:
     """Take the oldest waiting job; SKIP LOCKED lets several workers share the queue."""
+    reclaim_stale_jobs()
     with transaction.atomic():
         job = (
             ExportJob.objects.select_for_update(skip_locked=True)
@@ -191,8 +202,43 @@ def claim_next_job() -> ExportJob | None:
         )
         if job is not None:
             job.state = ExportJob.State.RUNNING
-            job.save(update_fields=["state"])
+            job.heartbeat_at = timezone.now()
+            job.save(update_fields=["state", "heartbeat_at"])
     return job
+
+
+def reclaim_stale_jobs() -> int:
+    """Jobs marked running whose worker gave no sign of life: wait again, or fail for good."""
+    stale = ExportJob.objects.filter(
+        state=ExportJob.State.RUNNING,
+        heartbeat_at__lt=timezone.now() - dt.timedelta(seconds=EXPORT_STALE_SECONDS),
+    )
+    failed = stale.filter(attempts__gte=EXPORT_MAX_ATTEMPTS).update(state=ExportJob.State.FAILED)
+    again = stale.update(state=ExportJob.State.WAITING, rows_done=0)
+    if failed or again:
+        logger.warning("Exports reclaimed: %d to run again, %d failed for good", again, failed)
+    return again
+
+
+def delete_expired_jobs() -> int:
+    """Delete jobs (and their files) made more than EXPORT_KEEP_HOURS ago."""
+    cutoff = timezone.now() - dt.timedelta(hours=EXPORT_KEEP_HOURS)
+    expired = list(
+        ExportJob.objects.filter(created_at__lt=cutoff).exclude(state=ExportJob.State.RUNNING)
+    )
+    for job in expired:
+        if job.file.name:
+            job.file.storage.delete(job.file.name)
+        job.delete()
+    return len(expired)
+
+
+def may_download(user: Any, job: ExportJob) -> bool:
+    """The file is handed out only while the access it was made with still holds, now:
+    the gate for its organisation, and every utvidet tilgang the rows were read with."""
+    if job.user_id != getattr(user, "pk", None) or not is_active_member(user, job.organisation):
+        return False
+    return set(job.scope) <= set(extended_categories(user, job.organisation))
 
 
 def run_job(job_id: Any) -> None:
@@ -201,15 +247,20 @@ def run_job(job_id: Any) -> None:
         if job.state not in {ExportJob.State.WAITING, ExportJob.State.RUNNING}:
             return
         job.state = ExportJob.State.RUNNING
-        job.save(update_fields=["state"])
+        job.attempts += 1
+        job.heartbeat_at = timezone.now()
+        job.save(update_fields=["state", "attempts", "heartbeat_at"])
     organisations = [job.organisation]
-    if not job.organisation.memberships.filter(user=job.user).exists():
+    if not is_active_member(job.user, job.organisation):
         job.state = ExportJob.State.FAILED
         job.save(update_fields=["state"])
         return
+    # What the rows are read with; the download asks for the same (may_download).
+    job.scope = extended_categories(job.user, job.organisation)
+    job.save(update_fields=["scope"])
 
     def progress(done: int) -> None:
-        ExportJob.objects.filter(pk=job.pk).update(rows_done=done)
+        ExportJob.objects.filter(pk=job.pk).update(rows_done=done, heartbeat_at=timezone.now())
 
     params = QueryDict(job.query)
     handle, name = export_to_file(

@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,7 +32,7 @@ from cases.models import ExportJob, ListPreference
 from cases.tables import CaseTable, body_html, table_rows
 from portal.dates import today as oslo_today
 from portal.models import Organisation, User
-from portal.organisations import user_of
+from portal.organisations import active_organisation, member_required, user_of
 from portal.xlsx import xlsx_download
 
 
@@ -47,11 +46,10 @@ def chosen_columns(user: User, several: bool) -> list[str]:
 
 def list_organisations(request: HttpRequest) -> list[Organisation]:
     """The list shows the active organisation's cases."""
-    active = request.organisation  # type: ignore[attr-defined]
-    return [active] if active is not None else []
+    return [active_organisation(request)]
 
 
-@login_required
+@member_required
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
@@ -191,7 +189,7 @@ def _quick_dates(params: QueryDict) -> dict[str, list[tuple[str, str]]]:
     return result
 
 
-@login_required
+@member_required
 @require_POST
 def choose_columns(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
@@ -210,13 +208,11 @@ def choose_columns(request: HttpRequest) -> HttpResponse:
     return redirect(target)
 
 
-@login_required
+@member_required
 @require_GET
 def export(request: HttpRequest) -> HttpResponse | FileResponse:
     user = user_of(request)
     organisations = list_organisations(request)
-    if not organisations:
-        raise Http404
     several = len(request.organisations) > 1  # type: ignore[attr-defined]
     columns = chosen_columns(user, several)
     total = exporting.count_rows(user, organisations, request.GET)
@@ -237,16 +233,26 @@ def export(request: HttpRequest) -> HttpResponse | FileResponse:
 
 
 def _own_job(request: HttpRequest, job_id: str) -> ExportJob:
-    job = ExportJob.objects.filter(pk=job_id, user=user_of(request)).first()
-    if job is None:
+    """One of the person's own exports, while the access it was made with still holds;
+    404 otherwise (and once it has been deleted, EXPORT_KEEP_HOURS after it was made)."""
+    job = (
+        ExportJob.objects.filter(pk=job_id, user=user_of(request))
+        .select_related("organisation")
+        .first()
+    )
+    if job is None or not exporting.may_download(request.user, job):
         raise Http404
     return job
 
 
-@login_required
+@member_required
 @require_GET
 def export_status(request: HttpRequest, job_id: str) -> HttpResponse:
     job = _own_job(request, job_id)
+    if exporting.reclaim_stale_jobs() and job.state == ExportJob.State.RUNNING:
+        job.refresh_from_db()
+        if job.state == ExportJob.State.WAITING:
+            exporting.run_in_background(job.pk)
     template = (
         "cases/_export_progress.html"
         if request.headers.get("HX-Request")
@@ -259,7 +265,7 @@ def export_status(request: HttpRequest, job_id: str) -> HttpResponse:
     )
 
 
-@login_required
+@member_required
 @require_GET
 def export_download(request: HttpRequest, job_id: str) -> FileResponse:
     job = _own_job(request, job_id)

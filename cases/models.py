@@ -22,6 +22,7 @@ from cases.text import Fold, OsloYear, SortKey, StatusRank
 from portal.dates import oslo_date
 from portal.dates import today as oslo_today
 from portal.models import Area, Organisation, RoleAssignment, User, extended_access_role
+from portal.organisations import is_active_member
 
 if TYPE_CHECKING:
     from django_stubs_ext.db.models.manager import RelatedManager
@@ -57,12 +58,12 @@ class CaseQuerySet(models.QuerySet["Case"]):
 
         Their own cases, plus every case of a category in which they hold
         utvidet tilgang today, whatever the channel. Nothing at all unless they
-        are a member of the organisation. Staff work in the admin, not here.
+        pass the gate: an active member of the active organisation, now. Staff
+        work in the admin, not here.
         """
-        if organisation is None or not getattr(user, "is_authenticated", False):
+        if not is_active_member(user, organisation):
             return self.none()
-        if not organisation.memberships.filter(user=user).exists():
-            return self.none()
+        assert organisation is not None
         categories = extended_categories(user, organisation)
         # The id is sent as a bigint: psycopg would send a small int as a smaller
         # type, and the composite GIN index (organisation + title trigrams) is then
@@ -440,6 +441,12 @@ class ExportJob(models.Model):
     file_name = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The categories of utvidet tilgang the rows were read with: the file is
+    # handed out only while the person still holds them (exporting.may_download).
+    scope = models.JSONField(default=list, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # The worker's last sign of life; a running job without one for a while is reclaimed.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("export")

@@ -21,15 +21,17 @@ logger = logging.getLogger(__name__)
 
 
 def recipients(case: Case) -> list[User]:
-    """The reporter and the followers who may still see the case, each once, with an address."""
+    """The reporter and the followers who may still see the case now, each once, with an
+    address. A former member, or one whose utvidet tilgang ended, is told nothing: the
+    same rule 1 and the same gate as the case page (``Case.objects.visible_to``)."""
     people: dict[int, User] = {}
-    if case.reported_by is not None:
-        people[case.reported_by.pk] = case.reported_by
-    for follower in case.followers.select_related("user"):
-        user = follower.user
+    candidates = [case.reported_by] + [f.user for f in case.followers.select_related("user")]
+    for user in candidates:
+        if user is None or user.pk in people or not user.email:
+            continue
         if Case.objects.visible_to(user, case.organisation).filter(pk=case.pk).exists():
             people[user.pk] = user
-    return [user for user in people.values() if user.is_active and user.email]
+    return list(people.values())
 
 
 def news_on_case(case_pk: int) -> int:

@@ -29,7 +29,7 @@ from cases.access import get_case_for_user
 from cases.models import Case
 from cases.text import fold
 from portal import version
-from portal.organisations import user_of
+from portal.organisations import no_organisation, user_of
 
 OLD_LIST_LIMIT = 1000
 
@@ -63,9 +63,13 @@ def old_version_page(path_kind: str) -> Callable[[View], View]:
                 return redirect(new_counterpart(path_kind, str(number) if number else None))
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
+            if getattr(request, "organisation", None) is None:
+                return no_organisation(request)
             version.set_version(request, version.OLD)
             return view(request, *args, **kwargs)
 
+        # The same gate as member_required, after the cutoff's redirect (see above).
+        wrapper.gate = "member"  # type: ignore[attr-defined]
         return wrapper
 
     return decorate

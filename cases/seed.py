@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from portal.teams import TEAM_GROUPS
+
 SUBJECT_AREAS = [
     ("lonn", "Lønnskjøring", "Payroll run", 10),
     ("lonn", "Reiseregning og utlegg", "Travel and expenses", 20),
@@ -26,7 +28,7 @@ SUBJECT_AREAS = [
 ]
 
 # Support staff are grouped by area: each team works the cases of its category.
-TEAMS = {"lonn": "Team lønn", "regnskap": "Team regnskap"}
+TEAMS = {str(area): name for area, name in TEAM_GROUPS.items()}
 TEAM_PERMISSIONS = [
     ("cases", "case", ["view", "add", "change"]),
     ("cases", "message", ["view", "add"]),
@@ -34,7 +36,7 @@ TEAM_PERMISSIONS = [
     ("cases", "statuschange", ["view"]),
     ("cases", "subjectarea", ["view"]),
     ("portal", "organisation", ["view"]),
-    ("portal", "membership", ["view"]),
+    ("portal", "membership", ["view", "add", "delete"]),
     ("portal", "roleassignment", ["view", "add"]),
     ("portal", "auditevent", ["view"]),
     ("portal", "feedback", ["view"]),
@@ -49,11 +51,15 @@ def ensure_subject_areas(subject_area_model: Any) -> None:
         )
 
 
-def ensure_teams(group_model: Any, permission_model: Any) -> None:
+def ensure_teams(
+    group_model: Any,
+    permission_model: Any,
+    permissions: list[tuple[str, str, list[str]]] = TEAM_PERMISSIONS,
+) -> None:
     """The team groups with their permissions (permissions must exist already)."""
     for name in TEAMS.values():
         group, _ = group_model.objects.get_or_create(name=name)
-        for app_label, model, actions in TEAM_PERMISSIONS:
+        for app_label, model, actions in permissions:
             codenames = [f"{action}_{model}" for action in actions]
             group.permissions.add(
                 *permission_model.objects.filter(

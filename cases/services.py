@@ -1,6 +1,9 @@
 """Writes that span several rows of a case, each in one transaction.
 
-Every function takes the acting user as keyword-only ``actor``; e-mail is
+Every function takes the acting user as keyword-only ``actor`` and asks the
+same questions whoever calls it (a page, the admin, another service): a
+customer must pass the gate and see the case (rule 1); staff must work the
+case's area (their team). A refusal is ``portal.services.Refused``. E-mail is
 sent only after the transaction has committed (``transaction.on_commit``), so
 a rolled-back change never tells anyone anything.
 """
@@ -14,11 +17,15 @@ from collections.abc import Iterable
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cases import notify
 from cases.models import Attachment, Case, Message, StatusChange, SubjectArea
 from cases.uploads import CheckedUpload
 from portal.models import Organisation, User
+from portal.organisations import is_active_member
+from portal.services import Refused, write_audit
+from portal.teams import works_area
 
 
 class DuplicateSubmission(Exception):
@@ -39,10 +46,23 @@ def do_create_case(
     uploads: Iterable[CheckedUpload] = (),
     channel: Case.Channel = Case.Channel.PORTAL,
     reported_by: User | None = None,
+    on_behalf: bool = False,
     submission_key: uuid.UUID | None = None,
 ) -> Case:
-    """A new case with its first attachments. Staff registering a case name the customer."""
-    reporter = reported_by if reported_by is not None else actor
+    """A new case with its first attachments.
+
+    A customer reports for themselves, in an organisation they pass the gate for.
+    Staff register a case that came by e-mail or phone (``on_behalf``) for the
+    customer who sent it (``reported_by``, a member), or for nobody when the
+    sender is not a user; only the area's team does.
+    """
+    reporter: User | None = actor
+    if on_behalf:
+        if not works_area(actor, subject_area.category):
+            raise Refused(_("Only the area's team registers cases on behalf of a customer."))
+        reporter = reported_by
+    if reporter is not None and not is_active_member(reporter, organisation):
+        raise Refused(_("The reporter must be a member of the organisation."))
     if submission_key is not None:
         existing = Case.objects.filter(reported_by=reporter, submission_key=submission_key).first()
         if existing is not None:
@@ -59,7 +79,7 @@ def do_create_case(
                 description=description,
                 channel=channel,
                 reported_by=reporter,
-                registered_by=actor if actor != reporter else None,
+                registered_by=actor if on_behalf else None,
                 created_at=now,
                 updated_at=now,
                 submission_key=submission_key,
@@ -99,18 +119,27 @@ def do_add_message(
     that the customer can see tells the reporter and the followers by e-mail.
     """
     from_staff = bool(actor.is_staff)
+    if from_staff and not works_area(actor, case.category):
+        raise Refused(_("Only the area's team answers this case."))
+    if (
+        not from_staff
+        and not Case.objects.visible_to(actor, case.organisation).filter(pk=case.pk).exists()
+    ):
+        raise Refused(_("You cannot write in this case."))
     if internal and not from_staff:
-        raise PermissionError("Only staff write internal notes")
-    if submission_key is not None:
-        existing = Message.objects.filter(
-            case=case, author=actor, submission_key=submission_key
-        ).first()
-        if existing is not None:
-            raise DuplicateSubmission(existing)
+        raise Refused(_("Only the customer centre writes internal notes."))
     stored: list[Attachment] = []
     try:
         with transaction.atomic():
             locked = Case.objects.select_for_update().get(pk=case.pk)
+            # After the lock: the same form sent twice at once (a double click, a
+            # retrying proxy) waits here for the first and then finds its message.
+            if submission_key is not None:
+                existing = Message.objects.filter(
+                    case=case, author=actor, submission_key=submission_key
+                ).first()
+                if existing is not None:
+                    raise DuplicateSubmission(existing)
             now = timezone.now()
             message = Message.objects.create(
                 case=locked,
@@ -143,6 +172,8 @@ def do_change_status(
 ) -> StatusChange | None:
     """Staff set the status. Waiting for customer tells the customer by e-mail."""
     locked = Case.objects.select_for_update().get(pk=case.pk)
+    if not works_area(actor, locked.category):
+        raise Refused(_("Only the area's team sets the status of this case."))
     if locked.status == status:
         return None
     now = timezone.now()
@@ -152,6 +183,45 @@ def do_change_status(
         transaction.on_commit(lambda: notify.news_on_case(locked.pk))
     case.refresh_from_db()
     return change
+
+
+@transaction.atomic
+def do_update_case_by_staff(
+    *, actor: User, case: Case, subject_area: SubjectArea, assigned_to: User | None
+) -> Case:
+    """Staff correct the subject area or (re)assign the case; the customer's own words (title,
+    description) are never edited. Each change is in the audit trail."""
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    if not works_area(actor, locked.category) or not works_area(actor, subject_area.category):
+        raise Refused(_("Only the area's team changes this case."))
+    if assigned_to is not None and not (
+        assigned_to.is_staff and works_area(assigned_to, subject_area.category)
+    ):
+        raise Refused(
+            _("%(person)s is not on the team that works this case.") % {"person": assigned_to}
+        )
+    before = {"subject_area": locked.subject_area_id, "assigned_to": locked.assigned_to_id}
+    after = {
+        "subject_area": subject_area.pk,
+        "assigned_to": assigned_to.pk if assigned_to else None,
+    }
+    if before == after:
+        return locked
+    locked.subject_area = subject_area
+    locked.category = subject_area.category
+    locked.assigned_to = assigned_to
+    locked.updated_at = timezone.now()
+    locked.save(update_fields=["subject_area", "category", "assigned_to", "updated_at"])
+    write_audit(
+        actor=actor,
+        organisation=locked.organisation,
+        action="case.changed",
+        summary=f"Sak {locked.number}: saksbehandling endret",
+        before=before,
+        after=after,
+    )
+    case.refresh_from_db()
+    return locked
 
 
 def _record_status(

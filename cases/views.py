@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,15 +13,15 @@ from cases.access import attachment_download, get_attachment_for_user, get_case_
 from cases.forms import MessageForm, NewCaseForm
 from cases.models import STATUS_EXPLANATIONS, Case, Follower, extended_categories
 from cases.services import DuplicateSubmission, do_add_message, do_create_case
-from portal.organisations import user_of
+from portal.organisations import active_organisation, member_required, user_of
 
 START_PAGE_CASES = 10
 
 
-@login_required
+@member_required
 @require_GET
 def start(request: HttpRequest) -> HttpResponse:
-    organisation = request.organisation  # type: ignore[attr-defined]
+    organisation = active_organisation(request)
     user = user_of(request)
     my_open_cases = (
         Case.objects.visible_to(user, organisation)
@@ -34,12 +33,10 @@ def start(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/start.html", {"my_open_cases": my_open_cases})
 
 
-@login_required
+@member_required
 @require_http_methods(["GET", "POST"])
 def new_case(request: HttpRequest) -> HttpResponse:
-    organisation = request.organisation  # type: ignore[attr-defined]
-    if organisation is None:
-        return render(request, "cases/no_organisation.html", status=403)
+    organisation = active_organisation(request)
     # A link may prefill the form (e.g. Min side's "send the signed fullmakt form").
     prefill = {
         field: request.GET[key]
@@ -76,7 +73,7 @@ def new_case(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/new.html", {"form": form}, status=status)
 
 
-@login_required
+@member_required
 @require_http_methods(["GET", "POST"])
 def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     user = user_of(request)
@@ -115,7 +112,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     return render(request, "cases/detail.html", context, status=status)
 
 
-@login_required
+@member_required
 @require_POST
 def toggle_follow(request: HttpRequest, number: str) -> HttpResponse:
     user = user_of(request)
@@ -130,7 +127,7 @@ def toggle_follow(request: HttpRequest, number: str) -> HttpResponse:
     return redirect(case.get_absolute_url())
 
 
-@login_required
+@member_required
 @require_GET
 def download_attachment(request: HttpRequest, number: str, attachment_id: int) -> FileResponse:
     return attachment_download(get_attachment_for_user(request.user, number, attachment_id))

@@ -1,13 +1,29 @@
+"""The support staff's admin for the portal layer: organisations, people, memberships,
+the role register and the audit trail.
+
+Every admin of the project is a ``TeamScopedAdmin``: a staff member who is not a
+superuser sees and changes only what belongs to their team's areas, and one in
+no team sees nothing. Every change goes through the ``do_*`` services, which ask
+the same questions as on the customer's pages; a refusal (``Refused``) is shown
+next to the form, never stored.
+"""
+
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from portal.dates import today as oslo_today
@@ -22,30 +38,115 @@ from portal.models import (
     User,
 )
 from portal.organisations import user_of
-from portal.services import do_assign_role, do_end_role
+from portal.services import (
+    STAFF_REGISTERED_KINDS,
+    Refused,
+    check_membership_addition,
+    check_staff_registration,
+    do_add_membership,
+    do_end_membership,
+    do_end_role_by_staff,
+    do_register_role_by_staff,
+    do_update_organisation,
+    do_update_user,
+)
+from portal.teams import staff_areas
 from portal.xlsx import ExportColumn, xlsx_export
 
 admin.site.site_header = _("Kundesenter – support")
 admin.site.site_title = _("Kundesenter admin")
 admin.site.index_title = _("Support staff")
 
+M = TypeVar("M", bound=models.Model)
+
+
+def organisations_of_areas(areas: list[str]) -> Q:
+    """Organisations that buy one of ``areas``: the customers of those teams."""
+    condition = Q(pk__in=[])
+    if "lonn" in areas:
+        condition |= Q(buys_payroll=True)
+    if "regnskap" in areas:
+        condition |= Q(buys_accounting=True)
+    return condition
+
+
+class TeamScopedAdmin(admin.ModelAdmin[M]):
+    """What every admin has in common: team scoping and the services' refusals.
+
+    ``team_scope`` narrows the rows to the team's ``areas`` (a superuser sees all;
+    a staff member in no team nothing). Objects outside it are not found, so
+    they can be neither viewed nor changed by their address either.
+    """
+
+    def team_scope(self, queryset: QuerySet[M], areas: list[str]) -> QuerySet[M]:
+        raise NotImplementedError(f"{type(self).__name__} must say how it is scoped by team")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[M]:
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        areas = staff_areas(request.user)
+        return self.team_scope(queryset, areas) if areas else queryset.none()
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(staff_areas(request.user)) and super().has_module_permission(request)
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        # The forms ask the services' questions in clean(), so a refusal is normally
+        # shown next to what was typed. One that only the write itself can find (a
+        # change by someone else in between) lands here: nothing was stored.
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except Refused as refusal:
+            self.message_user(request, refusal.reason, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+class ReadOnlyAdmin(TeamScopedAdmin[M]):
+    """Records nobody edits in the admin: they change only through their services."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
 
 class MembershipInline(admin.TabularInline[Membership, Organisation]):
+    """Shown, not edited here: memberships are added and ended in their own admin."""
+
     model = Membership
     extra = 0
-    autocomplete_fields = ["user"]
-    readonly_fields = ["created_at"]
+    fields = ("user", "created_at")
+    readonly_fields = ("user", "created_at")
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class UserMembershipInline(admin.TabularInline[Membership, User]):
     model = Membership
     extra = 0
-    autocomplete_fields = ["organisation"]
-    readonly_fields = ["created_at"]
+    fields = ("organisation", "created_at")
+    readonly_fields = ("organisation", "created_at")
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin[User]):
+class UserAdmin(DjangoUserAdmin[User], TeamScopedAdmin[User]):
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
         (_("Contact details"), {"fields": ("phone", "job_title", "language")}),
@@ -54,6 +155,16 @@ class UserAdmin(DjangoUserAdmin[User]):
     list_display = ("username", "first_name", "last_name", "email", "is_staff")
     search_fields = ("username", "first_name", "last_name", "email", "oidc_sub")
     inlines = [UserMembershipInline]
+
+    def team_scope(self, queryset: QuerySet[User], areas: list[str]) -> QuerySet[User]:
+        # The customers of the team's organisations; staff accounts are the superusers' work.
+        customers = Membership.objects.filter(
+            organisation__in=Organisation.objects.filter(organisations_of_areas(areas))
+        )
+        return queryset.filter(is_staff=False, pk__in=customers.values("user"))
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        do_update_user(actor=user_of(request), user=obj, changed=list(form.changed_data))
 
 
 class WithoutOrdererFilter(admin.SimpleListFilter):
@@ -82,25 +193,99 @@ class WithoutOrdererFilter(admin.SimpleListFilter):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin[Organisation]):
+class OrganisationAdmin(TeamScopedAdmin[Organisation]):
     list_display = ("name", "org_number", "slug", "buys_payroll", "buys_accounting", "is_active")
     list_filter = (WithoutOrdererFilter, "buys_payroll", "buys_accounting", "is_active")
     search_fields = ("name", "org_number", "slug")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [MembershipInline]
 
+    def team_scope(
+        self, queryset: QuerySet[Organisation], areas: list[str]
+    ) -> QuerySet[Organisation]:
+        return queryset.filter(organisations_of_areas(areas))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # deactivate instead: its cases and register stay
+
+    def save_model(self, request: HttpRequest, obj: Organisation, form: Any, change: bool) -> None:
+        do_update_organisation(
+            actor=user_of(request), organisation=obj, changed=list(form.changed_data)
+        )
+
+
+class MembershipForm(forms.ModelForm[Membership]):
+    reason = forms.CharField(
+        label=_("Reason (kept in the audit trail)"), max_length=300, required=False
+    )
+
+    class Meta:
+        model = Membership
+        fields = ("user", "organisation")
+
+    actor: User
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        person, organisation = cleaned.get("user"), cleaned.get("organisation")
+        if person and organisation:
+            try:
+                check_membership_addition(
+                    actor=self.actor, person=person, organisation=organisation
+                )
+            except Refused as refusal:
+                raise forms.ValidationError(refusal.reason) from None
+        return cleaned
+
+    def validate_unique(self) -> None:
+        pass  # the service says "already a member" in the user's language
+
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin[Membership]):
+class MembershipAdmin(TeamScopedAdmin[Membership]):
+    """Staff register who belongs to an organisation, and end it (both audited)."""
+
+    form = MembershipForm
     list_display = ("user", "organisation", "created_at")
     list_select_related = ("user", "organisation")
     search_fields = ("user__username", "user__last_name", "organisation__name")
     autocomplete_fields = ["user", "organisation"]
     list_filter = ("organisation",)
 
+    def team_scope(self, queryset: QuerySet[Membership], areas: list[str]) -> QuerySet[Membership]:
+        return queryset.filter(
+            organisation__in=Organisation.objects.filter(organisations_of_areas(areas))
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.actor = user_of(request)  # type: ignore[attr-defined] # a new class per request
+        return form
+
+    def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
+        created = do_add_membership(
+            actor=user_of(request),
+            person=obj.user,
+            organisation=obj.organisation,
+            reason=form.cleaned_data.get("reason", ""),
+        )
+        obj.pk = created.pk
+
+    def delete_model(self, request: HttpRequest, obj: Membership) -> None:
+        do_end_membership(actor=user_of(request), membership=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
+        for membership in queryset.select_related("user", "organisation"):
+            do_end_membership(actor=user_of(request), membership=membership)
+
 
 @admin.register(Feedback)
-class FeedbackAdmin(admin.ModelAdmin[Feedback]):
+class FeedbackAdmin(ReadOnlyAdmin[Feedback]):
     """Read-only: feedback is the users' words and is never edited."""
 
     list_display = ("created_hour", "page", "answer", "comment", "language")
@@ -108,41 +293,78 @@ class FeedbackAdmin(admin.ModelAdmin[Feedback]):
     search_fields = ("page", "comment")
     date_hierarchy = "created_hour"
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Feedback | None = None) -> bool:
-        return False
+    def team_scope(self, queryset: QuerySet[Feedback], areas: list[str]) -> QuerySet[Feedback]:
+        return queryset  # anonymous answers about pages both teams serve
 
 
 @admin.register(ContactCentre)
-class ContactCentreAdmin(admin.ModelAdmin[ContactCentre]):
+class ContactCentreAdmin(TeamScopedAdmin[ContactCentre]):
     list_display = ("name_nb", "area", "phone", "email", "opening_hours_nb")
+
+    def team_scope(
+        self, queryset: QuerySet[ContactCentre], areas: list[str]
+    ) -> QuerySet[ContactCentre]:
+        return queryset.filter(area__in=areas)
 
 
 @admin.register(RoleType)
-class RoleTypeAdmin(admin.ModelAdmin[RoleType]):
+class RoleTypeAdmin(TeamScopedAdmin[RoleType]):
     list_display = ("name_nb", "name_en", "code", "kind", "area", "position", "is_active")
     list_filter = ("kind", "area", "is_active")
     search_fields = ("name_nb", "name_en", "code")
 
+    def team_scope(self, queryset: QuerySet[RoleType], areas: list[str]) -> QuerySet[RoleType]:
+        return queryset.filter(Q(area="") | Q(area__in=areas))
+
 
 class RoleAssignmentForm(forms.ModelForm[RoleAssignment]):
+    """Staff register a contact person: the basis is always "registered by staff"."""
+
+    reason = forms.CharField(
+        label=_("Reason (kept in the audit trail)"),
+        max_length=300,
+        help_text=_("For example the case number or who asked for it."),
+    )
+
     class Meta:
         model = RoleAssignment
-        fields = ("person", "organisation", "role", "valid_from", "valid_to", "basis", "evidence")
+        fields = ("person", "organisation", "role", "valid_from", "valid_to")
+
+    actor: User
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        person, organisation = cleaned.get("person"), cleaned.get("organisation")
-        if person and organisation and not organisation.memberships.filter(user=person).exists():
-            self.add_error("person", _("The person must be a member of the organisation."))
+        person, organisation, role = (cleaned.get(k) for k in ("person", "organisation", "role"))
+        if person and organisation and role and cleaned.get("valid_from") and "reason" in cleaned:
+            try:
+                check_staff_registration(
+                    actor=self.actor,
+                    person=person,
+                    organisation=organisation,
+                    role=role,
+                    valid_from=cleaned["valid_from"],
+                    valid_to=cleaned.get("valid_to"),
+                    reason=cleaned["reason"],
+                )
+            except Refused as refusal:
+                raise forms.ValidationError(refusal.reason) from None
         return cleaned
 
 
+class EndRoleForm(forms.Form):
+    valid_to = forms.DateField(
+        label=_("Last day the role is held"),
+        input_formats=["%d.%m.%Y", "%Y-%m-%d"],
+        widget=forms.DateInput(format="%d.%m.%Y"),
+    )
+    reason = forms.CharField(label=_("Reason (kept in the audit trail)"), max_length=300)
+
+
 @admin.register(RoleAssignment)
-class RoleAssignmentAdmin(admin.ModelAdmin[RoleAssignment]):
-    """Staff register roles here. Rows are never edited: ending one records a new version."""
+class RoleAssignmentAdmin(TeamScopedAdmin[RoleAssignment]):
+    """Staff register contact persons here. Rows are never edited: ending one records a
+    new version; authorities come from their own decisions (appointments, fullmakt forms,
+    grandfathering) and access from orders."""
 
     form = RoleAssignmentForm
     list_display = (
@@ -161,7 +383,36 @@ class RoleAssignmentAdmin(admin.ModelAdmin[RoleAssignment]):
     search_fields = ("person__username", "person__last_name", "organisation__name")
     autocomplete_fields = ("person", "organisation")
     date_hierarchy = "recorded_at"
-    actions = ["end_today"]
+
+    def team_scope(
+        self, queryset: QuerySet[RoleAssignment], areas: list[str]
+    ) -> QuerySet[RoleAssignment]:
+        return queryset.filter(Q(role__area="") | Q(role__area__in=areas))
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ["person", "organisation", "role", "valid_from", "valid_to", "reason"]
+        return [
+            "person",
+            "organisation",
+            "role",
+            "valid_from",
+            "valid_to",
+            "retracted",
+            "basis",
+            "evidence",
+            "recorded_at",
+            "recorded_by",
+            "derived_from",
+            "supersedes",
+            "end_link",
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ("end_link",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return bool(staff_areas(request.user)) and super().has_add_permission(request)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -169,49 +420,105 @@ class RoleAssignmentAdmin(admin.ModelAdmin[RoleAssignment]):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "role":
+            roles = RoleType.objects.filter(kind__in=STAFF_REGISTERED_KINDS, is_active=True)
+            if not request.user.is_superuser:
+                areas = staff_areas(request.user)
+                roles = roles.filter(Q(area="") | Q(area__in=areas))
+            kwargs["queryset"] = roles
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
     ) -> Any:
         form = super().get_form(request, obj, change=change, **kwargs)
-        if "basis" in form.base_fields:
-            form.base_fields["basis"].initial = RoleAssignment.Basis.STAFF
+        form.actor = user_of(request)  # type: ignore[attr-defined] # a new class per request
         return form
 
     def save_model(
         self, request: HttpRequest, obj: RoleAssignment, form: Any, change: bool
     ) -> None:
-        created = do_assign_role(
+        data = form.cleaned_data
+        created = do_register_role_by_staff(
             actor=user_of(request),
-            person=obj.person,
-            organisation=obj.organisation,
-            role=obj.role,
-            valid_from=obj.valid_from,
-            valid_to=obj.valid_to,
-            basis=RoleAssignment.Basis(obj.basis),
-            evidence=obj.evidence,
+            person=data["person"],
+            organisation=data["organisation"],
+            role=data["role"],
+            valid_from=data["valid_from"],
+            valid_to=data.get("valid_to"),
+            reason=data["reason"],
         )
         obj.pk = created.pk
 
-    @admin.action(description=_("End the selected assignments today"))
-    def end_today(self, request: HttpRequest, queryset: QuerySet[RoleAssignment]) -> None:
-        ended = 0
-        chosen = RoleAssignment.objects.filter(lineage__in=queryset.values("lineage"))
-        for assignment in chosen.newest_versions().held_on(oslo_today()):
-            do_end_role(
-                actor=user_of(request),
-                assignment=assignment,
-                valid_to=oslo_today(),
-                basis=RoleAssignment.Basis.STAFF,
+    @admin.display(description=_("end"))
+    def end_link(self, assignment: RoleAssignment) -> str:
+        if assignment.role.kind not in STAFF_REGISTERED_KINDS:
+            return str(_("Ended through an appointment, a fullmakt form or an order."))
+        url = reverse("admin:portal_roleassignment_end", args=[assignment.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Record the last day…"))
+
+    def get_urls(self) -> list[URLPattern]:
+        custom = [
+            path(
+                "<int:assignment_id>/avslutt/",
+                self.admin_site.admin_view(self.end_view),
+                name="portal_roleassignment_end",
             )
-            ended += 1
-        self.message_user(request, _("%(count)d assignments ended.") % {"count": ended})
+        ]
+        return custom + super().get_urls()
+
+    def end_view(self, request: HttpRequest, assignment_id: int) -> HttpResponse:
+        """Record the last day of a contact-person role, with a reason."""
+        assignment = get_object_or_404(self.get_queryset(request), pk=assignment_id)
+        if not self.has_view_permission(request, assignment) or not self.has_add_permission(
+            request
+        ):
+            raise PermissionDenied
+        form = EndRoleForm(request.POST or None, initial={"valid_to": oslo_today()})
+        if request.method == "POST" and form.is_valid():
+            try:
+                do_end_role_by_staff(
+                    actor=user_of(request),
+                    assignment=assignment,
+                    valid_to=form.cleaned_data["valid_to"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except Refused as refusal:
+                form.add_error(None, refusal.reason)
+            else:
+                self.message_user(request, _("The last day is recorded."), messages.SUCCESS)
+                return HttpResponseRedirect(
+                    reverse("admin:portal_roleassignment_change", args=[assignment.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Record the last day"),
+            "assignment": assignment,
+            "form": form,
+            "opts": self.opts,
+        }
+        return TemplateResponse(
+            request,
+            "admin/portal/roleassignment/end.html",
+            context,
+            status=400 if form.errors else 200,
+        )
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
+class AuditEventAdmin(ReadOnlyAdmin[AuditEvent]):
     list_display = ("occurred_at", "action", "summary", "organisation", "actor", "basis")
     list_filter = ("action", ("organisation", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("organisation", "actor")
+    search_fields = ("summary", "organisation__name", "actor__username")
+    date_hierarchy = "occurred_at"
     actions = ["export_excel"]
+
+    def team_scope(self, queryset: QuerySet[AuditEvent], areas: list[str]) -> QuerySet[AuditEvent]:
+        return queryset.filter(
+            organisation__in=Organisation.objects.filter(organisations_of_areas(areas))
+        )
 
     @admin.action(description=_("Export the selected events to Excel"))
     def export_excel(self, request: HttpRequest, queryset: QuerySet[AuditEvent]) -> FileResponse:
@@ -246,16 +553,3 @@ class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
             sheet_title=str(_("Audit")),
             filename=f"revisjonslogg-{oslo_today():%Y-%m-%d}.xlsx",
         )
-
-    list_select_related = ("organisation", "actor")
-    search_fields = ("summary", "organisation__name", "actor__username")
-    date_hierarchy = "occurred_at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

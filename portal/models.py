@@ -65,21 +65,23 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 
-    def organisations(self) -> models.QuerySet[Organisation]:
-        return Organisation.objects.filter(memberships__user=self, is_active=True).order_by("name")
-
 
 class OrganisationQuerySet(models.QuerySet["Organisation"]):
     def active(self) -> OrganisationQuerySet:
         return self.filter(is_active=True)
 
     def of_member(self, user: User) -> OrganisationQuerySet:
-        return self.active().filter(memberships__user=user)
+        """The organisations ``user`` is an active member of (``MembershipQuerySet.active``)."""
+        return self.active().filter(
+            pk__in=Membership.objects.active().filter(user=user).values("organisation")
+        )
 
     def without_holders_of(self, *codes: str) -> OrganisationQuerySet:
         """Organisations where nobody holds any of these roles today (e.g. no orderer left)."""
-        held = RoleAssignment.objects.held_today().filter(
-            organisation=OuterRef("pk"), role__code__in=codes
+        held = (
+            RoleAssignment.objects.held_today()
+            .of_active_members()
+            .filter(organisation=OuterRef("pk"), role__code__in=codes)
         )
         return self.exclude(Exists(held))
 
@@ -129,6 +131,15 @@ class Organisation(models.Model):
         ]
 
 
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def active(self) -> MembershipQuerySet:
+        """The one definition of a membership that counts: an active person in an active
+        organisation. A membership that ends is removed (with an audit event); an
+        organisation or a person that is deactivated keeps its rows, which then count
+        for nothing. Everything asks this through ``portal.organisations`` (the gate)."""
+        return self.filter(user__is_active=True, organisation__is_active=True)
+
+
 class Membership(models.Model):
     """A person belongs to an organisation: the basis of everything they may see there."""
 
@@ -142,6 +153,8 @@ class Membership(models.Model):
         verbose_name=_("organisation"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("membership")
@@ -299,6 +312,20 @@ class RoleAssignmentQuerySet(models.QuerySet["RoleAssignment"]):
 
     def latest_version_of(self, assignment: RoleAssignment) -> RoleAssignment:
         return self.filter(lineage=assignment.lineage).order_by("-recorded_at", "-pk")[0]
+
+    def of_active_members(self) -> RoleAssignmentQuerySet:
+        """Assignments of people who are active members of the organisation now.
+
+        A role outlives a membership in the register (nothing is rewritten), but
+        it counts for nothing once the person has left: the gate decides.
+        """
+        return self.filter(
+            Exists(
+                Membership.objects.active().filter(
+                    user=OuterRef("person_id"), organisation=OuterRef("organisation_id")
+                )
+            )
+        )
 
     def of_role(self, *codes: str) -> RoleAssignmentQuerySet:
         return self.filter(role__code__in=codes)

@@ -1,14 +1,47 @@
-"""The one door to organisations for a user: membership decides everything."""
+"""The gate: "is this person an active member of this active organisation, now?"
+
+Asked here and nowhere else, by every path that reads or changes an
+organisation's data: the middleware that picks the active organisation, the
+views (``member_required``), ``Case.objects.visible_to``, the rules in
+``access.rules``, the exports when started and when downloaded, attachments,
+e-mail, the admin's forms and the management commands. What counts as an
+active membership is defined once, by ``MembershipQuerySet.active``.
+
+Views are marked with the gate they stand behind (``gate`` attribute), so that
+a test can list every URL and fail on a view that is behind none.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, Literal, TypeVar, cast
 
-from django.http import Http404, HttpRequest
+from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 
-from portal.models import Organisation, User
+from portal.models import Membership, Organisation, User
 
 ACTIVE_ORG_SESSION_KEY = "active_organisation"
+
+Gate = Literal["public", "login", "member"]
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def is_active_member(user: Any, organisation: Organisation | None) -> bool:
+    """The gate's question for one person and one organisation, answered now."""
+    if organisation is None or not getattr(user, "is_authenticated", False):
+        return False
+    return Membership.objects.active().filter(user=user, organisation=organisation).exists()
+
+
+def active_members(organisation: Organisation) -> QuerySet[User]:
+    """The people who pass the gate for ``organisation`` now."""
+    return User.objects.filter(
+        pk__in=Membership.objects.active().filter(organisation=organisation).values("user")
+    )
 
 
 def member_organisations(user: Any) -> list[Organisation]:
@@ -36,9 +69,52 @@ def user_of(request: HttpRequest) -> User:
     return user
 
 
+def active_organisation(request: HttpRequest) -> Organisation:
+    """The organisation a ``member_required`` view works in (set by the middleware)."""
+    organisation: Organisation | None = getattr(request, "organisation", None)
+    if organisation is None:
+        raise PermissionError("member_required")
+    return organisation
+
+
 def get_organisation_for_member(user: User, pk: int) -> Organisation:
     """The organisation ``pk`` if ``user`` is a member; 404 otherwise, whether it exists or not."""
     try:
         return Organisation.objects.of_member(user).get(pk=pk)
     except Organisation.DoesNotExist:
         raise Http404 from None
+
+
+def _mark(view: View, gate: Gate) -> View:
+    view.gate = gate  # type: ignore[attr-defined]
+    return view
+
+
+def member_required(view: View) -> View:
+    """Behind the gate: logged in, with an active organisation (``request.organisation``).
+
+    A person with none (never a member, or every organisation or membership
+    ended) gets one and the same page everywhere: 403, saying whom to ask.
+    """
+
+    @wraps(view)
+    def gated(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if getattr(request, "organisation", None) is None:
+            return no_organisation(request)
+        return view(request, *args, **kwargs)
+
+    return _mark(cast(View, login_required(gated)), "member")
+
+
+def login_view(view: View) -> View:
+    """Logged in, organisation or not: the person's own settings, the login's own pages."""
+    return _mark(login_required(view), "login")
+
+
+def public_view(view: View) -> View:
+    """Open to anyone, on purpose (login, contact, feedback, health, the blank form)."""
+    return _mark(view, "public")
+
+
+def no_organisation(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/no_membership.html", status=403)

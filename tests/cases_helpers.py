@@ -52,6 +52,7 @@ def make_case(
         uploads=uploads,
         channel=channel,
         reported_by=reporter,
+        on_behalf=actor is not None,
     )
 
 

@@ -2,7 +2,8 @@
 
 Kari is the authorised payroll orderer, Ola holds fullmakt, Per is a plain
 member, Eva's role has expired (all of Fjordetaten); Nina belongs to
-Kystdirektoratet only; Mona belongs to both; Siv is support staff. The roles
+Kystdirektoratet only; Mona belongs to both; Siv is support staff in both
+teams (payroll and accounting). The roles
 themselves are given by the layers that own them.
 """
 
@@ -13,12 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.test import Client
 
 from portal.demo import org_number
 from portal.models import Membership, Organisation, RoleAssignment, RoleType, User
 from portal.services import do_assign_role
+from portal.teams import TEAM_GROUPS
 
 PASSWORD = "riktig-hest-batteri-stift"
 
@@ -63,6 +66,9 @@ def cast(db: None) -> Cast:
     kystdir = Organisation.objects.create(
         name="Kystdirektoratet", org_number=org_number("98100002"), slug="kystdirektoratet"
     )
+    siv = make_user("siv", is_staff=True)
+    # Siv works both teams' areas (the teams are Django groups, made by a migration).
+    siv.groups.set(Group.objects.filter(name__in=TEAM_GROUPS.values()))
     return Cast(
         fjordetaten=fjordetaten,
         kystdir=kystdir,
@@ -72,7 +78,7 @@ def cast(db: None) -> Cast:
         eva=make_user("eva", fjordetaten),
         nina=make_user("nina", kystdir),
         mona=make_user("mona", fjordetaten, kystdir),
-        siv=make_user("siv", is_staff=True),
+        siv=siv,
     )
 
 

@@ -22,7 +22,7 @@ def media(settings, tmp_path: Path) -> None:
 def teams(cast: Cast) -> dict[str, object]:
     payroll_team, _ = Group.objects.get_or_create(name="Team lønn")
     accounting_team, _ = Group.objects.get_or_create(name="Team regnskap")
-    cast.siv.groups.add(payroll_team)
+    cast.siv.groups.set([payroll_team])
     rolf = make_user("rolf", is_staff=True)
     rolf.groups.add(accounting_team)
     return {"siv": cast.siv, "rolf": rolf}
@@ -213,3 +213,72 @@ def test_case_list_filters_by_team_status_and_organisation(
     assert "Lønnssak" not in by_status
     by_team = client.get("/admin/cases/case/?category__exact=lonn").content.decode()
     assert "Lønnssak" in by_team
+
+
+# --- the admin is a client of the services (issue 12) ----------------------------------
+
+
+def test_the_customers_title_and_description_are_never_edited_in_the_admin(
+    cast: Cast, teams: dict, cases: dict
+) -> None:
+    case = cases["payroll"]
+    client_for(cast.siv).post(
+        f"/admin/cases/case/{case.pk}/change/",
+        _change_data(case, title="Staff rewrote it", description="Staff rewrote it"),
+    )
+    case.refresh_from_db()
+    assert case.title == "Lønnssak"
+    assert case.description != "Staff rewrote it"
+
+
+def test_a_case_is_not_assigned_to_someone_of_the_other_team(
+    cast: Cast, teams: dict, cases: dict
+) -> None:
+    case = cases["payroll"]
+    response = client_for(cast.siv).post(
+        f"/admin/cases/case/{case.pk}/change/", _change_data(case, assigned_to=teams["rolf"].pk)
+    )
+    assert response.status_code == 200  # the form again, saying why
+    case.refresh_from_db()
+    assert case.assigned_to is None
+
+
+def test_assigning_and_correcting_the_subject_area_leave_an_audit_row(
+    cast: Cast, teams: dict, cases: dict
+) -> None:
+    from portal.models import AuditEvent
+
+    case = cases["payroll"]
+    from cases.models import SubjectArea
+
+    other_area = SubjectArea.objects.filter(category="lonn").exclude(pk=case.subject_area_id)[0]
+    response = client_for(cast.siv).post(
+        f"/admin/cases/case/{case.pk}/change/",
+        _change_data(case, assigned_to=cast.siv.pk, subject_area=other_area.pk),
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert (case.assigned_to, case.subject_area) == (cast.siv, other_area)
+    event = AuditEvent.objects.get(action="case.changed")
+    assert event.after == {"subject_area": other_area.pk, "assigned_to": cast.siv.pk}
+
+
+def test_the_other_teams_case_cannot_be_answered_through_the_service(
+    cast: Cast, teams: dict, cases: dict
+) -> None:
+    from cases.services import do_add_message, do_change_status
+    from portal.services import Refused
+
+    with pytest.raises(Refused):
+        do_add_message(actor=teams["rolf"], case=cases["payroll"], body="Feil team")
+    with pytest.raises(Refused):
+        do_change_status(actor=teams["rolf"], case=cases["payroll"], status=Case.Status.CLOSED)
+    assert not Message.objects.exists()
+
+
+def test_cases_are_never_deleted_in_the_admin(cast: Cast, teams: dict, cases: dict) -> None:
+    boss = make_user("boss", is_staff=True, is_superuser=True)
+    case = cases["payroll"]
+    response = client_for(boss).post(f"/admin/cases/case/{case.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    assert Case.objects.filter(pk=case.pk).exists()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 
 import pytest
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from cases import exporting
@@ -127,8 +128,10 @@ def test_export_never_contains_a_case_the_user_may_not_see(cast: Cast) -> None:
     assert [row[1] for row in nina_rows[1:]] == ["Ninas"]
 
 
-def test_export_without_organisation_is_404(cast: Cast) -> None:
-    assert client_for(cast.siv).get("/saker/eksport.xlsx").status_code == 404
+def test_export_without_organisation_gets_the_gates_page(cast: Cast) -> None:
+    response = client_for(cast.siv).get("/saker/eksport.xlsx")
+    assert response.status_code == 403
+    assert response.templates[0].name == "portal/no_membership.html"
     assert Client().get("/saker/eksport.xlsx").status_code == 302
 
 
@@ -191,6 +194,9 @@ def test_job_of_a_user_who_left_the_organisation_fails_without_a_file(
     assert not job.file
 
 
+# Transactional: the export's SET LOCAL ends with its own transaction, which inside a
+# test's transaction would only be a savepoint.
+@pytest.mark.django_db(transaction=True)
 def test_the_export_leaves_the_connections_planner_settings_as_they_were(
     cast: Cast, kari: Client
 ) -> None:
@@ -204,3 +210,109 @@ def test_the_export_leaves_the_connections_planner_settings_as_they_were(
     with connection.cursor() as cursor:
         cursor.execute("SHOW cursor_tuple_fraction")
         assert cursor.fetchone()[0] == "0.1"
+
+
+# --- a finished file is handed out only while the access it was made with holds ---------
+
+
+def _finished_job(cast: Cast, client: Client, monkeypatch: pytest.MonkeyPatch) -> ExportJob:
+    monkeypatch.setattr(exporting, "EXPORT_INLINE_LIMIT", 0)
+    make_case(cast.fjordetaten, cast.per, "lonn", title="Kollegas lønnssak")
+    make_case(cast.fjordetaten, cast.per, "regnskap", title="Kollegas regnskapssak")
+    client.get("/saker/eksport.xlsx")
+    job = ExportJob.objects.get()
+    exporting.run_job(job.pk)
+    job.refresh_from_db()
+    assert job.state == ExportJob.State.DONE
+    return job
+
+
+def test_file_made_with_extended_access_is_refused_once_that_access_ends(
+    cast: Cast, kari: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from portal.dates import today
+    from portal.models import RoleAssignment
+    from portal.services import do_end_role
+
+    job = _finished_job(cast, kari, monkeypatch)
+    assert sorted(job.scope) == ["lonn", "regnskap"]
+    assert kari.get(f"/saker/eksport/{job.pk}/fil/").status_code == 200
+    held = RoleAssignment.objects.held_today().get(
+        person=cast.kari, role__code=RoleType.EXTENDED_ACCOUNTING
+    )
+    do_end_role(
+        actor=None,
+        assignment=held,
+        valid_to=today() - dt.timedelta(days=1),
+        basis=RoleAssignment.Basis.STAFF,
+    )
+    # The case pages give 404 now; so do the file and its page.
+    assert kari.get(f"/saker/eksport/{job.pk}/fil/").status_code == 404
+    assert kari.get(f"/saker/eksport/{job.pk}/").status_code == 404
+
+
+def test_file_is_refused_to_someone_who_left_the_organisation(
+    cast: Cast, kari: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_case(cast.fjordetaten, cast.mona, title="Monas egen sak")
+    job = _finished_job(cast, client_for(cast.mona), monkeypatch)
+    assert job.scope == []  # her own cases only
+    mona = client_for(cast.mona)
+    assert mona.get(f"/saker/eksport/{job.pk}/fil/").status_code == 200
+    cast.mona.memberships.filter(organisation=cast.fjordetaten).delete()
+    assert mona.get(f"/saker/eksport/{job.pk}/fil/").status_code == 404
+
+
+def test_file_is_refused_when_the_organisation_is_deactivated(
+    cast: Cast, kari: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job = _finished_job(cast, kari, monkeypatch)
+    cast.fjordetaten.is_active = False
+    cast.fjordetaten.save()
+    assert kari.get(f"/saker/eksport/{job.pk}/fil/").status_code in {403, 404}
+    assert not exporting.may_download(cast.kari, job)
+
+
+def test_files_and_jobs_are_deleted_after_a_day(
+    cast: Cast, kari: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time_machine
+
+    job = _finished_job(cast, kari, monkeypatch)
+    stored = Path(job.file.path)
+    assert stored.exists()
+    with time_machine.travel(job.created_at + dt.timedelta(hours=23)):
+        assert exporting.delete_expired_jobs() == 0
+    with time_machine.travel(job.created_at + dt.timedelta(hours=25)):
+        assert exporting.delete_expired_jobs() == 1
+    assert not ExportJob.objects.filter(pk=job.pk).exists()
+    assert not stored.exists()
+    assert kari.get(f"/saker/eksport/{job.pk}/fil/").status_code == 404
+
+
+def test_a_job_whose_worker_died_is_taken_up_again_then_given_up(
+    cast: Cast, kari: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time_machine
+
+    monkeypatch.setattr(exporting, "EXPORT_INLINE_LIMIT", 0)
+    make_case(cast.fjordetaten, cast.per, title="Krasj")
+    kari.get("/saker/eksport.xlsx")
+    job = ExportJob.objects.get()
+    for attempt in range(1, exporting.EXPORT_MAX_ATTEMPTS + 1):
+        claimed = exporting.claim_next_job()
+        assert claimed is not None
+        assert claimed.pk == job.pk
+        ExportJob.objects.filter(pk=job.pk).update(attempts=attempt)  # the worker started it
+        # ... and died: no sign of life for longer than EXPORT_STALE_SECONDS.
+        later = dt.timedelta(seconds=exporting.EXPORT_STALE_SECONDS + 1)
+        with time_machine.travel(timezone.now() + later * attempt):
+            exporting.reclaim_stale_jobs()
+        job.refresh_from_db()
+        expected = (
+            ExportJob.State.FAILED
+            if attempt >= exporting.EXPORT_MAX_ATTEMPTS
+            else ExportJob.State.WAITING
+        )
+        assert job.state == expected, attempt
+    assert exporting.claim_next_job() is None

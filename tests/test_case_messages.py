@@ -11,6 +11,7 @@ from django.core import mail
 from cases.models import Case, Message
 from cases.services import do_add_message, do_change_status
 from portal.models import RoleType
+from portal.services import Refused
 from tests.cases_helpers import make_case
 from tests.conftest import Cast, client_for, grant
 
@@ -66,7 +67,7 @@ def test_internal_notes_never_reach_the_customer_page(cast: Cast, case: Case) ->
 
 
 def test_customer_cannot_write_internal_notes(cast: Cast, case: Case) -> None:
-    with pytest.raises(PermissionError):
+    with pytest.raises(Refused):
         do_add_message(actor=cast.per, case=case, body="x", internal=True)
     client_for(cast.per).post(
         f"/saker/{case.number}/", {"body": "hei", "is_internal": "on", "submission_key": ""}

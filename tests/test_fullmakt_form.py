@@ -470,10 +470,10 @@ def test_review_without_an_upload_goes_back(cast: Cast) -> None:
 # --- who may -------------------------------------------------------------------------
 
 
-def test_outsiders_get_404_and_anonymous_must_log_in(cast: Cast) -> None:
+def test_outsiders_get_the_gates_page_and_anonymous_must_log_in(cast: Cast) -> None:
     outsider = make_user("ute")  # no organisation
-    assert client_for(outsider).get(UPLOAD).status_code == 404
-    assert client_for(outsider).get(REVIEW).status_code == 404
+    assert client_for(outsider).get(UPLOAD).status_code == 403
+    assert client_for(outsider).get(REVIEW).status_code == 403
     assert Client().get(UPLOAD).status_code == 302
 
 

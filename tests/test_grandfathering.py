@@ -163,3 +163,18 @@ def test_someone_already_holding_the_role_is_not_granted_twice(cast: Cast) -> No
 def test_bad_date_is_a_clear_error(db: None) -> None:
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         _run("--as-of", "11.11.2022")
+
+
+def test_the_audit_row_names_the_fullmakt_record_itself(
+    cast: Cast, register: dict[str, RoleAssignment]
+) -> None:
+    _run()
+    fullmakt = register["ola"]
+    granted = RoleAssignment.objects.get(person=cast.ola, role__code=RoleType.PAYROLL_ORDERER)
+    event = AuditEvent.objects.get(action="role.assigned", after__assignment=granted.pk)
+    # Not "the fullmakt recorded at 10:00" (two can share a minute): its id and lineage.
+    assert event.after["derived_from"]["assignment"] == fullmakt.pk
+    assert event.after["derived_from"]["lineage"] == str(fullmakt.lineage)
+    assert str(fullmakt.pk) in event.basis
+    assert str(fullmakt.lineage) in granted.evidence
+    assert event.actor is None  # made by the system

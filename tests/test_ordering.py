@@ -367,4 +367,4 @@ def test_access_overview_on_min_side_filters_and_exports(cast: Cast, orderers: N
     own = client_for(cast.per).get("/min-side/")
     assert [g.system_role.code for g in own.context["my_grants"]] == ["lonnsmedarbeider"]
     assert client_for(cast.nina).get("/min-side/").context["grant_count"] == 0
-    assert client_for(cast.siv).get("/min-side/tilganger.xlsx").status_code == 404
+    assert client_for(cast.siv).get("/min-side/tilganger.xlsx").status_code == 403

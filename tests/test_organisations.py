@@ -105,8 +105,9 @@ def test_switcher_shown_only_to_members_of_several(cast: Cast) -> None:
 
 def test_user_without_membership_is_told_whom_to_ask(cast: Cast) -> None:
     response = client_for(cast.siv).get("/")
-    assert response.status_code == 200
+    assert response.status_code == 403
     assert response.context["active_organisation"] is None
+    assert "Whom to ask" in response.content.decode() or "Hvem" in response.content.decode()
 
 
 def test_anonymous_switch_goes_to_login(db: None) -> None:

@@ -97,10 +97,8 @@ def test_retraction_through_the_service_is_audited(cast: Cast) -> None:
     assert event.actor == cast.siv
 
 
-def test_staff_register_extended_access_in_the_admin(cast: Cast) -> None:
-    cast.siv.is_superuser = True
-    cast.siv.save()
-    role = RoleType.objects.get(code=RoleType.EXTENDED_PAYROLL)
+def test_staff_register_a_contact_person_in_the_admin(cast: Cast) -> None:
+    role = RoleType.objects.get(code="kontaktperson-lonn")
     response = client_for(cast.siv).post(
         "/admin/portal/roleassignment/add/",
         {
@@ -108,20 +106,19 @@ def test_staff_register_extended_access_in_the_admin(cast: Cast) -> None:
             "organisation": cast.fjordetaten.pk,
             "role": role.pk,
             "valid_from": "01.01.2022",
-            "basis": "staff",
-            "evidence": "Bestilt på telefon",
+            "reason": "Meldt på telefon",
         },
     )
     assert response.status_code == 302
     assignment = RoleAssignment.objects.get(person=cast.per)
     assert assignment.recorded_by == cast.siv
+    assert assignment.basis == RoleAssignment.Basis.STAFF
+    assert assignment.evidence == "Meldt på telefon"
     assert AuditEvent.objects.filter(action="role.assigned", actor=cast.siv).exists()
 
 
 def test_admin_refuses_role_for_a_non_member(cast: Cast) -> None:
-    cast.siv.is_superuser = True
-    cast.siv.save()
-    role = RoleType.objects.get(code=RoleType.EXTENDED_PAYROLL)
+    role = RoleType.objects.get(code="kontaktperson-lonn")
     response = client_for(cast.siv).post(
         "/admin/portal/roleassignment/add/",
         {
@@ -129,7 +126,7 @@ def test_admin_refuses_role_for_a_non_member(cast: Cast) -> None:
             "organisation": cast.fjordetaten.pk,
             "role": role.pk,
             "valid_from": "01.01.2022",
-            "basis": "staff",
+            "reason": "Meldt på telefon",
         },
     )
     assert response.status_code == 200

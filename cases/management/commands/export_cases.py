@@ -10,6 +10,7 @@ from django.http import QueryDict
 from cases.exporting import export_to_file
 from cases.list_views import chosen_columns
 from portal.models import Organisation, User
+from portal.organisations import is_active_member
 
 
 class Command(BaseCommand):
@@ -28,8 +29,8 @@ class Command(BaseCommand):
             user = User.objects.get(username=options["username"])
         except (Organisation.DoesNotExist, User.DoesNotExist) as exc:
             raise CommandError(str(exc)) from exc
-        if not organisation.memberships.filter(user=user).exists():
-            raise CommandError(f"{user} is not a member of {organisation}")
+        if not is_active_member(user, organisation):
+            raise CommandError(f"{user} is not an active member of {organisation}")
         done = 0
 
         def progress(rows: int) -> None:

@@ -49,13 +49,14 @@ def login_link(organisation: Organisation) -> str:
 
 
 def technical_contacts(organisations: list[Organisation]) -> dict[int, list[User]]:
-    """Per organisation id: the active people holding Kontaktperson IT-teknisk today who
-    have an e-mail address, each once."""
+    """Per organisation id: the people holding Kontaktperson IT-teknisk today who pass the
+    gate (active members of the organisation) and have an e-mail address, each once."""
     holders: dict[int, dict[int, User]] = defaultdict(dict)
     assignments = (
         RoleAssignment.objects.held_today()
+        .of_active_members()
         .of_role(RoleType.TECHNICAL_CONTACT)
-        .filter(organisation__in=organisations, person__is_active=True)
+        .filter(organisation__in=organisations)
         .exclude(person__email="")
         .select_related("person")
         .order_by("person__last_name", "person__first_name", "person__pk")
