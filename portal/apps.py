@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import AppConfig
+from django.core import checks
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +23,9 @@ class PortalConfig(AppConfig):
     verbose_name = _("Portal")
 
     def ready(self) -> None:
+        from portal.oidc_provider import check_configuration
+
+        checks.register(check_configuration, "oidc")
         post_migrate.connect(
             _ensure_reference_data, sender=self, dispatch_uid="portal.reference_data"
         )

@@ -4,7 +4,12 @@ views, logout (with the provider's too) and the page for people without a member
 A direct link ``/inn/<slug>/`` starts the login with that organisation as a hint to
 the provider and lands in the new version with it active. Without OpenID Connect it
 goes through the password login and comes back to the link. Where the login lands is
-decided by ``portal.version.after_login_url``.
+decided by ``portal.version.after_login_url``: a safe ``?next=`` (a case link in an
+e-mail) is carried through every way in and lands there.
+
+The provider's callback acts only on a login this browser started (its state is in
+the session): a link from elsewhere, even with ``?error=``, changes nobody's login,
+and reloading the callback after a login goes where the login went.
 """
 
 from __future__ import annotations
@@ -13,7 +18,6 @@ import logging
 from typing import Any
 from urllib.parse import urlencode
 
-import requests
 from django.conf import settings
 from django.contrib import auth, messages
 from django.contrib.auth.decorators import login_required
@@ -22,6 +26,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -30,16 +35,21 @@ from mozilla_django_oidc.views import (
     OIDCAuthenticationRequestView,
 )
 
+from portal import oidc_provider
 from portal.models import Organisation, User
 from portal.oidc import choose_active_organisation, claimed_org_numbers
+from portal.oidc_provider import LoginFailed
 from portal.organisations import ACTIVE_ORG_SESSION_KEY, member_organisations
-from portal.version import after_login_url
+from portal.version import after_login_url, safe_next_url
 from portal.views import OrganisationChoiceForm
 
 logger = logging.getLogger(__name__)
 
 # The slug of the direct link a login was started from, until the login lands.
 DIRECT_LINK_SESSION_KEY = "portal_direct_link"
+# The state and landing address of the last provider login, so that reloading its
+# callback goes where the login went instead of failing on a state already used.
+FINISHED_LOGIN_SESSION_KEY = "portal_oidc_finished"
 # What mozilla-django-oidc keeps in the session during a login that must outlive it.
 _CARRIED_OVER_LOGIN = (DIRECT_LINK_SESSION_KEY, "oidc_login_next", "oidc_id_token")
 
@@ -53,19 +63,32 @@ def _active_organisation(slug: str) -> Organisation | None:
 def direct_link(request: HttpRequest, slug: str) -> HttpResponse:
     """An organisation's direct login link."""
     organisation = _active_organisation(slug)
+    next_url = safe_next_url(request, request.GET.get("next"))
     if organisation is None:
-        context = {"slug": slug, "organisation_form": OrganisationChoiceForm(auto_id="org_%s")}
+        context = {
+            "slug": slug,
+            "organisation_form": OrganisationChoiceForm(auto_id="org_%s"),
+            "next": next_url or "",
+        }
         return render(request, "portal/unknown_link.html", context, status=404)
     if request.user.is_authenticated:
-        return _continue_in(request, organisation)
+        return _continue_in(request, organisation, next_url)
     if settings.OIDC_ENABLED:
-        query = urlencode({"virksomhet": organisation.slug})
-        return redirect(f"{reverse('oidc_authentication_init')}?{query}")
+        query = {"virksomhet": organisation.slug, **({"next": next_url} if next_url else {})}
+        return redirect(f"{reverse('oidc_authentication_init')}?{urlencode(query)}")
     # The password login comes back here, logged in, and goes on as above.
-    return redirect_to_login(request.get_full_path())
+    return redirect_to_login(direct_link_url(organisation.slug, next_url))
 
 
-def _continue_in(request: HttpRequest, organisation: Organisation) -> HttpResponse:
+def direct_link_url(slug: str, next_url: str | None) -> str:
+    """The direct link of an organisation, with where to go after it (already safe)."""
+    url = reverse("direct_link", args=[slug])
+    return f"{url}?{urlencode({'next': next_url})}" if next_url else url
+
+
+def _continue_in(
+    request: HttpRequest, organisation: Organisation, next_url: str | None
+) -> HttpResponse:
     """A logged-in person follows a direct link: that organisation if theirs, new version."""
     organisations = member_organisations(request.user)
     if not organisations:
@@ -74,7 +97,7 @@ def _continue_in(request: HttpRequest, organisation: Organisation) -> HttpRespon
         request.session[ACTIVE_ORG_SESSION_KEY] = organisation.pk
     else:
         messages.warning(request, _not_a_member_message(organisation))
-    return redirect(after_login_url(request, via_direct_link=True))
+    return redirect(after_login_url(request, via_direct_link=True, next_url=next_url))
 
 
 def _not_a_member_message(organisation: Organisation) -> str:
@@ -84,16 +107,35 @@ def _not_a_member_message(organisation: Organisation) -> str:
     ) % {"name": organisation.name}
 
 
+def login_failure(request: HttpRequest) -> HttpResponse:
+    """The designed end of a provider login that did not succeed: the login page, told so."""
+    messages.error(
+        request,
+        _(
+            "The login did not succeed. Try again; if it keeps failing, contact the "
+            "customer centre."
+        ),
+    )
+    return redirect(settings.LOGIN_URL)
+
+
 class OIDCAuthenticateView(OIDCAuthenticationRequestView):  # type: ignore[misc]
     """Starts a login at the provider, with the direct link's organisation as a hint.
 
     PKCE (S256) and the nonce come from the library (OIDC_USE_PKCE, OIDC_USE_NONCE);
-    ``?virksomhet=<slug>`` adds the organisation number in OIDC_ORG_HINT_PARAMETER.
+    ``?virksomhet=<slug>`` adds the organisation number in OIDC_ORG_HINT_PARAMETER. The
+    authorization endpoint is looked up now (it may come from the discovery document),
+    not when the library builds the view.
     """
 
     organisation: Organisation | None = None
 
     def get(self, request: HttpRequest) -> HttpResponse:
+        try:
+            self.OIDC_OP_AUTH_ENDPOINT = oidc_provider.endpoints().authorization
+        except LoginFailed as exc:
+            logger.warning("OIDC login could not start: %s", exc)
+            return login_failure(request)
         self.organisation = _active_organisation(request.GET.get("virksomhet", ""))
         if self.organisation is not None:
             request.session[DIRECT_LINK_SESSION_KEY] = self.organisation.slug
@@ -111,35 +153,46 @@ class OIDCAuthenticateView(OIDCAuthenticationRequestView):  # type: ignore[misc]
 
 class OIDCCallbackView(OIDCAuthenticationCallbackView):  # type: ignore[misc]
     """The provider's answer: the library checks state and runs the backend; this view
-    refuses quietly instead of with an error page, cycles the session and lands the user."""
+    acts only on a login this browser started, refuses quietly instead of with an error
+    page, cycles the session and lands the user."""
 
     user: User
 
     def get(self, request: HttpRequest) -> HttpResponse:
+        state = request.GET.get("state", "")
+        if state not in request.session.get("oidc_states", {}):
+            return self.not_started_here(state)
+        if "error" in request.GET:
+            logger.warning("OIDC login ended by the provider: %r", request.GET["error"][:100])
         # RFC 9207: an answer naming another issuer is a mix-up attack.
         returned_issuer = request.GET.get("iss")
         if returned_issuer is not None and returned_issuer != settings.OIDC_OP_ISSUER:
             logger.warning("OIDC login refused: the answer names issuer %r", returned_issuer)
+            del request.session["oidc_states"][state]
+            request.session.modified = True
             return self.login_failure()
         try:
             response: HttpResponse = super().get(request)
-        except SuspiciousOperation as exc:
+        except (LoginFailed, SuspiciousOperation) as exc:
             logger.warning("OIDC login refused: %s", exc)
-            return self.login_failure()
-        except requests.RequestException:
-            logger.exception("OIDC login failed: the provider did not answer as expected")
             return self.login_failure()
         return response
 
+    def not_started_here(self, state: str) -> HttpResponse:
+        """A callback for no login this browser has under way: a reload or the back button
+        after the login finished, or a link from elsewhere (with ``?error=`` too). It
+        logs nobody in or out, so no other site can end someone's login."""
+        request = self.request
+        if request.user.is_authenticated:
+            finished = request.session.get(FINISHED_LOGIN_SESSION_KEY) or {}
+            if state and constant_time_compare(str(finished.get("state", "")), state):
+                return redirect(str(finished["url"]))
+            return redirect("start")
+        logger.warning("OIDC callback refused: no login under way in this browser has its state")
+        return self.login_failure()
+
     def login_failure(self) -> HttpResponse:
-        messages.error(
-            self.request,
-            _(
-                "The login did not succeed. Try again; if it keeps failing, contact the "
-                "customer centre."
-            ),
-        )
-        return redirect(settings.LOGIN_URL)
+        return login_failure(self.request)
 
     def login_success(self) -> HttpResponse:
         request = self.request
@@ -149,7 +202,12 @@ class OIDCCallbackView(OIDCAuthenticationCallbackView):  # type: ignore[misc]
         # Always a fresh session key; another user's session is emptied entirely.
         auth.login(request, self.user)
         request.session.update(carried)
-        return HttpResponseRedirect(_landing_url(request, self.user))
+        landing = _landing_url(request, self.user)
+        request.session[FINISHED_LOGIN_SESSION_KEY] = {
+            "state": request.GET["state"],
+            "url": landing,
+        }
+        return HttpResponseRedirect(landing)
 
 
 def _landing_url(request: HttpRequest, user: User) -> str:
@@ -168,22 +226,26 @@ def _landing_url(request: HttpRequest, user: User) -> str:
         linked = _active_organisation(slug)
         if linked is not None and chosen != linked:
             messages.warning(request, _not_a_member_message(linked))
-        return after_login_url(request, via_direct_link=True)
-    if next_url:
-        return str(next_url)
-    return after_login_url(request, via_direct_link=False)
+    return after_login_url(request, via_direct_link=bool(slug), next_url=next_url)
 
 
 def provider_logout_url(request: HttpRequest) -> str:
     """Where logout goes: the provider's end-session endpoint after a provider login
-    (RP-initiated logout, when OIDC_OP_LOGOUT_ENDPOINT is set), else the login page.
+    (RP-initiated logout, when the provider has one), else the login page. A provider
+    that cannot be reached now leaves a logout here only, never an error.
 
     Also mozilla-django-oidc's own logout view uses it (OIDC_OP_LOGOUT_URL_METHOD).
     """
     local = resolve_url(settings.LOGOUT_REDIRECT_URL)
-    endpoint = settings.OIDC_OP_LOGOUT_ENDPOINT
     id_token = request.session.get("oidc_id_token")
-    if not (settings.OIDC_ENABLED and endpoint and id_token):
+    if not (settings.OIDC_ENABLED and id_token):
+        return local
+    try:
+        endpoint = oidc_provider.endpoints().end_session
+    except LoginFailed as exc:
+        logger.warning("Logged out here only: %s", exc)
+        return local
+    if not endpoint:
         return local
     query = urlencode(
         {

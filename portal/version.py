@@ -5,15 +5,21 @@ note) a user who logs in with username and password first chooses between
 the versions; the choice is kept in the session and can be changed from the
 header. A direct login link always lands in the new version. From the day
 after, the old version is closed and its addresses redirect to the new one.
+
+A login that was asked to go somewhere (``?next=``, e.g. a case link in an e-mail)
+lands there, if it is on this site; after a direct link only if it is in the new
+version.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from portal.dates import is_through
 
@@ -37,10 +43,25 @@ def current_version(request: HttpRequest) -> str:
     return str(request.session.get(SESSION_KEY, NEW))
 
 
-def after_login_url(request: HttpRequest, *, via_direct_link: bool) -> str:
-    """Where a fresh login lands: the new version for direct links and after the cutoff,
-    otherwise the choice between the versions."""
+def after_login_url(
+    request: HttpRequest, *, via_direct_link: bool, next_url: str | None = None
+) -> str:
+    """Where a fresh login lands: ``next_url`` if safe, in the new version for direct links
+    and after the cutoff; without one the start page there, otherwise the choice between
+    the versions."""
+    target = safe_next_url(request, next_url)
     if via_direct_link or not old_version_open():
         set_version(request, NEW)
+        if target and not urlsplit(target).path.startswith(reverse("old:home")):
+            return target
         return reverse("start")
-    return reverse("portal:version_choice")
+    return target or reverse("portal:version_choice")
+
+
+def safe_next_url(request: HttpRequest, next_url: str | None) -> str | None:
+    """``next_url`` if it stays on this site (Django's own test for ``?next=``), else None."""
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return next_url
+    return None

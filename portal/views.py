@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
@@ -69,14 +70,17 @@ class LoginView(auth_views.LoginView):
 @require_GET
 def organisation_link(request: HttpRequest) -> HttpResponse:
     """The login page's organisation list without JavaScript: on to that organisation's
-    direct login link (``/inn/<slug>/``), which lands in the new version."""
+    direct login link (``/inn/<slug>/``), which lands in the new version, and on from
+    there to ``next`` (the page the login was asked for), if it stays on this site."""
     slug = request.GET.get("virksomhet", "")
     if not slug:
         messages.error(request, _("Choose your organisation."))
         return redirect("portal:login")
     if not Organisation.objects.active().filter(slug=slug).exists():
         raise Http404
-    return redirect(f"/inn/{slug}/")
+    target = reverse("direct_link", args=[slug])
+    next_url = version.safe_next_url(request, request.GET.get("next"))
+    return redirect(f"{target}?{urlencode({'next': next_url})}" if next_url else target)
 
 
 @login_required

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from django import forms
@@ -21,6 +22,7 @@ from portal.models import Membership, Organisation
 from portal.organisations import ACTIVE_ORG_SESSION_KEY
 from portal.views import OrganisationChoiceForm
 from tests.browser import assert_no_axe_violations
+from tests.cases_helpers import make_case
 from tests.conftest import PASSWORD, Cast, client_for
 
 FUTURE = dt.date(2999, 12, 31)
@@ -171,3 +173,89 @@ def test_the_login_page_lists_organisations_to_the_anonymous_only(cast: Cast) ->
         response = client_for(person).get("/logg-inn/")
         assert response.status_code == 302
         assert not response["Location"].startswith("/logg-inn/")
+
+
+# --- `next` survives every way in (a case link in an e-mail lands on the case) ---------
+
+
+def test_the_login_pages_organisation_list_carries_next_on_to_the_direct_link(
+    cast: Cast,
+) -> None:
+    case = make_case(cast.kystdir, cast.mona)
+    link = f"/saker/{case.number}/"
+    response = Client().get(link)
+    assert response["Location"] == f"/logg-inn/?next={quote(link)}"
+    page = Client().get(response["Location"]).content.decode()
+    picker = page[page.index('class="stack org-picker"') :]
+    picker = picker[: picker.index("</form>")]
+    assert f'<input type="hidden" name="next" value="{link}">' in picker
+    response = Client().get(
+        reverse("portal:organisation_link"), {"virksomhet": "kystdirektoratet", "next": link}
+    )
+    assert response["Location"] == f"/inn/kystdirektoratet/?next={quote(link, safe='')}"
+
+
+def test_a_case_link_lands_on_the_case_through_the_list_and_the_password_login(
+    cast: Cast, settings: Any
+) -> None:
+    settings.OLD_VERSION_LAST_DAY = FUTURE  # the direct link still means the new version
+    case = make_case(cast.kystdir, cast.mona)
+    link = f"/saker/{case.number}/"
+    client = Client()
+    location = client.get(
+        reverse("portal:organisation_link"), {"virksomhet": "kystdirektoratet", "next": link}
+    )["Location"]
+    location = client.get(location)["Location"]  # the direct link: on to the password login
+    assert location.startswith("/logg-inn/?next=")
+    login_next = parse_qs(urlsplit(location).query)["next"][0]
+    response = client.post(
+        "/logg-inn/", {"username": "mona", "password": PASSWORD, "next": login_next}
+    )
+    response = client.get(response["Location"])  # back at the direct link, logged in
+    assert response["Location"] == link
+    session = client.session
+    assert session[ACTIVE_ORG_SESSION_KEY] == cast.kystdir.pk
+    assert session[version.SESSION_KEY] == version.NEW
+    page = client.get(link, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    assert case.number in page.content.decode()
+
+
+def test_a_logged_in_member_following_a_direct_link_with_next_lands_there(cast: Cast) -> None:
+    client = client_for(cast.mona)
+    response = client.get("/inn/kystdirektoratet/", {"next": "/saker/"})
+    assert response["Location"] == "/saker/"
+    assert client.session[ACTIVE_ORG_SESSION_KEY] == cast.kystdir.pk
+
+
+def test_the_plain_password_login_lands_on_next(cast: Cast, settings: Any) -> None:
+    settings.OLD_VERSION_LAST_DAY = FUTURE
+    response = Client().post(
+        "/logg-inn/", {"username": "mona", "password": PASSWORD, "next": "/saker/"}
+    )
+    assert response["Location"] == "/saker/"
+
+
+@pytest.mark.parametrize(
+    "unsafe",
+    ["https://evil.example/saker/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"],
+)
+def test_a_next_leading_off_the_site_is_dropped_on_every_way_in(cast: Cast, unsafe: str) -> None:
+    response = Client().get(
+        reverse("portal:organisation_link"), {"virksomhet": "fjordetaten", "next": unsafe}
+    )
+    assert response["Location"] == "/inn/fjordetaten/"
+    response = client_for(cast.per).get("/inn/fjordetaten/", {"next": unsafe})
+    assert response["Location"] == reverse("start")
+    response = Client().post(
+        "/logg-inn/", {"username": "per", "password": PASSWORD, "next": unsafe}
+    )
+    assert "evil" not in response["Location"]
+
+
+def test_a_direct_link_never_lands_in_the_old_version(cast: Cast, settings: Any) -> None:
+    settings.OLD_VERSION_LAST_DAY = FUTURE
+    client = client_for(cast.per)
+    response = client.get("/inn/fjordetaten/", {"next": reverse("old:list")})
+    assert response["Location"] == reverse("start")
+    assert client.session[version.SESSION_KEY] == version.NEW

@@ -15,7 +15,6 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import time_machine
@@ -28,15 +27,16 @@ from portal.middleware import LAST_SEEN_SESSION_KEY
 from portal.models import Membership, User
 from portal.oidc import PortalOIDCBackend, org_numbers_from_claim
 from portal.organisations import ACTIVE_ORG_SESSION_KEY
+from tests.cases_helpers import make_case
 from tests.conftest import PASSWORD, Cast, client_for
-from tests.oidc.support import (
-    AFTER_LOGOUT,
-    CLIENT_ID,
-    CLIENT_SECRET,
-    TestProvider,
-    browser,
-    run_provider,
+from tests.oidc.fixtures import (
+    assert_refused,
+    configure_portal,
+    log_in,
+    query_of,
+    start_login,
 )
+from tests.oidc.support import AFTER_LOGOUT, CLIENT_ID, TestProvider, browser, run_provider
 
 
 @pytest.fixture(autouse=True)
@@ -47,91 +47,6 @@ def _english_by_default(settings: Any) -> None:
 
 ROOT = Path(__file__).resolve().parent.parent
 FUTURE = dt.date(2999, 12, 31)
-
-
-@pytest.fixture(scope="session")
-def oidc_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestProvider]:
-    yield from run_provider(tmp_path_factory.mktemp("oidc"))
-
-
-@pytest.fixture
-def oidc(settings: Any, oidc_provider: TestProvider) -> TestProvider:
-    """The portal configured for the test provider, as the OIDC_* variables would."""
-    configure_portal(settings, oidc_provider)
-    return oidc_provider
-
-
-def configure_portal(settings: Any, provider: TestProvider) -> None:
-    issuer = provider.issuer
-    settings.CONTENT_SECURITY_POLICY = settings.CONTENT_SECURITY_POLICY.replace(
-        "form-action 'self'", f"form-action 'self' {issuer}"
-    )
-    settings.OIDC_ENABLED = True
-    settings.OIDC_OP_ISSUER = issuer
-    settings.OIDC_RP_CLIENT_ID = CLIENT_ID
-    settings.OIDC_RP_CLIENT_SECRET = CLIENT_SECRET
-    settings.OIDC_OP_AUTHORIZATION_ENDPOINT = f"{issuer}/auth"
-    settings.OIDC_OP_TOKEN_ENDPOINT = f"{issuer}/token"
-    settings.OIDC_OP_USER_ENDPOINT = f"{issuer}/me"
-    settings.OIDC_OP_JWKS_ENDPOINT = f"{issuer}/jwks"
-    settings.OIDC_OP_LOGOUT_ENDPOINT = f"{issuer}/session/end"
-    settings.OIDC_PROXY = {"http": "", "https": ""}  # the provider is local: never a proxy
-    settings.AUTHENTICATION_BACKENDS = [
-        "portal.oidc.PortalOIDCBackend",
-        "django.contrib.auth.backends.ModelBackend",
-    ]
-    settings.ROOT_URLCONF = "tests.oidc.urls"
-
-
-@pytest.fixture
-def accounts(cast: Cast, oidc: TestProvider) -> Cast:
-    """Kari and Mona as the provider knows them; their portal users carry their sub."""
-    oidc.set_claims(
-        "sub-kari",
-        name="Kari Nordmann",
-        given_name="Kari",
-        family_name="Nordmann",
-        email="kari.nordmann@fjordetaten.example",
-        org=cast.fjordetaten.org_number,
-    )
-    oidc.set_claims(
-        "sub-mona",
-        name="Mona Lid",
-        given_name="Mona",
-        family_name="Lid",
-        email="mona.lid@kystdir.example",
-        org=cast.fjordetaten.org_number,
-    )
-    User.objects.filter(pk=cast.kari.pk).update(oidc_sub="sub-kari")
-    User.objects.filter(pk=cast.mona.pk).update(oidc_sub="sub-mona")
-    return cast
-
-
-def start_login(client: Client, start: str = "/oidc/authenticate/") -> str:
-    """Follow the portal's redirects from ``start`` to the provider's authorization URL."""
-    location = start
-    while location.startswith("/"):
-        response = client.get(location)
-        assert response.status_code == 302, (location, response.status_code)
-        location = response["Location"]
-    return location
-
-
-def log_in(
-    client: Client,
-    provider: TestProvider,
-    account: str,
-    start: str = "/oidc/authenticate/",
-    *,
-    at_provider: Any = None,
-) -> Any:
-    """A whole login: portal → provider (log in as ``account``) → the portal's callback."""
-    callback = provider.log_in(start_login(client, start), account, at_provider or browser())
-    return client.get(callback)
-
-
-def query_of(url: str) -> dict[str, str]:
-    return {key: values[-1] for key, values in parse_qs(urlsplit(url).query).items()}
 
 
 # --- The authorization request ------------------------------------------------------
@@ -299,15 +214,43 @@ def test_a_deactivated_user_cannot_log_in(accounts: Cast, oidc: TestProvider) ->
     assert SESSION_KEY not in client.session
 
 
+def test_a_case_link_lands_on_the_case_through_the_list_and_the_provider(
+    accounts: Cast, oidc: TestProvider, settings: Any
+) -> None:
+    settings.OLD_VERSION_LAST_DAY = FUTURE  # the old version is open: still the new one
+    case = make_case(accounts.kystdir, accounts.mona)
+    link = f"/saker/{case.number}/"
+    client = Client()
+    login_page = client.get(link)["Location"]
+    assert query_of(login_page) == {"next": link}
+    start = f"{reverse('portal:organisation_link')}?virksomhet=kystdirektoratet&next={link}"
+    response = log_in(client, oidc, "sub-mona", start)
+    assert response["Location"] == link
+    session = client.session
+    assert session[ACTIVE_ORG_SESSION_KEY] == accounts.kystdir.pk
+    assert session[version.SESSION_KEY] == version.NEW
+    page = client.get(link, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    assert case.number in page.content.decode()
+
+
+def test_a_plain_provider_login_lands_on_next(accounts: Cast, oidc: TestProvider) -> None:
+    response = log_in(Client(), oidc, "sub-kari", "/oidc/authenticate/?next=/saker/")
+    assert response["Location"] == "/saker/"
+
+
+def test_a_direct_links_next_off_the_site_or_into_the_old_version_is_dropped(
+    accounts: Cast, oidc: TestProvider, settings: Any
+) -> None:
+    settings.OLD_VERSION_LAST_DAY = FUTURE
+    for unsafe in ("https://evil.example/", reverse("old:list")):
+        client = Client()
+        response = log_in(client, oidc, "sub-kari", f"/inn/fjordetaten/?next={unsafe}")
+        assert response["Location"] == reverse("start")
+        assert client.session[version.SESSION_KEY] == version.NEW
+
+
 # --- Refused logins ---------------------------------------------------------------------
-
-
-def assert_refused(client: Client, response: Any) -> None:
-    assert response.status_code == 302
-    assert response["Location"] == reverse("portal:login")
-    assert SESSION_KEY not in client.session
-    page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "The login did not succeed" in page
 
 
 def test_tampered_state_is_refused(accounts: Cast, oidc: TestProvider) -> None:
@@ -376,6 +319,55 @@ def test_provider_error_is_refused(accounts: Cast, oidc: TestProvider) -> None:
     state = query_of(start_login(client))["state"]
     response = client.get(f"/oidc/callback/?error=access_denied&state={state}")
     assert_refused(client, response)
+
+
+def test_an_error_answer_from_a_link_elsewhere_logs_nobody_out(
+    accounts: Cast, oidc: TestProvider
+) -> None:
+    kari = client_for(accounts.kari)
+    for link in ("/oidc/callback/?error=x", "/oidc/callback/?error=access_denied&state=made-up"):
+        response = kari.get(link)
+        assert response.status_code == 302
+        assert response["Location"] == reverse("start")
+        assert kari.session[SESSION_KEY] == str(accounts.kari.pk)
+    assert kari.get("/").status_code == 200
+
+
+def test_an_error_answer_ends_only_the_login_this_browser_started(
+    accounts: Cast, oidc: TestProvider
+) -> None:
+    waiting = Client()
+    state = query_of(start_login(waiting))["state"]
+    kari = client_for(accounts.kari)
+    kari.get(f"/oidc/callback/?error=access_denied&state={state}")  # the other browser's state
+    assert kari.session[SESSION_KEY] == str(accounts.kari.pk)
+    assert state in waiting.session["oidc_states"]  # that login can still finish
+
+
+def test_someone_elses_callback_changes_nothing_for_a_logged_in_person(
+    accounts: Cast, oidc: TestProvider
+) -> None:
+    monas_callback = oidc.log_in(start_login(Client()), "sub-mona", browser())
+    kari = client_for(accounts.kari)
+    response = kari.get(monas_callback)
+    assert response["Location"] == reverse("start")
+    assert kari.session[SESSION_KEY] == str(accounts.kari.pk)
+    assert "The login did not succeed" not in kari.get("/kontakt/").content.decode()
+
+
+def test_reloading_the_callback_after_a_login_lands_where_the_login_went(
+    accounts: Cast, oidc: TestProvider
+) -> None:
+    client = Client()
+    case = "/saker/SAK-2024-0000001/"
+    authorize_url = start_login(client, f"/oidc/authenticate/?next={case}")
+    callback = oidc.log_in(authorize_url, "sub-kari", browser())
+    assert client.get(callback)["Location"] == case
+    again = client.get(callback)  # the browser's reload, or its back button
+    assert again.status_code == 302
+    assert again["Location"] == case
+    assert client.session[SESSION_KEY] == str(accounts.kari.pk)
+    assert "The login did not succeed" not in client.get("/kontakt/").content.decode()
 
 
 # --- Sessions -------------------------------------------------------------------------
@@ -472,9 +464,13 @@ def test_idle_timeout_can_be_turned_off(cast: Cast, settings: Any) -> None:
 
 
 def _settings_with(env: dict[str, str], code: str) -> subprocess.CompletedProcess[str]:
+    return _python(env, "-c", f"import portal.settings as s; {code}")
+
+
+def _python(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("OIDC_")}
     return subprocess.run(  # noqa: S603 - our own interpreter and code
-        [sys.executable, "-c", f"import portal.settings as s; {code}"],
+        [sys.executable, *args],
         cwd=ROOT,
         env={**clean, "SECRET_KEY": "x", **env},
         capture_output=True,
@@ -483,32 +479,85 @@ def _settings_with(env: dict[str, str], code: str) -> subprocess.CompletedProces
     )
 
 
+BASE = "https://login.example"
+CONNECTION = {
+    "OIDC_OP_ISSUER": BASE,
+    "OIDC_RP_CLIENT_ID": "kundesenter",
+    "OIDC_RP_CLIENT_SECRET": "s3cret",
+}
+EXPLICIT_ENDPOINTS = {
+    "OIDC_OP_AUTHORIZATION_ENDPOINT": f"{BASE}/authorize",
+    "OIDC_OP_TOKEN_ENDPOINT": f"{BASE}/token",
+    "OIDC_OP_USER_ENDPOINT": f"{BASE}/userinfo",
+    "OIDC_OP_JWKS_ENDPOINT": f"{BASE}/jwks",
+}
+
+
 def test_oidc_is_configured_entirely_by_the_environment() -> None:
     off = _settings_with({}, "print(s.OIDC_ENABLED, hasattr(s, 'AUTHENTICATION_BACKENDS'))")
     assert off.stdout.split() == ["False", "False"], off.stderr
-    base = "https://login.example"
     on = _settings_with(
         {
-            "OIDC_OP_ISSUER": base,
-            "OIDC_RP_CLIENT_ID": "kundesenter",
-            "OIDC_RP_CLIENT_SECRET": "s3cret",
-            "OIDC_OP_AUTHORIZATION_ENDPOINT": f"{base}/authorize",
-            "OIDC_OP_TOKEN_ENDPOINT": f"{base}/token",
-            "OIDC_OP_USER_ENDPOINT": f"{base}/userinfo",
-            "OIDC_OP_JWKS_ENDPOINT": f"{base}/jwks",
+            **CONNECTION,
+            **EXPLICIT_ENDPOINTS,
             "OIDC_OP_LOGOUT_ENDPOINT": "https://logout.example/end",
         },
         "print(s.OIDC_ENABLED, s.AUTHENTICATION_BACKENDS[0], 'mozilla_django_oidc' in "
-        "s.INSTALLED_APPS, s.OIDC_RP_SIGN_ALGO); print(s.CONTENT_SECURITY_POLICY)",
+        "s.INSTALLED_APPS, s.OIDC_RP_SIGN_ALGO, s.OIDC_CLOCK_LEEWAY); "
+        "print(s.CONTENT_SECURITY_POLICY)",
     )
     first, csp = on.stdout.splitlines()
-    assert first.split() == ["True", "portal.oidc.PortalOIDCBackend", "True", "RS256"], on.stderr
-    assert "form-action 'self' https://login.example https://logout.example;" in csp
-    missing = _settings_with(
-        {"OIDC_OP_ISSUER": base, "OIDC_RP_CLIENT_ID": "kundesenter"}, "print(s.OIDC_ENABLED)"
+    assert first.split() == ["True", "portal.oidc.PortalOIDCBackend", "True", "RS256", "60"], (
+        on.stderr
     )
-    assert missing.returncode != 0
-    assert "OIDC_OP_TOKEN_ENDPOINT" in missing.stderr
+    assert "form-action 'self' https://login.example https://logout.example;" in csp
+
+
+def _check(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return _python(env, "manage.py", "check")
+
+
+def test_issuer_client_and_secret_are_a_complete_configuration() -> None:
+    """The endpoints then come from the issuer's discovery document, fetched at first use
+    (not by the check: it must pass without the network)."""
+    for env in (CONNECTION, {**CONNECTION, **EXPLICIT_ENDPOINTS}, {}):
+        result = _check(env)
+        assert result.returncode == 0, result.stderr
+        assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "error"),
+    [
+        ({"OIDC_OP_ISSUER": BASE}, "portal.E102"),
+        ({"OIDC_RP_CLIENT_ID": "kundesenter"}, "portal.E101"),
+        ({**CONNECTION, "OIDC_RP_CLIENT_SECRET": ""}, "portal.E103"),
+        ({**CONNECTION, "OIDC_OP_TOKEN_ENDPOINT": f"{BASE}/token"}, "portal.E104"),
+        ({**CONNECTION, "OIDC_OP_DISCOVERY_URL": "login.example/.well-known"}, "portal.E105"),
+        ({**CONNECTION, "OIDC_RP_SIGN_ALGO": "none"}, "portal.E106"),
+        ({**CONNECTION, "OIDC_CLOCK_LEEWAY": "-5"}, "portal.E107"),
+    ],
+    ids=[
+        "issuer-without-client",
+        "client-without-issuer",
+        "no-secret",
+        "some-endpoints-and-no-discovery",
+        "discovery-url-not-absolute",
+        "unsigned-tokens",
+        "negative-leeway",
+    ],
+)
+def test_an_incomplete_configuration_fails_the_check_and_the_start(
+    env: dict[str, str], error: str
+) -> None:
+    result = _check(env)
+    assert result.returncode != 0
+    assert error in result.stderr, result.stderr
+    # A WSGI server runs no checks of its own: loading the application does.
+    started = _python(env, "-c", "import portal.wsgi")
+    assert started.returncode != 0
+    assert "ImproperlyConfigured" in started.stderr
+    assert error in started.stderr
 
 
 def test_organisation_numbers_are_read_from_the_claim() -> None:

@@ -49,6 +49,18 @@ class TestProvider:
         response = requests.post(self.endpoint(f"/_test/accounts/{sub}"), json=claims, timeout=10)
         response.raise_for_status()
 
+    def misbehave(self, **quirks: Any) -> None:
+        """From now on answer as the quirks say (provider.mjs lists them); none: as usual.
+        Also starts the request counts afresh."""
+        response = requests.post(self.endpoint("/_test/quirks"), json=quirks, timeout=10)
+        response.raise_for_status()
+
+    def requests_for(self, path: str) -> int:
+        """How often ``path`` was requested since the last ``misbehave``."""
+        response = requests.get(self.endpoint("/_test/requests"), timeout=10)
+        response.raise_for_status()
+        return int(response.json().get(path, 0))
+
     def log_in(self, authorize_url: str, account: str, browser: requests.Session) -> str:
         """Follow the authorization request at the provider, logging in as ``account`` when
         asked; return the portal address the provider sends the browser back to."""
