@@ -168,8 +168,18 @@ class BaseOrderLineFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
             raise ValidationError(_("Add at least one line."), code="no_lines")
 
 
+MAX_ORDER_LINES = 30
+
 OrderLineFormSet = forms.formset_factory(
-    OrderLineForm, formset=BaseOrderLineFormSet, extra=0, min_num=1, max_num=30, validate_max=True
+    OrderLineForm,
+    formset=BaseOrderLineFormSet,
+    extra=0,
+    min_num=1,
+    max_num=MAX_ORDER_LINES,
+    validate_max=True,
+    # Never build more forms than that, whatever form-TOTAL_FORMS says (Django would
+    # build up to 1 000 more, each asking the database, before refusing).
+    absolute_max=MAX_ORDER_LINES,
 )
 
 

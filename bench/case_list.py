@@ -239,6 +239,7 @@ class Gunicorn:
             "PLAIN_STATIC_STORAGE": "1",
             "ALLOWED_HOSTS": "127.0.0.1",
             "SECURE_COOKIES": "0",
+            "SERVER_TIMING": "1",  # the figures below are read from it
         }
         env.pop("DEBUG", None)
         command = [

@@ -7,7 +7,6 @@ the form fields, and a bad value is an error next to its input, never a 500.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 import django_filters
@@ -21,10 +20,12 @@ from cases.search import title_contains
 from cases.text import Fold, fold
 from portal.dates import end_of_day_exclusive, start_of_day
 from portal.models import Area, Organisation, User
+from portal.validators import validate_date_in_range
 
 DATE_INPUT = forms.DateInput(attrs={"inputmode": "numeric", "placeholder": "dd.mm.åååå"})
 DATE_FORMATS = ["%d.%m.%Y", "%Y-%m-%d"]
-NUMBER_RE = re.compile(r"^(SAK-?)?(\d{4}-?)?\d*$", re.IGNORECASE)
+# A case id fits PostgreSQL's bigint in at most 18 digits.
+MAX_ID_DIGITS = 18
 
 
 # No filter here joins another table, so none can produce duplicate rows; and
@@ -48,22 +49,32 @@ class CaseFilter(django_filters.FilterSet):
     innmeldt_av = django_filters.CharFilter(label=_("Reported by"), method="filter_reporter")
     saksbehandler = django_filters.CharFilter(label=_("Assigned to"), method="filter_assignee")
     opprettet_fra = django_filters.DateFilter(
-        label=_("Created from"), method="filter_noop", input_formats=DATE_FORMATS, widget=DATE_INPUT
+        label=_("Created from"),
+        method="filter_noop",
+        input_formats=DATE_FORMATS,
+        widget=DATE_INPUT,
+        validators=[validate_date_in_range],
     )
     opprettet_til = django_filters.DateFilter(
-        label=_("Created to"), method="filter_noop", input_formats=DATE_FORMATS, widget=DATE_INPUT
+        label=_("Created to"),
+        method="filter_noop",
+        input_formats=DATE_FORMATS,
+        widget=DATE_INPUT,
+        validators=[validate_date_in_range],
     )
     endret_fra = django_filters.DateFilter(
         label=_("Last changed from"),
         method="filter_noop",
         input_formats=DATE_FORMATS,
         widget=DATE_INPUT,
+        validators=[validate_date_in_range],
     )
     endret_til = django_filters.DateFilter(
         label=_("Last changed to"),
         method="filter_noop",
         input_formats=DATE_FORMATS,
         widget=DATE_INPUT,
+        validators=[validate_date_in_range],
     )
 
     class Meta:
@@ -130,7 +141,8 @@ class CaseFilter(django_filters.FilterSet):
         text = value.strip().upper().replace(" ", "")
         if not text:
             return queryset
-        if text.isdigit():
+        # Only the digits 0–9 are a number here ("²" and "１２" are digits to Python).
+        if text.isascii() and text.isdigit() and len(text) <= MAX_ID_DIGITS:
             # The digits of the number: exactly that case, or numbers starting with them.
             return queryset.filter(Q(pk=int(text)) | Q(number__startswith=f"SAK-{text}"))
         return queryset.filter(number__startswith=text)

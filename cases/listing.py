@@ -247,30 +247,51 @@ def encode_cursor(value: Any, pk: int) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+# A cursor the list wrote is a few dozen characters; anything much longer is not
+# ours, and is refused before it is decoded (a deep JSON nesting costs recursion).
+MAX_CURSOR_CHARS = 600
+BIGINT = 2**63
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not a cursor value")
+
+
 def _read_cursor(raw: str | None, sort_key: str, notices: list[str]) -> tuple[Any, int] | None:
     if not raw:
         return None
     try:
-        decoded = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        if len(raw) > MAX_CURSOR_CHARS:
+            raise ValueError("too long")
+        decoded = json.loads(
+            base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)),
+            parse_constant=_no_constants,  # no Infinity or NaN
+        )
+        if not isinstance(decoded, list) or len(decoded) != 2:
+            raise ValueError("not [value, id]")
         value, pk = decoded
-        if not isinstance(pk, int) or isinstance(pk, bool):
-            raise ValueError
+        if not _is_bigint(pk):
+            raise ValueError("id")
         kind = COLUMNS[sort_key].kind
         if kind == "datetime":
             value = dt.datetime.fromisoformat(value)
             if value.tzinfo is None:
-                raise ValueError
+                raise ValueError("naive")
         elif sort_key in {"nummer", "fagomrade", "status", "virksomhet"}:
-            if not isinstance(value, int) or isinstance(value, bool):
-                raise ValueError
+            if not _is_bigint(value):
+                raise ValueError("not an integer key")
         elif not isinstance(value, str):
-            raise ValueError
-    except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError):
+            raise ValueError("not a text key")
+    except (ValueError, TypeError, RecursionError, UnicodeDecodeError):
         notices.append(
             _("The page position in the address could not be read; the page is counted instead.")
         )
         return None
     return value, pk
+
+
+def _is_bigint(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and -BIGINT <= value < BIGINT
 
 
 def visible_cases(user: User, organisations: list[Organisation]) -> QuerySet[Case]:

@@ -1,4 +1,5 @@
-"""Request middleware: the Content-Security-Policy, the active organisation, the idle timeout."""
+"""Request middleware: the Content-Security-Policy, the active organisation, the idle timeout,
+unreadable input, and no caching of anything personal."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.core.exceptions import MiddlewareNotUsed
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 from portal.organisations import ACTIVE_ORG_SESSION_KEY, resolve_active_organisation
@@ -19,13 +23,14 @@ if TYPE_CHECKING:
 
 
 class ServerTimingMiddleware:
-    """Says how long the server took, in the standard Server-Timing header.
-
-    Browsers show it in their developer tools; the benchmarks read it to
-    measure server time apart from the network.
+    """Says how long the server took, in the standard Server-Timing header, when the
+    SERVER_TIMING setting turns it on (the benchmarks do; it tells anyone how long
+    a request took, so production leaves it off).
     """
 
     def __init__(self, get_response: Handler) -> None:
+        if not settings.SERVER_TIMING:
+            raise MiddlewareNotUsed
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
@@ -110,3 +115,47 @@ class IdleTimeoutMiddleware:
             elif not isinstance(last_seen, int) or now - last_seen >= min(60, timeout // 4):
                 request.session[LAST_SEEN_SESSION_KEY] = now
         return self.get_response(request)
+
+
+class UnreadableInputMiddleware:
+    """A NUL character anywhere in the address or a form is a clear 400, in one place.
+
+    PostgreSQL cannot store or compare text holding NUL, so such a value would
+    otherwise fail deep in a query. Form fields refuse it themselves (Django's
+    CharField does); this covers the path, the query string and posted forms that
+    views read directly. Runs after the user and the language are known, so the
+    page is the portal's own, in the reader's language.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _holds_nul(request):
+            return render(request, "400.html", status=400)
+        return self.get_response(request)
+
+
+def _holds_nul(request: HttpRequest) -> bool:
+    if "\x00" in request.path:
+        return True
+    values = [*request.GET.keys(), *(v for vs in request.GET.lists() for v in vs[1])]
+    if request.content_type == "application/x-www-form-urlencoded" and request.method == "POST":
+        values += [*request.POST.keys(), *(v for vs in request.POST.lists() for v in vs[1])]
+    return any("\x00" in value for value in values)
+
+
+class PrivateResponsesMiddleware:
+    """Nothing personal is kept by a browser or a proxy: every answer to a logged-in
+    person, and every file download, is ``Cache-Control: private, no-store``, so a
+    shared computer's back button or a proxy does not show it to the next person."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        is_download = "attachment" in response.get("Content-Disposition", "")
+        if request.user.is_authenticated or is_download:
+            add_never_cache_headers(response)
+        return response

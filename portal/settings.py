@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.middleware.PrivateResponsesMiddleware",
+    "portal.middleware.UnreadableInputMiddleware",
     "portal.middleware.ActiveOrganisationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After the user and the messages are known; ends logins idle too long.
@@ -197,6 +199,9 @@ FORMAT_MODULE_PATH = ["portal.formats"]
 PAYROLL_ORDER_CONTROL_DATE = envdate("PAYROLL_ORDER_CONTROL_DATE", dt.date(2022, 11, 18))
 # The last day the old version can be used (rule 8), inclusive.
 OLD_VERSION_LAST_DAY = envdate("OLD_VERSION_LAST_DAY", dt.date(2022, 11, 18))
+
+# The Server-Timing header (how long each request took): for benchmarks and debugging only.
+SERVER_TIMING = envbool("SERVER_TIMING", False)
 
 # Large Excel exports run in a thread of the web process unless this is off;
 # then `manage.py run_export_jobs` must run beside the web processes.

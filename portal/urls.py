@@ -37,6 +37,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "portal.views.bad_request"
+
 if settings.OIDC_ENABLED:
     # Login at the OpenID Connect provider: oidc/authenticate/, oidc/callback/, oidc/logout/.
     urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))

@@ -1,6 +1,8 @@
-"""Validators for Norwegian identifiers."""
+"""Validators for Norwegian identifiers and for dates people type."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -34,4 +36,23 @@ def validate_org_number(value: str) -> None:
         raise ValidationError(
             _("This organisation number is not valid: the check digit does not match."),
             code="org_number_check_digit",
+        )
+
+
+# The dates a person may type into a date field: wide enough for every real
+# record (the oldest cases are from the 2010s), narrow enough that a slip such
+# as 2202 for 2022 is told, and that the day after is always a date.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2099, 12, 31)
+
+
+def validate_date_in_range(value: dt.date) -> None:
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValidationError(
+            _("Choose a date between %(first)s and %(last)s."),
+            code="date_out_of_range",
+            params={
+                "first": EARLIEST_DATE.strftime("%d.%m.%Y"),
+                "last": LATEST_DATE.strftime("%d.%m.%Y"),
+            },
         )

@@ -222,6 +222,12 @@ def contact(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/contact.html", {"centres": centres})
 
 
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's answer to a request it cannot read (too many fields, a bad upload name, a
+    suspicious header), as the portal's own page in the reader's language."""
+    return render(request, "400.html", status=400)
+
+
 @require_GET
 def accessibility(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/accessibility.html")

@@ -279,19 +279,20 @@ def test_outsider_gets_404_on_the_appointment_case(cast: Cast, roles: dict) -> N
 def test_only_the_areas_team_decides_and_sees_the_request(cast: Cast, roles: dict) -> None:
     from django.contrib.auth.models import Group
 
+    from portal.models import Area
     from portal.teams import TEAM_GROUPS
 
     _request(client_for(cast.kari), cast.per.pk)
     appointment = Appointment.objects.get()
     rolf = make_user("rolf", is_staff=True)
-    rolf.groups.add(Group.objects.get(name=TEAM_GROUPS["regnskap"]))
+    rolf.groups.add(Group.objects.get(name=TEAM_GROUPS[Area.ACCOUNTING]))
     url = f"/admin/access/appointment/{appointment.pk}/change/"
     assert client_for(rolf).get(url).status_code == 302  # "does not exist" for the other team
     with pytest.raises(AppointmentRefused):
         do_decide_appointment(actor=rolf, appointment=appointment, approve=True, reason="OK")
     assert not _holds(cast.per)
     lena = make_user("lena", is_staff=True)
-    lena.groups.add(Group.objects.get(name=TEAM_GROUPS["lonn"]))
+    lena.groups.add(Group.objects.get(name=TEAM_GROUPS[Area.PAYROLL]))
     assert client_for(lena).get(url).status_code == 200
     client_for(lena).post(url, {"decision": "approve", "reason": "Kontrollert"})
     assert _holds(cast.per)

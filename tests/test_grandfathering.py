@@ -173,6 +173,7 @@ def test_the_audit_row_names_the_fullmakt_record_itself(
     granted = RoleAssignment.objects.get(person=cast.ola, role__code=RoleType.PAYROLL_ORDERER)
     event = AuditEvent.objects.get(action="role.assigned", after__assignment=granted.pk)
     # Not "the fullmakt recorded at 10:00" (two can share a minute): its id and lineage.
+    assert event.after is not None
     assert event.after["derived_from"]["assignment"] == fullmakt.pk
     assert event.after["derived_from"]["lineage"] == str(fullmakt.lineage)
     assert str(fullmakt.pk) in event.basis
