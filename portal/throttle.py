@@ -21,18 +21,26 @@ past its allowance, each attempt takes a turn with an atomic ``cache.add``, so
 a burst of parallel guesses gets one guess through, not one per worker.
 A successful login clears its username-and-address count; the other two are
 left to expire, so a guesser cannot reset them with an account of their own.
+
+A browser that has logged in as a username before carries a signed cookie
+saying so. For that username it is counted on its own, by that cookie only,
+so no guesser elsewhere, however many machines they have, can hold the owner
+up at their own computer.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import math
+import secrets
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
+from django.core import signing
 from django.core.cache import cache
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.crypto import salted_hmac
 from ipware import get_client_ip
 
@@ -180,9 +188,15 @@ def check_login(request: HttpRequest, username: str) -> LoginAttempt:
 
 
 def _login_counters(request: HttpRequest, username: str) -> list[_Counter]:
-    # Usernames compared as a person would type them; a count per spelling
-    # would let the guesser vary the case.
-    user = _hash("username", username.strip().casefold())
+    user = _username_key(username)
+    device = _known_device(request, user)
+    if device:
+        # The owner's own browser: only its own failures slow it down.
+        limit = _Limit(
+            "device", settings.LOGIN_THROTTLE_PAIR_FAILURES, settings.LOGIN_THROTTLE_PAIR_MAX_WAIT
+        )
+        name = f"device:{_hash('device', f'{user}:{device}')}"
+        return [_Counter(key=f"login-fail:{name}", turn_key=f"login-turn:{name}", limit=limit)]
     address = _address_key(request)
     pair = _hash("pair", f"{user}:{address}")
     limits = [
@@ -213,6 +227,58 @@ def _login_counters(request: HttpRequest, username: str) -> list[_Counter]:
         _Counter(key=f"login-fail:{name}", turn_key=f"login-turn:{name}", limit=limit)
         for name, limit in limits
     ]
+
+
+def _username_key(username: str) -> str:
+    # Usernames compared as a person would type them; a count per spelling
+    # would let the guesser vary the case.
+    return _hash("username", username.strip().casefold())
+
+
+DEVICE_COOKIE = "login_device"
+_DEVICE_SALT = "portal.throttle.device"
+
+
+def remember_device(request: HttpRequest, response: HttpResponse, username: str) -> None:
+    """After a good password: this browser is now known for this username.
+
+    The cookie holds a random id for the browser and the keyed hash of the
+    username, signed; it tells nobody who logged in, and a guesser cannot make
+    one for a username whose password they do not have.
+    """
+    device = _device_payload(request).get("device")
+    if not isinstance(device, str):
+        device = secrets.token_urlsafe(16)
+    days: int = settings.LOGIN_THROTTLE_DEVICE_DAYS
+    response.set_cookie(
+        DEVICE_COOKIE,
+        signing.dumps({"user": _username_key(username), "device": device}, salt=_DEVICE_SALT),
+        max_age=days * 24 * 60 * 60,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def _known_device(request: HttpRequest, user: str) -> str | None:
+    payload = _device_payload(request)
+    device = payload.get("device")
+    if payload.get("user") == user and isinstance(device, str):
+        return device
+    return None
+
+
+def _device_payload(request: HttpRequest) -> dict[str, Any]:
+    days: int = settings.LOGIN_THROTTLE_DEVICE_DAYS
+    try:
+        payload = signing.loads(
+            request.COOKIES.get(DEVICE_COOKIE, ""),
+            salt=_DEVICE_SALT,
+            max_age=days * 24 * 60 * 60,
+        )
+    except signing.BadSignature:
+        return {}
+    return payload if isinstance(payload, dict) else {}
 
 
 # --- The rate limit on feedback ----------------------------------------------------

@@ -65,6 +65,11 @@ class LoginView(auth_views.LoginView):
         context["old_version_last_day"] = settings.OLD_VERSION_LAST_DAY
         return context
 
+    def form_valid(self, form: ThrottledLoginForm) -> HttpResponse:  # type: ignore[override]
+        response = super().form_valid(form)
+        throttle.remember_device(self.request, response, form.cleaned_data["username"])
+        return response
+
     def form_invalid(self, form: ThrottledLoginForm) -> HttpResponse:  # type: ignore[override]
         response = super().form_invalid(form)
         if form.throttle_wait:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.core import signing
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
@@ -193,3 +194,77 @@ def test_parallel_attempts_past_the_allowance_take_turns(
     assert second.wait >= 1
     first.succeeded()
     assert throttle.check_login(request, "per").wait == 0
+
+
+@pytest.fixture
+def small_allowances(settings: Any) -> None:
+    # The stories below are about whose failures count, not the numbers.
+    settings.LOGIN_THROTTLE_USERNAME_FAILURES = 3
+    settings.LOGIN_THROTTLE_ADDRESS_FAILURES = 3
+
+
+def under_spread_attack(clock: time_machine.Traveller, username: str) -> None:
+    """Guesses at the username from many machines, and at others from the owner's office."""
+    for number in range(6):
+        client = Client(REMOTE_ADDR=f"192.0.2.{number + 1}")
+        if log_in(client, username, "feil").status_code == 429:
+            clock.shift(61)
+            log_in(client, username, "feil")
+    for number in range(3):
+        fail(OWNER, username=f"guess{number}")
+
+
+def test_the_owners_own_browser_is_not_held_up_by_guesses_from_elsewhere(
+    cast: Cast, clock: time_machine.Traveller, small_allowances: None
+) -> None:
+    owner = Client(REMOTE_ADDR=OWNER)
+    log_in(owner, "per", PASSWORD)
+    owner.post(reverse("portal:logout"))
+    under_spread_attack(clock, "per")
+    stranger = Client(REMOTE_ADDR=OWNER)
+    assert log_in(stranger, "per", PASSWORD).status_code == 429
+    log_in(owner, "per", PASSWORD)
+    assert is_logged_in(owner)
+
+
+def test_the_owners_browser_is_known_for_that_username_only(
+    cast: Cast, clock: time_machine.Traveller, small_allowances: None
+) -> None:
+    owner = Client(REMOTE_ADDR=OWNER)
+    log_in(owner, "per", PASSWORD)
+    owner.post(reverse("portal:logout"))
+    under_spread_attack(clock, "kari")
+    assert log_in(owner, "kari", PASSWORD).status_code == 429
+
+
+def test_a_forged_device_cookie_is_a_stranger(
+    cast: Cast, clock: time_machine.Traveller, small_allowances: None
+) -> None:
+    under_spread_attack(clock, "per")
+    forger = Client(REMOTE_ADDR=OWNER)
+    forger.cookies[throttle.DEVICE_COOKIE] = "eyJ1c2VyIjoicGVyIn0:forged:signature"
+    assert log_in(forger, "per", PASSWORD).status_code == 429
+
+
+def test_wrong_passwords_in_the_owners_browser_slow_that_browser_only(
+    cast: Cast, clock: time_machine.Traveller
+) -> None:
+    owner = Client(REMOTE_ADDR=OWNER)
+    log_in(owner, "per", PASSWORD)
+    owner.post(reverse("portal:logout"))
+    for _ in range(5):
+        log_in(owner, "per", "feil")
+    assert log_in(owner, "per", PASSWORD)["Retry-After"] == "1"
+    elsewhere = Client(REMOTE_ADDR=OWNER)
+    log_in(elsewhere, "per", PASSWORD)
+    assert is_logged_in(elsewhere)
+
+
+def test_the_device_cookie_says_nothing_about_who_logged_in(
+    cast: Cast, clock: time_machine.Traveller
+) -> None:
+    response = log_in(Client(REMOTE_ADDR=OWNER), "per", PASSWORD)
+    cookie = response.cookies[throttle.DEVICE_COOKIE]
+    assert "per" not in signing.b64_decode(cookie.value.split(":")[0].encode()).decode()
+    assert cookie["httponly"]
+    assert cookie["samesite"] == "Lax"
