@@ -267,4 +267,5 @@ def test_the_device_cookie_says_nothing_about_who_logged_in(
     cookie = response.cookies[throttle.DEVICE_COOKIE]
     assert "per" not in signing.b64_decode(cookie.value.split(":")[0].encode()).decode()
     assert cookie["httponly"]
+    assert cookie["secure"]
     assert cookie["samesite"] == "Lax"
