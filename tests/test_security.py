@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import datetime as dt
+
+import time_machine
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
@@ -61,13 +64,14 @@ def test_login_throttle_refuses_the_right_password_too_until_the_wait_is_over(
     # So a guesser learns nothing from an early attempt. The waits themselves:
     # tests/test_login_throttle.py.
     client = Client()
-    for _ in range(5):
-        client.post(reverse("portal:login"), {"username": "per", "password": "feil"})
-    response = client.post(
-        reverse("portal:login"),
-        {"username": "per", "password": PASSWORD},
-        HTTP_ACCEPT_LANGUAGE="nb",
-    )
+    with time_machine.travel(dt.datetime(2024, 3, 4, 9, 0, tzinfo=dt.UTC), tick=False):
+        for _ in range(5):
+            client.post(reverse("portal:login"), {"username": "per", "password": "feil"})
+        response = client.post(
+            reverse("portal:login"),
+            {"username": "per", "password": PASSWORD},
+            HTTP_ACCEPT_LANGUAGE="nb",
+        )
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
     assert "For mange mislykkede innloggingsforsøk" in response.content.decode()
