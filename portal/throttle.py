@@ -113,7 +113,6 @@ def _hash(kind: str, value: str) -> str:
 
 @dataclass(frozen=True)
 class _Limit:
-    name: str
     allowed: int  # failures before any wait
     max_wait: int  # seconds
 
@@ -152,7 +151,7 @@ class LoginAttempt:
                 cache.set(counter.turn_key, now + wait, timeout=wait)
 
     def succeeded(self) -> None:
-        """The owner is in: forget this username's failures from this address."""
+        """The owner is in: forget the failures of this username from here (address or browser)."""
         pair = self.counters[0]
         cache.delete_many([pair.key, pair.turn_key])
         self._release()
@@ -188,45 +187,34 @@ def check_login(request: HttpRequest, username: str) -> LoginAttempt:
 
 
 def _login_counters(request: HttpRequest, username: str) -> list[_Counter]:
+    """The counts this attempt is measured by; the first is cleared by a success."""
     user = _username_key(username)
+    pair = _Limit(settings.LOGIN_THROTTLE_PAIR_FAILURES, settings.LOGIN_THROTTLE_PAIR_MAX_WAIT)
     device = _known_device(request, user)
     if device:
         # The owner's own browser: only its own failures slow it down.
-        limit = _Limit(
-            "device", settings.LOGIN_THROTTLE_PAIR_FAILURES, settings.LOGIN_THROTTLE_PAIR_MAX_WAIT
-        )
-        name = f"device:{_hash('device', f'{user}:{device}')}"
-        return [_Counter(key=f"login-fail:{name}", turn_key=f"login-turn:{name}", limit=limit)]
+        return [_counter(f"device:{_hash('device', f'{user}:{device}')}", pair)]
     address = _address_key(request)
-    pair = _hash("pair", f"{user}:{address}")
-    limits = [
-        (
-            f"pair:{pair}",
-            _Limit(
-                "pair", settings.LOGIN_THROTTLE_PAIR_FAILURES, settings.LOGIN_THROTTLE_PAIR_MAX_WAIT
-            ),
-        ),
-        (
+    return [
+        _counter(f"pair:{_hash('pair', f'{user}:{address}')}", pair),
+        _counter(
             f"address:{address}",
             _Limit(
-                "address",
-                settings.LOGIN_THROTTLE_ADDRESS_FAILURES,
-                settings.LOGIN_THROTTLE_ADDRESS_MAX_WAIT,
+                settings.LOGIN_THROTTLE_ADDRESS_FAILURES, settings.LOGIN_THROTTLE_ADDRESS_MAX_WAIT
             ),
         ),
-        (
+        _counter(
             f"username:{user}",
             _Limit(
-                "username",
                 settings.LOGIN_THROTTLE_USERNAME_FAILURES,
                 settings.LOGIN_THROTTLE_USERNAME_MAX_WAIT,
             ),
         ),
     ]
-    return [
-        _Counter(key=f"login-fail:{name}", turn_key=f"login-turn:{name}", limit=limit)
-        for name, limit in limits
-    ]
+
+
+def _counter(name: str, limit: _Limit) -> _Counter:
+    return _Counter(key=f"login-fail:{name}", turn_key=f"login-turn:{name}", limit=limit)
 
 
 def _username_key(username: str) -> str:

@@ -86,6 +86,8 @@ def admin_login(request: HttpRequest) -> HttpResponse:
     password is ever checked at this address.
     """
     target = _safe_next(request, reverse("admin:index"))
+    if target.startswith(request.path):
+        target = reverse("admin:index")
     user = request.user
     if not user.is_authenticated:
         return redirect(f"{reverse('portal:login')}?{urlencode({'next': target})}")

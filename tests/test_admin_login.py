@@ -58,6 +58,10 @@ def test_logged_in_member_who_is_not_staff_gets_a_clear_answer_not_a_loop(cast: 
     assert "Du er logget inn som Per Testesen" in response.content.decode()
 
 
-def test_admin_login_does_not_send_anyone_to_another_site(db: None) -> None:
+def test_admin_login_does_not_send_anyone_to_another_site_or_round_in_circles(
+    cast: Cast,
+) -> None:
     response = Client().get("/admin/login/?next=https://evil.example/")
     assert response["Location"] == "/logg-inn/?next=%2Fadmin%2F"
+    itself = client_for(cast.siv).get("/admin/login/?next=/admin/login/")
+    assert itself["Location"] == "/admin/"
