@@ -7,8 +7,10 @@ Every value has a safe default for production except the secrets; development
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import warnings
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import django_stubs_ext
@@ -122,6 +124,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The login throttle needs a cache shared by every worker process, so the
 # per-process memory cache is never used.
 _redis_url = envstr("REDIS_URL", "")
+CACHES: dict[str, dict[str, Any]]
 if _redis_url:
     CACHES = {
         "default": {
@@ -134,6 +137,9 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "portal_cache",
+            # Django culls a third of the table past 300 rows; a guesser trying
+            # many usernames would then wipe the throttle's counts.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
 
@@ -148,9 +154,44 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Failed logins allowed per username and per client address within the window.
-LOGIN_THROTTLE_ATTEMPTS = envint("LOGIN_THROTTLE_ATTEMPTS", 5)
-LOGIN_THROTTLE_WINDOW_SECONDS = envint("LOGIN_THROTTLE_WINDOW_SECONDS", 15 * 60)
+# The login throttle (portal/throttle.py): per count, the failures allowed
+# before a wait, which then doubles from 1 s with each failure up to the cap.
+# Failures are remembered for the window after the last one; it must be longer
+# than every cap, or a patient guesser would start afresh.
+LOGIN_THROTTLE_PAIR_FAILURES = envint("LOGIN_THROTTLE_PAIR_FAILURES", 5)
+LOGIN_THROTTLE_PAIR_MAX_WAIT = envint("LOGIN_THROTTLE_PAIR_MAX_WAIT", 5 * 60)
+LOGIN_THROTTLE_ADDRESS_FAILURES = envint("LOGIN_THROTTLE_ADDRESS_FAILURES", 30)
+LOGIN_THROTTLE_ADDRESS_MAX_WAIT = envint("LOGIN_THROTTLE_ADDRESS_MAX_WAIT", 5 * 60)
+# Across addresses the wait stays short: it slows the owner too.
+LOGIN_THROTTLE_USERNAME_FAILURES = envint("LOGIN_THROTTLE_USERNAME_FAILURES", 10)
+LOGIN_THROTTLE_USERNAME_MAX_WAIT = envint("LOGIN_THROTTLE_USERNAME_MAX_WAIT", 60)
+LOGIN_THROTTLE_WINDOW_SECONDS = envint("LOGIN_THROTTLE_WINDOW_SECONDS", 60 * 60)
+# A browser that logged in as a username is counted on its own for it this long.
+LOGIN_THROTTLE_DEVICE_DAYS = envint("LOGIN_THROTTLE_DEVICE_DAYS", 180)
+_longest_wait = max(
+    LOGIN_THROTTLE_PAIR_MAX_WAIT, LOGIN_THROTTLE_ADDRESS_MAX_WAIT, LOGIN_THROTTLE_USERNAME_MAX_WAIT
+)
+if _longest_wait >= LOGIN_THROTTLE_WINDOW_SECONDS:
+    raise ImproperlyConfigured("LOGIN_THROTTLE_WINDOW_SECONDS must be longer than every MAX_WAIT.")
+# Anonymous feedback answers and comments per client address and window.
+FEEDBACK_RATE_LIMIT = envint("FEEDBACK_RATE_LIMIT", 10)
+FEEDBACK_RATE_WINDOW_SECONDS = envint("FEEDBACK_RATE_WINDOW_SECONDS", 10 * 60)
+
+# The client's address, for the throttle and the rate limit: REMOTE_ADDR unless
+# the portal runs behind reverse proxies that each append the address they saw
+# to X-Forwarded-For (docs/configuration.md, "Behind a proxy"). TRUSTED_PROXIES
+# (addresses or networks) limits that to requests from the proxies themselves.
+TRUSTED_PROXIES = envlist("TRUSTED_PROXIES", [])
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 1 if TRUSTED_PROXIES else 0)
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network (CIDR)"
+        ) from _exc
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
 
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 8 * 60 * 60)
 # Seconds without a request after which a login ends (0: never); IdleTimeoutMiddleware.

@@ -34,6 +34,8 @@ urlpatterns = [
     path("saker/", include("cases.urls")),
     path("gammel/", include("cases.old_urls")),
     path("", include("access.urls")),
+    # Before the admin's own: staff log in through the portal's throttled form.
+    path("admin/login/", views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
 ]
 

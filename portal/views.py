@@ -18,14 +18,14 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 
-from portal import version
+from portal import throttle, version
 from portal.forms import FeedbackCommentForm, FeedbackForm, ThrottledLoginForm
 from portal.models import ContactCentre, Feedback, Organisation
 from portal.organisations import ACTIVE_ORG_SESSION_KEY, get_organisation_for_member
@@ -65,6 +65,37 @@ class LoginView(auth_views.LoginView):
         context["old_version_open"] = version.old_version_open()
         context["old_version_last_day"] = settings.OLD_VERSION_LAST_DAY
         return context
+
+    def form_valid(self, form: ThrottledLoginForm) -> HttpResponse:  # type: ignore[override]
+        response = super().form_valid(form)
+        throttle.remember_device(self.request, response, form.cleaned_data["username"])
+        return response
+
+    def form_invalid(self, form: ThrottledLoginForm) -> HttpResponse:  # type: ignore[override]
+        response = super().form_invalid(form)
+        if form.throttle_wait:
+            response.status_code = 429
+            response["Retry-After"] = str(form.throttle_wait)
+        return response
+
+
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin's login address, leading to the portal's one login form and its throttle.
+
+    Django's admin has a login form of its own, without the throttle, and staff
+    have the widest powers. Nothing sent here is read but ``next``, so no
+    password is ever checked at this address.
+    """
+    target = _safe_next(request, reverse("admin:index"))
+    if target.startswith(request.path):
+        target = reverse("admin:index")
+    user = request.user
+    if not user.is_authenticated:
+        return redirect(f"{reverse('portal:login')}?{urlencode({'next': target})}")
+    if user.is_active and user.is_staff:
+        return redirect(target)
+    # Logged in, but not staff: sending them to log in would come straight back here.
+    return render(request, "portal/admin_not_staff.html", status=403)
 
 
 @require_GET
@@ -162,6 +193,16 @@ def feedback(request: HttpRequest) -> HttpResponse:
     about the person who answered.
     """
     is_htmx = request.headers.get("HX-Request") == "true"
+    # Counted before anything is read, comments too, so a script cannot fill the table.
+    wait = throttle.take_feedback_slot(request)
+    if wait:
+        template = "portal/_feedback_limited.html" if is_htmx else "portal/feedback_limited.html"
+        back = request.POST.get("page", "").split("?", 1)[0]
+        if not (back.startswith("/") and url_has_allowed_host_and_scheme(back, None)):
+            back = "/"
+        response = render(request, template, {"back": back}, status=429)
+        response["Retry-After"] = str(wait)
+        return response
     if "token" in request.POST:
         return _feedback_comment(request, is_htmx)
     form = FeedbackForm(request.POST)

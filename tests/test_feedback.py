@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 import pytest
+import time_machine
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from portal.models import Feedback
 from tests.conftest import Cast, client_for
@@ -101,3 +107,62 @@ def test_staff_read_feedback_in_admin_but_cannot_edit(cast: Cast) -> None:
     assert client.get("/admin/portal/feedback/").status_code == 200
     assert client.get("/admin/portal/feedback/add/").status_code == 403
     assert client_for(cast.per).get("/admin/portal/feedback/").status_code == 302
+
+
+def answer(client: Client, **extra: Any) -> Any:
+    return client.post(reverse("portal:feedback"), {"page": "/kontakt/", "answer": "ja"}, **extra)
+
+
+def test_after_ten_answers_from_one_address_the_next_is_refused_and_nothing_stored(
+    db: None,
+) -> None:
+    client = Client(REMOTE_ADDR="192.0.2.1")
+    assert [answer(client).status_code for _ in range(10)] == [200] * 10
+    refused = answer(client, HTTP_ACCEPT_LANGUAGE="nb")
+    assert refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 600
+    assert "Tilbakemeldingen din ble ikke lagret" in refused.content.decode()
+    assert Feedback.objects.count() == 10
+    assert answer(Client(REMOTE_ADDR="192.0.2.2")).status_code == 200
+
+
+def test_comments_count_towards_the_limit_too(db: None) -> None:
+    client = Client(REMOTE_ADDR="192.0.2.1")
+    token = answer(client).context["comment_form"]["token"].value()
+    for _ in range(9):
+        answer(client)
+    refused = client.post(reverse("portal:feedback"), {"token": token, "comment": "Hei"})
+    assert refused.status_code == 429
+    assert not Feedback.objects.exclude(comment="").exists()
+
+
+def test_htmx_gets_the_refusal_as_the_feedback_box(db: None) -> None:
+    client = Client(REMOTE_ADDR="192.0.2.1")
+    for _ in range(10):
+        answer(client)
+    refused = answer(client, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 429
+    assert b"<html" not in refused.content
+    assert b'id="feedback"' in refused.content
+
+
+def test_the_limit_frees_after_ten_minutes(db: None) -> None:
+    client = Client(REMOTE_ADDR="192.0.2.1")
+    with time_machine.travel(dt.datetime(2024, 3, 4, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
+        for _ in range(10):
+            answer(client)
+        assert answer(client).status_code == 429
+        clock.shift(10 * 60 + 2)
+        assert answer(client).status_code == 200
+
+
+def test_the_count_is_kept_under_a_hash_of_the_address_only(db: None) -> None:
+    answer(Client(REMOTE_ADDR="192.0.2.1"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cache_key, value, expires FROM portal_cache")
+        rows = cursor.fetchall()
+    assert len(rows) == 1
+    key, value, expires = rows[0]
+    assert "192.0.2.1" not in key
+    assert "192.0.2.1" not in value
+    assert expires <= timezone.now() + dt.timedelta(minutes=10)

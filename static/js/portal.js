@@ -23,6 +23,16 @@ document.addEventListener("htmx:afterSwap", (event) => {
   }
 });
 
+// htmx leaves a page as it was on an error answer. The feedback box's "too
+// many answers" (429) is an answer to show, in place of the box.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const detail = event.detail;
+  if (detail && detail.xhr.status === 429 && detail.target && detail.target.id === "feedback") {
+    detail.shouldSwap = true;
+    detail.isError = false;
+  }
+});
+
 // Forms marked data-submit-once disable their submit button after the first
 // submit, so a double click sends one request. (The server makes a second
 // submission harmless anyway, with the form's one-time key.)
