@@ -20,7 +20,6 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import auth, messages
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -39,7 +38,12 @@ from portal import oidc_provider
 from portal.models import Organisation, User
 from portal.oidc import choose_active_organisation, claimed_org_numbers
 from portal.oidc_provider import LoginFailed
-from portal.organisations import ACTIVE_ORG_SESSION_KEY, member_organisations
+from portal.organisations import (
+    ACTIVE_ORG_SESSION_KEY,
+    login_view,
+    member_organisations,
+    public_view,
+)
 from portal.version import after_login_url, safe_next_url
 from portal.views import OrganisationChoiceForm
 
@@ -58,6 +62,7 @@ def _active_organisation(slug: str) -> Organisation | None:
     return Organisation.objects.active().filter(slug=slug).first() if slug else None
 
 
+@public_view
 @never_cache
 @require_GET
 def direct_link(request: HttpRequest, slug: str) -> HttpResponse:
@@ -120,6 +125,7 @@ def login_failure(request: HttpRequest) -> HttpResponse:
 
 
 class OIDCAuthenticateView(OIDCAuthenticationRequestView):  # type: ignore[misc]
+    gate = "public"
     """Starts a login at the provider, with the direct link's organisation as a hint.
 
     PKCE (S256) and the nonce come from the library (OIDC_USE_PKCE, OIDC_USE_NONCE);
@@ -152,6 +158,7 @@ class OIDCAuthenticateView(OIDCAuthenticationRequestView):  # type: ignore[misc]
 
 
 class OIDCCallbackView(OIDCAuthenticationCallbackView):  # type: ignore[misc]
+    gate = "public"
     """The provider's answer: the library checks state and runs the backend; this view
     acts only on a login this browser started, refuses quietly instead of with an error
     page, cycles the session and lands the user."""
@@ -257,6 +264,7 @@ def provider_logout_url(request: HttpRequest) -> str:
     return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
 
 
+@public_view
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
     """Ends the portal session, then the provider's where it supports that."""
@@ -266,7 +274,7 @@ def logout(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@login_required
+@login_view
 @require_GET
 def no_membership(request: HttpRequest) -> HttpResponse:
     """Logged in, but a member of no organisation: says so, and whom to ask."""

@@ -11,7 +11,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
@@ -28,7 +27,13 @@ from django.views.i18n import set_language as django_set_language
 from portal import throttle, version
 from portal.forms import FeedbackCommentForm, FeedbackForm, ThrottledLoginForm
 from portal.models import ContactCentre, Feedback, Organisation
-from portal.organisations import ACTIVE_ORG_SESSION_KEY, get_organisation_for_member
+from portal.organisations import (
+    ACTIVE_ORG_SESSION_KEY,
+    get_organisation_for_member,
+    login_view,
+    member_required,
+    public_view,
+)
 from portal.widgets import LongSelect
 
 logger = logging.getLogger(__name__)
@@ -51,6 +56,7 @@ class OrganisationChoiceForm(forms.Form):
 
 
 class LoginView(auth_views.LoginView):
+    gate = "public"
     template_name = "portal/login.html"
     form_class = ThrottledLoginForm
     redirect_authenticated_user = True
@@ -79,6 +85,7 @@ class LoginView(auth_views.LoginView):
         return response
 
 
+@public_view
 def admin_login(request: HttpRequest) -> HttpResponse:
     """The admin's login address, leading to the portal's one login form and its throttle.
 
@@ -98,6 +105,7 @@ def admin_login(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/admin_not_staff.html", status=403)
 
 
+@public_view
 @require_GET
 def organisation_link(request: HttpRequest) -> HttpResponse:
     """The login page's organisation list without JavaScript: on to that organisation's
@@ -114,7 +122,7 @@ def organisation_link(request: HttpRequest) -> HttpResponse:
     return redirect(f"{target}?{urlencode({'next': next_url})}" if next_url else target)
 
 
-@login_required
+@login_view
 @require_GET
 def version_choice(request: HttpRequest) -> HttpResponse:
     """Rule 8: after a password login, until the cutoff, choose the new or the old version."""
@@ -128,7 +136,7 @@ def version_choice(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/version_choice.html", context)
 
 
-@login_required
+@login_view
 @require_POST
 def switch_version(request: HttpRequest) -> HttpResponse:
     """Use the new or the old version for the rest of the session (the header's switch)."""
@@ -157,7 +165,7 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
 
 
 @require_POST
-@login_required
+@member_required
 def switch_organisation(request: HttpRequest) -> HttpResponse:
     try:
         pk = int(request.POST.get("organisation", ""))
@@ -169,6 +177,7 @@ def switch_organisation(request: HttpRequest) -> HttpResponse:
     return redirect(_safe_next(request, "start"))
 
 
+@public_view
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
     """Django's language switch, also remembering the choice on the user for e-mail."""
@@ -185,6 +194,7 @@ def _hour_now() -> dt.datetime:
     return timezone.now().replace(minute=0, second=0, microsecond=0)
 
 
+@public_view
 @require_POST
 def feedback(request: HttpRequest) -> HttpResponse:
     """Store an anonymous answer; then offer an optional comment on the same answer.
@@ -246,6 +256,7 @@ def _feedback_comment(request: HttpRequest, is_htmx: bool) -> HttpResponse:
     return render(request, template, {"back": row.page})
 
 
+@public_view
 @require_GET
 def contact(request: HttpRequest) -> HttpResponse:
     language = get_language() or "nb"
@@ -269,11 +280,13 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     return render(request, "400.html", status=400)
 
 
+@public_view
 @require_GET
 def accessibility(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/accessibility.html")
 
 
+@public_view
 @never_cache
 @require_GET
 def health(request: HttpRequest) -> HttpResponse:
