@@ -138,6 +138,10 @@ class CaseAdmin(admin.ModelAdmin[Case]):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
         return super().get_queryset(request).filter(category__in=staff_categories(request.user))
 
+    def has_delete_permission(self, request: HttpRequest, obj: Case | None = None) -> bool:
+        # A case's messages and status history are append-only (cases migration 0010).
+        return False
+
     def get_readonly_fields(self, request: HttpRequest, obj: Case | None = None) -> tuple[str, ...]:
         if obj is None:
             return ()

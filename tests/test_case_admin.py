@@ -213,3 +213,17 @@ def test_case_list_filters_by_team_status_and_organisation(
     assert "Lønnssak" not in by_status
     by_team = client.get("/admin/cases/case/?category__exact=lonn").content.decode()
     assert "Lønnssak" in by_team
+
+
+def test_not_even_a_superuser_can_delete_a_case(cast: Cast, cases: dict[str, Case]) -> None:
+    # A case's messages and status history are append-only: the admin offers no delete.
+    boss = make_user("boss", is_staff=True, is_superuser=True)
+    case = cases["payroll"]
+    client = client_for(boss)
+    page = client.get(f"/admin/cases/case/{case.pk}/change/")
+    assert page.status_code == 200
+    assert f"/admin/cases/case/{case.pk}/delete/" not in page.content.decode()
+    assert client.post(f"/admin/cases/case/{case.pk}/delete/", {"post": "yes"}).status_code == 403
+    listing = client.get("/admin/cases/case/")
+    assert "delete_selected" not in listing.content.decode()
+    assert Case.objects.filter(pk=case.pk).exists()
