@@ -22,7 +22,7 @@ from portal.services import do_assign_role
 
 PASSWORD = "riktig-hest-batteri-stift"
 
-pytest_plugins = ["tests.browser"]
+pytest_plugins = ["tests.browser", "tests.database"]
 
 
 @dataclass
