@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from django.db import transaction
 from django.test import TransactionTestCase
 
 from portal.db.roles import append_only_suspended, as_owner
@@ -64,7 +65,8 @@ def _flush_as_owner() -> Iterator[None]:
     flush = TransactionTestCase._fixture_teardown  # type: ignore[attr-defined]
 
     def fixture_teardown(self: TransactionTestCase) -> None:
-        with as_owner(), append_only_suspended():
+        # One transaction: an interrupted flush cannot leave the triggers off.
+        with as_owner(), transaction.atomic(), append_only_suspended():
             flush(self)
 
     with pytest.MonkeyPatch.context() as patch:

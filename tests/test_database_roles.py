@@ -21,6 +21,7 @@ from cases.services import do_add_message
 from portal.checks import check_app_database_role
 from portal.db import embedded
 from portal.db.roles import (
+    append_only_suspended,
     append_only_tables,
     as_owner,
     connected_as,
@@ -181,6 +182,23 @@ def test_the_owner_is_refused_by_the_trigger_too(transactional_db: None, cast: C
             with pytest.raises(DatabaseError, match=f"{table} is append-only: TRUNCATE"):
                 run(f"TRUNCATE {table} CASCADE")
     assert value("SELECT current_user") == settings.DATABASES["default"]["USER"]
+
+
+def test_the_owner_switches_the_triggers_off_for_one_transaction_only(
+    transactional_db: None, cast: Cast
+) -> None:
+    make_case(cast.fjordetaten, cast.per)
+    with as_owner():
+        with pytest.raises(RuntimeError, match="inside a transaction"), append_only_suspended():
+            pass
+        with transaction.atomic():
+            with append_only_suspended():
+                run("DELETE FROM cases_statuschange")
+            assert value("SELECT count(*) FROM cases_statuschange") == 0
+            transaction.set_rollback(True)
+        assert value("SELECT count(*) FROM cases_statuschange") == 1
+        with pytest.raises(DatabaseError, match="append-only"):
+            run("DELETE FROM cases_statuschange")
 
 
 def test_migrate_runs_as_the_owner_and_grants_what_it_made(transactional_db: None) -> None:

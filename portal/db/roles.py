@@ -158,18 +158,19 @@ def append_only_suspended(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
 
     For the test suite's flush and for ``generate_cases`` emptying empty
     tables, which TRUNCATE; the owner may switch a trigger off, the app role
-    may not. Inside a transaction the switching is part of it (a rollback
-    switches the triggers back on); outside, they are switched on again
-    whatever happens.
+    may not. Run it inside a transaction: then the switching is part of it,
+    and a failure or an interruption cannot leave a trigger off. Afterwards
+    every append-only trigger is on, whatever it was before.
     """
     connection = connections[using]
+    if not connection.in_atomic_block:
+        raise RuntimeError("Switch the append-only triggers off only inside a transaction.")
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT t.tgrelid::regclass::text, quote_ident(t.tgname) FROM pg_trigger t "
             "JOIN pg_proc p ON p.oid = t.tgfoid "
             "JOIN pg_class c ON c.oid = t.tgrelid "
-            "WHERE p.proname = %s AND t.tgenabled <> 'D' "
-            "AND c.relnamespace = current_schema()::regnamespace",
+            "WHERE p.proname = %s AND c.relnamespace = current_schema()::regnamespace",
             [APPEND_ONLY_FUNCTION],
         )
         # Names from the catalogue, quoted by regclass and quote_ident.
@@ -181,12 +182,7 @@ def append_only_suspended(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
                 cursor.execute(f"ALTER TABLE {table} {state} TRIGGER {trigger}")
 
     switch("DISABLE")
-    try:
-        yield
-    except BaseException:
-        if not connection.in_atomic_block:
-            switch("ENABLE")
-        raise
+    yield
     switch("ENABLE")
 
 
