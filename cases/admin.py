@@ -170,6 +170,10 @@ class CaseAdmin(TeamScopedAdmin[Case]):
         form.actor = user_of(request)  # type: ignore[attr-defined] # a new class per request
         return form
 
+    def has_delete_permission(self, request: HttpRequest, obj: Case | None = None) -> bool:
+        # A case's messages and status history are append-only (cases migration 0010).
+        return False
+
     def get_readonly_fields(self, request: HttpRequest, obj: Case | None = None) -> tuple[str, ...]:
         if obj is None:
             return ()

@@ -18,6 +18,15 @@ def _ensure_reference_data(sender: AppConfig, **kwargs: Any) -> None:
     ensure_contact_centres(ContactCentre)
 
 
+def _grant_to_app_role(sender: AppConfig, using: str, **kwargs: Any) -> None:
+    # After every migrate, as the owner it runs as, so new tables are covered at
+    # once (portal/db/roles.py). Transactional tests' flush sends this signal too.
+    from portal.db.roles import grant_to_app_role, is_owner_connection
+
+    if is_owner_connection(using):
+        grant_to_app_role(using)
+
+
 class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = _("Portal")
@@ -29,3 +38,5 @@ class PortalConfig(AppConfig):
         post_migrate.connect(
             _ensure_reference_data, sender=self, dispatch_uid="portal.reference_data"
         )
+        post_migrate.connect(_grant_to_app_role, sender=self, dispatch_uid="portal.grants")
+        from portal import checks  # noqa: F401 - registers the checks

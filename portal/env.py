@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -99,3 +100,23 @@ def database_from_url(url: str) -> dict[str, object]:
         "PORT": str(parts.port or ""),
         "OPTIONS": query,
     }
+
+
+def database_owner_from_url(url: str, app: Mapping[str, object]) -> dict[str, object]:
+    """What the owner's connection (DATABASE_OWNER_URL) changes in the app's DATABASES entry.
+
+    The two URLs must name the same database; host, port and options may differ (the app
+    may go through a connection pooler, migrations straight to the server).
+    """
+    owner = database_from_url(url)
+    if owner["NAME"] != app["NAME"]:
+        raise ImproperlyConfigured(
+            f"DATABASE_OWNER_URL must name the database of DATABASE_URL ({app['NAME']!r}), "
+            f"not {owner['NAME']!r}"
+        )
+    if not app["USER"] or not owner["USER"] or owner["USER"] == app["USER"]:
+        raise ImproperlyConfigured(
+            "With DATABASE_OWNER_URL, DATABASE_URL and DATABASE_OWNER_URL must each name "
+            "their user, and not the same one (docs/configuration.md, database roles)"
+        )
+    return {key: owner[key] for key in ("USER", "PASSWORD", "HOST", "PORT", "OPTIONS")}

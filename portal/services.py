@@ -164,7 +164,11 @@ def _new_version(
     basis: RoleAssignment.Basis,
     evidence: str,
 ) -> RoleAssignment:
-    current = RoleAssignment.objects.select_for_update().latest_version_of(assignment)
+    # One change to a person's roles at a time, so two cannot both supersede the
+    # same version. The lock is on the person: versions are append-only, and
+    # the app's database role may not lock their rows (FOR UPDATE needs UPDATE).
+    User.objects.select_for_update().get(pk=assignment.person_id)
+    current = RoleAssignment.objects.latest_version_of(assignment)
     version = RoleAssignment.objects.create(
         lineage=current.lineage,
         person=current.person,

