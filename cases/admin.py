@@ -161,7 +161,9 @@ class CaseAdmin(TeamScopedAdmin[Case]):
         return queryset.filter(category__in=areas)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # a case and its conversation are records; they are closed, never deleted
+        # A case and its conversation are records: closed, never deleted (its messages
+        # and status history are append-only, cases migration 0010).
+        return False
 
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
@@ -169,10 +171,6 @@ class CaseAdmin(TeamScopedAdmin[Case]):
         form = super().get_form(request, obj, change=change, **kwargs)
         form.actor = user_of(request)  # type: ignore[attr-defined] # a new class per request
         return form
-
-    def has_delete_permission(self, request: HttpRequest, obj: Case | None = None) -> bool:
-        # A case's messages and status history are append-only (cases migration 0010).
-        return False
 
     def get_readonly_fields(self, request: HttpRequest, obj: Case | None = None) -> tuple[str, ...]:
         if obj is None:

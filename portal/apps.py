@@ -39,4 +39,4 @@ class PortalConfig(AppConfig):
             _ensure_reference_data, sender=self, dispatch_uid="portal.reference_data"
         )
         post_migrate.connect(_grant_to_app_role, sender=self, dispatch_uid="portal.grants")
-        from portal import checks  # noqa: F401 - registers the checks
+        import portal.checks  # noqa: F401 - registers the database checks

@@ -270,7 +270,10 @@ def do_end_role_by_staff(
     *, actor: User, assignment: RoleAssignment, valid_to: dt.date, reason: str
 ) -> RoleAssignment:
     """Staff record the last day of a contact-person role (a new version; nothing is changed)."""
-    current = RoleAssignment.objects.select_for_update().latest_version_of(assignment)
+    # The register's rows cannot be locked (the app may not UPDATE them): lock the person,
+    # as every new version of their roles does (_new_version).
+    User.objects.select_for_update().get(pk=assignment.person_id)
+    current = RoleAssignment.objects.latest_version_of(assignment)
     _check_staff_register(actor, current.person, current.role, reason)
     if current.retracted or (current.valid_to is not None and current.valid_to <= valid_to):
         raise Refused(_("The role has already ended by that day."))

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0009_created_year_index"),
+        ("cases", "0010_history_append_only"),
     ]
 
     operations = [
