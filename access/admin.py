@@ -23,6 +23,7 @@ from access.fullmakt_services import (
 from access.models import (
     AccessGrant,
     Appointment,
+    FullmaktStep,
     FullmaktSubmission,
     Order,
     OrderLine,
@@ -36,6 +37,53 @@ from portal.admin import ReadOnlyAdmin, TeamScopedAdmin
 from portal.admin import RoleAssignmentAdmin as PortalRoleAssignmentAdmin
 from portal.models import RoleAssignment
 from portal.organisations import user_of
+
+
+class DecidedFilter(admin.SimpleListFilter):
+    """Waiting or decided: the decision is a row of its own (append-only), not a field."""
+
+    title = _("state")
+    parameter_name = "avgjort"
+    decision_path = "decision"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("nei", _("Waiting")), ("ja", _("Decided"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() in {"nei", "ja"}:
+            return queryset.filter(**{f"{self.decision_path}__isnull": self.value() == "nei"})
+        return queryset
+
+
+class OrderStateFilter(DecidedFilter):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        match self.value():
+            case "nei":
+                return queryset.open()  # type: ignore[attr-defined,no-any-return]
+            case "ja":
+                return queryset.done()  # type: ignore[attr-defined,no-any-return]
+        return queryset
+
+
+class FullmaktStateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "tilstand"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return list(FullmaktSubmission.State.choices)
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        decided = [FullmaktStep.Kind.REGISTERED, FullmaktStep.Kind.REJECTED]
+        match self.value():
+            case FullmaktSubmission.State.SUBMITTED:
+                return queryset.exclude(steps__kind__in=[*decided, FullmaktStep.Kind.VERIFIED])
+            case FullmaktSubmission.State.VERIFIED:
+                return queryset.filter(steps__kind=FullmaktStep.Kind.VERIFIED).exclude(
+                    steps__kind__in=decided
+                )
+            case FullmaktSubmission.State.REGISTERED | FullmaktSubmission.State.REJECTED:
+                return queryset.filter(steps__kind=self.value())
+        return queryset
 
 
 class DecisionForm(forms.ModelForm[Appointment]):
@@ -75,7 +123,7 @@ class AppointmentAdmin(TeamScopedAdmin[Appointment]):
         "state",
         "case_number",
     )
-    list_filter = ("state", "area", "action")
+    list_filter = (DecidedFilter, "area", "action")
     list_select_related = ("organisation", "person", "requested_by", "case")
     search_fields = ("organisation__name", "person__last_name", "case__number")
     readonly_fields = (
@@ -228,7 +276,7 @@ class OrderAdmin(TeamScopedAdmin[Order]):
     """Staff fulfil orders line by line: done (the grant is made) or rejected with a reason."""
 
     list_display = ("submitted_at", "case_number", "organisation", "area", "ordered_by", "state")
-    list_filter = ("state", "area")
+    list_filter = (OrderStateFilter, "area")
     list_select_related = ("case", "organisation", "ordered_by")
     search_fields = ("case__number", "organisation__name")
     readonly_fields = (
@@ -336,6 +384,12 @@ class FullmaktStepForm(forms.ModelForm[FullmaktSubmission]):
         required=False,
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "rows" in self.fields:
+            # The rows as they stand: the last keyed in, else those read from the form.
+            self.initial["rows"] = self.instance.current_rows
+
     class Meta:
         model = FullmaktSubmission
         fields = ["rows"]
@@ -354,7 +408,7 @@ class FullmaktSubmissionAdmin(TeamScopedAdmin[FullmaktSubmission]):
 
     form = FullmaktStepForm
     list_display = ("submitted_at", "case_number", "organisation", "state", "verified_by")
-    list_filter = ("state",)
+    list_filter = (FullmaktStateFilter,)
     list_select_related = ("case", "organisation", "verified_by")
     search_fields = ("case__number", "organisation__name", "signer_name")
     readonly_fields = (
@@ -385,7 +439,12 @@ class FullmaktSubmissionAdmin(TeamScopedAdmin[FullmaktSubmission]):
         return (*self.readonly_fields, *rows, "step", "authority_confirmed", "reason")
 
     def get_queryset(self, request: HttpRequest) -> Any:
-        return super().get_queryset(request).select_related("case", "signed_attachment")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("case", "signed_attachment")
+            .prefetch_related("steps__taken_by")
+        )
 
     def team_scope(self, queryset: QuerySet[FullmaktSubmission], areas: list[str]) -> Any:
         return queryset.filter(case__category__in=areas)
@@ -421,7 +480,7 @@ class FullmaktSubmissionAdmin(TeamScopedAdmin[FullmaktSubmission]):
 
     @admin.display(description=_("rows read from the form"))
     def parsed_rows(self, submission: FullmaktSubmission) -> str:
-        rows = submission.rows if isinstance(submission.rows, list) else []
+        rows = submission.current_rows
         if not rows:
             return "–"
         body = format_html_join(

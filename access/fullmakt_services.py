@@ -12,11 +12,11 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from access.fullmakt_reading import FormReading
-from access.models import FullmaktSubmission
+from access.models import FullmaktStep, FullmaktSubmission
 from access.services import _access_subject_area
 from cases.models import Case
 from cases.services import do_add_message, do_change_status, do_create_case
@@ -117,6 +117,17 @@ def _check_staff(actor: User, submission: FullmaktSubmission) -> None:
         raise FullmaktRefused(_("You cannot handle a fullmakt form you sent in yourself."))
 
 
+def _locked(submission: FullmaktSubmission) -> FullmaktSubmission:
+    """The submission read anew under a lock on its case (the form and its steps are
+    append-only rows, which cannot be locked), so two staff members take turns."""
+    Case.objects.select_for_update().get(pk=submission.case_id)
+    return (
+        FullmaktSubmission.objects.select_related("case", "organisation")
+        .prefetch_related("steps__taken_by")
+        .get(pk=submission.pk)
+    )
+
+
 def do_key_in_fullmakt_rows(
     *, actor: User, submission: FullmaktSubmission, rows: Any
 ) -> FullmaktSubmission:
@@ -124,12 +135,13 @@ def do_key_in_fullmakt_rows(
     _check_staff(actor, submission)
     checked = check_rows(rows)
     with transaction.atomic():
-        locked = FullmaktSubmission.objects.select_for_update().get(pk=submission.pk)
+        locked = _locked(submission)
         if locked.state != FullmaktSubmission.State.SUBMITTED:
             raise FullmaktRefused(_("The rows can only be changed before verifying."))
-        before = locked.rows
-        locked.rows = checked
-        locked.save(update_fields=["rows"])
+        before = locked.current_rows
+        FullmaktStep.objects.create(
+            submission=locked, kind=FullmaktStep.Kind.KEYED_IN, taken_by=actor, rows=checked
+        )
         write_audit(
             actor=actor,
             organisation=locked.organisation,
@@ -152,14 +164,19 @@ def do_verify_fullmakt(
             _("Confirm that the signer holds budget disposal authority before verifying.")
         )
     with transaction.atomic():
-        locked = FullmaktSubmission.objects.select_for_update().get(pk=submission.pk)
+        locked = _locked(submission)
         if locked.state != FullmaktSubmission.State.SUBMITTED:
             raise FullmaktRefused(_("This form is not waiting for verification."))
-        check_rows(locked.rows)
-        locked.state = FullmaktSubmission.State.VERIFIED
-        locked.verified_by = actor
-        locked.verified_at = timezone.now()
-        locked.save()
+        # The verifier vouches for exactly these rows; the confirmer registers them.
+        rows = check_rows(locked.current_rows)
+        FullmaktStep.objects.create(
+            submission=locked,
+            kind=FullmaktStep.Kind.VERIFIED,
+            taken_by=actor,
+            rows=rows,
+            authority_confirmed=True,
+        )
+        locked = _locked(locked)
         write_audit(
             actor=actor,
             organisation=locked.organisation,
@@ -176,22 +193,25 @@ def do_confirm_fullmakt(*, actor: User, submission: FullmaktSubmission) -> Fullm
     """The second staff member: every row becomes a role assignment (or an ended one)."""
     _check_staff(actor, submission)
     with transaction.atomic():
-        locked = FullmaktSubmission.objects.select_for_update().get(pk=submission.pk)
+        locked = _locked(submission)
         if locked.state != FullmaktSubmission.State.VERIFIED:
             raise FullmaktRefused(_("This form must be verified before it is confirmed."))
-        if actor.pk == locked.verified_by_id:
+        verified = locked.verified_by
+        if verified is not None and actor.pk == verified.pk:
             raise FullmaktRefused(
                 _("A second staff member must confirm: you verified this form yourself.")
             )
-        rows = check_rows(locked.rows)
+        rows = check_rows(locked.current_rows)
         sha = locked.xlsx_sha256 or locked.signed_sha256
         evidence = f"Sak {locked.case.number}, SHA-256 {sha}"
         skipped = _register_rows(actor, locked, rows, evidence)
-        locked.state = FullmaktSubmission.State.REGISTERED
-        locked.confirmed_by = actor
-        locked.confirmed_at = timezone.now()
-        locked.registration_report = "\n".join(skipped)
-        locked.save()
+        FullmaktStep.objects.create(
+            submission=locked,
+            kind=FullmaktStep.Kind.REGISTERED,
+            taken_by=actor,
+            report="\n".join(skipped),
+        )
+        locked = _locked(locked)
         write_audit(
             actor=actor,
             organisation=locked.organisation,
@@ -272,16 +292,20 @@ def do_reject_fullmakt(
     if not reason.strip():
         raise FullmaktRefused(_("Give a reason for the decision."))
     with transaction.atomic():
-        locked = FullmaktSubmission.objects.select_for_update().get(pk=submission.pk)
+        locked = _locked(submission)
         if locked.state in (
             FullmaktSubmission.State.REGISTERED,
             FullmaktSubmission.State.REJECTED,
         ):
             raise FullmaktRefused(_("This form has already been decided."))
         before = locked.state
-        locked.state = FullmaktSubmission.State.REJECTED
-        locked.decision_reason = reason.strip()
-        locked.save()
+        FullmaktStep.objects.create(
+            submission=locked,
+            kind=FullmaktStep.Kind.REJECTED,
+            taken_by=actor,
+            reason=reason.strip(),
+        )
+        locked = _locked(locked)
         write_audit(
             actor=actor,
             organisation=locked.organisation,

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django_stubs_ext.db.models.manager import RelatedManager
 
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -24,7 +28,7 @@ from portal.models import (
 
 class AppointmentQuerySet(models.QuerySet["Appointment"]):
     def pending(self) -> AppointmentQuerySet:
-        return self.filter(state=Appointment.State.PENDING)
+        return self.filter(decision__isnull=True)
 
 
 class Appointment(models.Model):
@@ -66,19 +70,66 @@ class Appointment(models.Model):
         related_name="+",
         verbose_name=_("requester's authority"),
     )
-    state = models.CharField(
-        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    objects = AppointmentQuerySet.as_manager()
+
+    if TYPE_CHECKING:
+        decision: AppointmentDecision
+
+    class Meta:
+        verbose_name = _("orderer appointment")
+        verbose_name_plural = _("orderer appointments")
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.person} ({self.get_area_display()})"
+
+    @property
+    def decided(self) -> AppointmentDecision | None:
+        """The staff decision, once there is one (append-only: made once, never changed)."""
+        try:
+            return self.decision
+        except AppointmentDecision.DoesNotExist:
+            return None
+
+    @property
+    def state(self) -> str:
+        decision = self.decided
+        if decision is None:
+            return self.State.PENDING
+        return self.State.APPROVED if decision.approved else self.State.REJECTED
+
+    def get_state_display(self) -> str:
+        return str(self.State(self.state).label)
+
+    @property
+    def decided_by(self) -> User | None:
+        return self.decided.decided_by if self.decided else None
+
+    @property
+    def decided_at(self) -> dt.datetime | None:
+        return self.decided.decided_at if self.decided else None
+
+    @property
+    def decision_reason(self) -> str:
+        return self.decided.reason if self.decided else ""
+
+    @property
+    def resulting_assignment(self) -> RoleAssignment | None:
+        return self.decided.resulting_assignment if self.decided else None
+
+
+class AppointmentDecision(models.Model):
+    """Staff approve or reject an appointment request: one row, recorded once (append-only)."""
+
+    appointment = models.OneToOneField(
+        Appointment, on_delete=models.PROTECT, related_name="decision", verbose_name=_("request")
     )
+    approved = models.BooleanField(_("approved"))
     decided_by = models.ForeignKey(
-        User,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("decided by"),
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("decided by")
     )
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decision_reason = models.TextField(_("reason"), blank=True)
+    decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
+    reason = models.TextField(_("reason"))
     resulting_assignment = models.ForeignKey(
         RoleAssignment,
         on_delete=models.PROTECT,
@@ -88,16 +139,12 @@ class Appointment(models.Model):
         verbose_name=_("resulting role assignment"),
     )
 
-    objects = AppointmentQuerySet.as_manager()
-
     class Meta:
-        verbose_name = _("orderer appointment")
-        verbose_name_plural = _("orderer appointments")
-        ordering = ["-requested_at"]
-        indexes = [models.Index(fields=["state", "-requested_at"], name="appointment_state")]
+        verbose_name = _("appointment decision")
+        verbose_name_plural = _("appointment decisions")
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()}: {self.person} ({self.get_area_display()})"
+        return f"{self.appointment}: {'+' if self.approved else '-'}"
 
 
 class System(models.Model):
@@ -175,6 +222,17 @@ class SystemRole(models.Model):
         return self.system.area
 
 
+class OrderQuerySet(models.QuerySet["Order"]):
+    def open(self) -> OrderQuerySet:
+        """Orders with a line still waiting for the customer centre."""
+        return self.filter(
+            Exists(OrderLine.objects.filter(order=OuterRef("pk"), decision__isnull=True))
+        )
+
+    def done(self) -> OrderQuerySet:
+        return self.exclude(pk__in=self.open().values("pk"))
+
+
 class Order(models.Model):
     """An order of roles and access: a case with lines that staff fulfil one by one."""
 
@@ -194,8 +252,12 @@ class Order(models.Model):
     )
     comment = models.TextField(_("comment"), blank=True)
     submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
-    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
     submission_key = models.UUIDField(null=True, blank=True, editable=False)
+
+    objects = OrderQuerySet.as_manager()
+
+    if TYPE_CHECKING:
+        lines: RelatedManager[OrderLine]
 
     class Meta:
         verbose_name = _("access order")
@@ -209,6 +271,15 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.number} ({self.get_area_display()})"
+
+    @property
+    def state(self) -> str:
+        """Done when every line is decided (the order itself is never changed)."""
+        waiting = any(line.decided is None for line in self.lines.all())
+        return self.State.OPEN if waiting else self.State.DONE
+
+    def get_state_display(self) -> str:
+        return str(self.State(self.state).label)
 
 
 class OrderLine(models.Model):
@@ -241,19 +312,8 @@ class OrderLine(models.Model):
     )
     action = models.CharField(_("grant or remove"), max_length=10, choices=Action.choices)
     valid_from = models.DateField(_("from"))
-    state = models.CharField(
-        _("state"), max_length=10, choices=State.choices, default=State.PENDING
-    )
-    reason = models.TextField(_("reason"), blank=True)
-    decided_by = models.ForeignKey(
-        User,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("decided by"),
-    )
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    if TYPE_CHECKING:
+        decision: OrderLineDecision
 
     class Meta:
         verbose_name = _("order line")
@@ -268,6 +328,52 @@ class OrderLine(models.Model):
         if self.person is not None:
             return str(self.person)
         return f"{self.new_person_name} ({self.new_person_email})"
+
+    @property
+    def decided(self) -> OrderLineDecision | None:
+        try:
+            return self.decision
+        except OrderLineDecision.DoesNotExist:
+            return None
+
+    @property
+    def state(self) -> str:
+        decision = self.decided
+        if decision is None:
+            return self.State.PENDING
+        return self.State.DONE if decision.done else self.State.REJECTED
+
+    def get_state_display(self) -> str:
+        return str(self.State(self.state).label)
+
+    @property
+    def reason(self) -> str:
+        return self.decided.reason if self.decided else ""
+
+    @property
+    def decided_by(self) -> User | None:
+        return self.decided.decided_by if self.decided else None
+
+
+class OrderLineDecision(models.Model):
+    """Staff carried a line out or rejected it: one row, recorded once (append-only)."""
+
+    line = models.OneToOneField(
+        OrderLine, on_delete=models.PROTECT, related_name="decision", verbose_name=_("order line")
+    )
+    done = models.BooleanField(_("done"))
+    reason = models.TextField(_("reason"), blank=True)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("decided by")
+    )
+    decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("order line decision")
+        verbose_name_plural = _("order line decisions")
+
+    def __str__(self) -> str:
+        return f"{self.line}: {'done' if self.done else 'rejected'}"
 
 
 class AccessGrantQuerySet(models.QuerySet["AccessGrant"]):
@@ -388,35 +494,121 @@ class FullmaktSubmission(models.Model):
         User, on_delete=models.PROTECT, related_name="+", verbose_name=_("submitted by")
     )
     submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
-    state = models.CharField(
-        _("state"), max_length=12, choices=State.choices, default=State.SUBMITTED
-    )
-    verified_by = models.ForeignKey(
-        User,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("verified by"),
-    )
-    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
-    confirmed_by = models.ForeignKey(
-        User,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("confirmed by"),
-    )
-    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
-    decision_reason = models.TextField(_("reason"), blank=True)
-    registration_report = models.TextField(_("registration report"), blank=True)
+
+    if TYPE_CHECKING:
+        steps: RelatedManager[FullmaktStep]
 
     class Meta:
         verbose_name = _("fullmakt form")
         verbose_name_plural = _("fullmakt forms")
         ordering = ["-submitted_at"]
-        indexes = [models.Index(fields=["state", "-submitted_at"], name="fullmakt_state")]
 
     def __str__(self) -> str:
         return f"{self.case.number}: {self.organisation}"
+
+    def _step(self, kind: str) -> FullmaktStep | None:
+        # The newest step of a kind; steps are read once per page (prefetch "steps").
+        found = [step for step in self.steps.all() if step.kind == kind]
+        return max(found, key=lambda step: (step.taken_at, step.pk)) if found else None
+
+    @property
+    def state(self) -> str:
+        for kind, state in (
+            (FullmaktStep.Kind.REJECTED, self.State.REJECTED),
+            (FullmaktStep.Kind.REGISTERED, self.State.REGISTERED),
+            (FullmaktStep.Kind.VERIFIED, self.State.VERIFIED),
+        ):
+            if self._step(kind) is not None:
+                return state
+        return self.State.SUBMITTED
+
+    def get_state_display(self) -> str:
+        return str(self.State(self.state).label)
+
+    @property
+    def current_rows(self) -> list[Any]:
+        """What registering will use: the rows staff keyed in last, else those read from
+        the form (``rows``, which is never changed)."""
+        keyed = self._step(FullmaktStep.Kind.KEYED_IN)
+        rows = keyed.rows if keyed is not None else self.rows
+        return rows if isinstance(rows, list) else []
+
+    @property
+    def verified_by(self) -> User | None:
+        step = self._step(FullmaktStep.Kind.VERIFIED)
+        return step.taken_by if step else None
+
+    @property
+    def verified_at(self) -> dt.datetime | None:
+        step = self._step(FullmaktStep.Kind.VERIFIED)
+        return step.taken_at if step else None
+
+    @property
+    def confirmed_by(self) -> User | None:
+        step = self._step(FullmaktStep.Kind.REGISTERED)
+        return step.taken_by if step else None
+
+    @property
+    def confirmed_at(self) -> dt.datetime | None:
+        step = self._step(FullmaktStep.Kind.REGISTERED)
+        return step.taken_at if step else None
+
+    @property
+    def decision_reason(self) -> str:
+        step = self._step(FullmaktStep.Kind.REJECTED)
+        return step.reason if step else ""
+
+    @property
+    def registration_report(self) -> str:
+        step = self._step(FullmaktStep.Kind.REGISTERED)
+        return step.report if step else ""
+
+
+class FullmaktStep(models.Model):
+    """One step staff took with a fullmakt form (append-only): keying in the rows of a
+    scanned form, verifying (first staff member), registering (second) or rejecting."""
+
+    class Kind(models.TextChoices):
+        KEYED_IN = "keyed_in", _("Rows keyed in")
+        VERIFIED = "verified", _("Verified")
+        REGISTERED = "registered", _("Registered")
+        REJECTED = "rejected", _("Rejected")
+
+    submission = models.ForeignKey(
+        FullmaktSubmission,
+        on_delete=models.PROTECT,
+        related_name="steps",
+        verbose_name=_("fullmakt form"),
+    )
+    kind = models.CharField(_("step"), max_length=12, choices=Kind.choices)
+    taken_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("by"),
+        help_text=_("Empty only for a rejection recorded before steps were kept."),
+    )
+    taken_at = models.DateTimeField(_("at"), default=timezone.now)
+    rows = models.JSONField(_("rows"), null=True, blank=True)
+    authority_confirmed = models.BooleanField(
+        _("signer's budget disposal authority checked"), default=False
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    report = models.TextField(_("registration report"), blank=True)
+
+    class Meta:
+        verbose_name = _("fullmakt form step")
+        verbose_name_plural = _("fullmakt form steps")
+        ordering = ["taken_at", "id"]
+        constraints = [
+            # Verifying, registering and rejecting happen at most once per form.
+            models.UniqueConstraint(
+                fields=["submission", "kind"],
+                condition=~Q(kind="keyed_in"),
+                name="fullmaktstep_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.submission}: {self.get_kind_display()}"

@@ -7,16 +7,17 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
-from access.models import AccessGrant, Order, OrderLine, SystemRole
+from access.models import AccessGrant, Order, OrderLine, OrderLineDecision, SystemRole
 from access.rules import may_order
 from access.services import access_subject_area
 from cases.models import Case
 from cases.services import do_add_message, do_change_status, do_create_case
 from portal.dates import today as oslo_today
 from portal.models import Organisation, RoleAssignment, User
+from portal.organisations import is_active_member
 from portal.services import Refused, do_assign_role, do_end_role, write_audit
 from portal.teams import works_area
 
@@ -195,17 +196,20 @@ def do_fulfil_line(*, actor: User, line: OrderLine, done: bool, reason: str = ""
     if not done and not reason.strip():
         raise OrderRefused(_("Give a reason for rejecting the line."))
     with transaction.atomic():
-        locked = OrderLine.objects.select_for_update().select_related("order__case").get(pk=line.pk)
-        if locked.state != OrderLine.State.PENDING:
+        # Orders, lines and decisions are append-only rows, which cannot be locked: the
+        # order's case is, so two staff members deciding lines at once take turns.
+        Case.objects.select_for_update(of=("self",)).get(order__lines=line.pk)
+        locked = OrderLine.objects.select_related("order__case", "order__organisation").get(
+            pk=line.pk
+        )
+        if locked.decided is not None:
             raise OrderRefused(_("This line has already been handled."))
         order = locked.order
         if done:
             _carry_out(actor, locked)
-        locked.state = OrderLine.State.DONE if done else OrderLine.State.REJECTED
-        locked.reason = reason.strip()
-        locked.decided_by = actor
-        locked.decided_at = timezone.now()
-        locked.save()
+        locked.decision = OrderLineDecision.objects.create(
+            line=locked, done=done, reason=reason.strip(), decided_by=actor
+        )
         write_audit(
             actor=actor,
             organisation=order.organisation,
@@ -215,9 +219,7 @@ def do_fulfil_line(*, actor: User, line: OrderLine, done: bool, reason: str = ""
             after={"state": locked.state, "reason": locked.reason},
             basis=f"Sak {order.case.number}",
         )
-        if not order.lines.filter(state=OrderLine.State.PENDING).exists():
-            order.state = Order.State.DONE
-            order.save(update_fields=["state"])
+        if not order.lines.filter(decision__isnull=True).exists():
             with translation.override("nb"):
                 body = _("The order is processed. See the state of each line above.")
             do_add_message(actor=actor, case=order.case, body=body)
@@ -231,8 +233,10 @@ def _carry_out(actor: User, line: OrderLine) -> None:
     evidence = f"Sak {order.case.number}"
     # What holds on the day the line takes effect (today at the earliest).
     day = max(line.valid_from, oslo_today())
+    if line.person is not None and line.person.pk == actor.pk:
+        raise OrderRefused(_("You cannot carry out an order about yourself."))
     if role.register_role is not None:
-        if line.person is None:
+        if line.person is None or not is_active_member(line.person, order.organisation):
             raise OrderRefused(
                 _("Extended access can only be given to a member of the organisation.")
             )

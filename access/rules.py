@@ -1,5 +1,7 @@
 """What roles permit: the release note's rules, each written once and named after it.
 
+The rules are numbered as in docs/rules.md, which names each one's function and tests.
+
 The records (who holds which role when, as recorded when) live in
 ``portal.RoleAssignment``; this module only asks them questions.
 """
@@ -131,8 +133,8 @@ def explain(assignment: RoleAssignment, depth: int = 0) -> list[Why]:
         return links
     if assignment.basis == RoleAssignment.Basis.APPOINTMENT:
         appointment = (
-            Appointment.objects.filter(resulting_assignment__lineage=assignment.lineage)
-            .select_related("requested_by", "decided_by", "case", "requester_assignment")
+            Appointment.objects.filter(decision__resulting_assignment__lineage=assignment.lineage)
+            .select_related("requested_by", "decision__decided_by", "case", "requester_assignment")
             .first()
         )
         if appointment is not None:

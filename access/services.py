@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
-from access.models import Appointment
+from access.models import Appointment, AppointmentDecision
 from access.rules import ORDERER_ROLE, may_appoint, orderers
 from cases.models import Case, SubjectArea
 from cases.services import do_add_message, do_change_status, do_create_case
@@ -154,8 +154,11 @@ def do_decide_appointment(
     if not reason.strip():
         raise AppointmentRefused(_("Give a reason for the decision."))
     with transaction.atomic():
-        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
-        if locked.state != Appointment.State.PENDING:
+        # Requests and decisions are append-only rows, which cannot be locked: the
+        # request's case is, so two staff members deciding at once take turns.
+        Case.objects.select_for_update().get(pk=appointment.case_id)
+        locked = Appointment.objects.select_related("case", "organisation").get(pk=appointment.pk)
+        if locked.decided is not None:
             raise AppointmentRefused(_("This request has already been decided."))
         if actor in (locked.requested_by, locked.person):
             raise AppointmentRefused(
@@ -167,8 +170,9 @@ def do_decide_appointment(
                 % {"person": locked.requested_by}
             )
         role = RoleType.objects.get(code=ORDERER_ROLE[Area(locked.area)])
+        resulting: RoleAssignment | None = None
         if approve and locked.action == Appointment.Action.APPOINT:
-            locked.resulting_assignment = do_assign_role(
+            resulting = do_assign_role(
                 actor=actor,
                 person=locked.person,
                 organisation=locked.organisation,
@@ -187,18 +191,20 @@ def do_decide_appointment(
                 raise AppointmentRefused(
                     _("%(person)s no longer holds the role.") % {"person": locked.person}
                 )
-            locked.resulting_assignment = do_end_role(
+            resulting = do_end_role(
                 actor=actor,
                 assignment=held,
                 valid_to=locked.valid_from,
                 basis=RoleAssignment.Basis.APPOINTMENT,
                 evidence=f"Sak {locked.case.number}",
             )
-        locked.state = Appointment.State.APPROVED if approve else Appointment.State.REJECTED
-        locked.decided_by = actor
-        locked.decided_at = timezone.now()
-        locked.decision_reason = reason.strip()
-        locked.save()
+        locked.decision = AppointmentDecision.objects.create(
+            appointment=locked,
+            approved=approve,
+            decided_by=actor,
+            reason=reason.strip(),
+            resulting_assignment=resulting,
+        )
         write_audit(
             actor=actor,
             organisation=locked.organisation,
@@ -208,9 +214,7 @@ def do_decide_appointment(
             after={
                 "state": locked.state,
                 "reason": locked.decision_reason,
-                "assignment": assignment_facts(locked.resulting_assignment)
-                if locked.resulting_assignment
-                else None,
+                "assignment": assignment_facts(resulting) if resulting else None,
             },
             basis=_authority_basis(locked),
         )

@@ -2,7 +2,7 @@
 
 A case has a readable number, a conversation of messages (customer and staff;
 staff can add internal notes), attachments and a status history. Who may see
-a case is rule 1 of DESIGN.md, answered by ``Case.objects.visible_to``.
+a case is rule 1 of docs/rules.md, answered by ``Case.objects.visible_to``.
 """
 
 from __future__ import annotations

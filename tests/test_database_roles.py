@@ -37,6 +37,13 @@ from tests.conftest import Cast, grant
 # are restructured as histories.
 APPEND_ONLY = [
     "access_accessgrant",
+    "access_appointment",
+    "access_appointmentdecision",
+    "access_fullmaktstep",
+    "access_fullmaktsubmission",
+    "access_order",
+    "access_orderline",
+    "access_orderlinedecision",
     "cases_message",
     "cases_statuschange",
     "portal_auditevent",

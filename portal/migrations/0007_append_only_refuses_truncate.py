@@ -7,7 +7,7 @@ BEFORE TRUNCATE ON {table}
 FOR EACH STATEMENT EXECUTE FUNCTION portal_refuse_change();
 """
 
-TABLES = ["portal_roleassignment", "portal_auditevent", "access_accessgrant"]
+TABLES = ["portal_roleassignment", "portal_auditevent"]
 
 
 class Migration(migrations.Migration):
@@ -20,13 +20,12 @@ class Migration(migrations.Migration):
     owner's mistakes. Owner maintenance that must empty these tables (the test
     suite's flush) switches the triggers off explicitly, which only an owner can.
 
-    access_accessgrant is here rather than in an access migration so that one
-    migration puts the one rule on every table that had it.
+    access_accessgrant gets the same in access migration 0005 (portal is below
+    access, and its migrations do not depend on it).
     """
 
     dependencies = [
         ("portal", "0006_user_oidc_sub"),
-        ("access", "0003_grants_append_only_and_catalogue"),
     ]
 
     operations = [
