@@ -15,8 +15,9 @@ from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -70,6 +71,23 @@ def organisations_of_areas(areas: list[str]) -> Q:
     return condition
 
 
+class ReadableAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete widget, which fails (a 500) when the value it is given back
+    (``?user=²`` on an add page, a posted form) is not a key of its model: such a value
+    is left out here, and the form says the choice is not valid."""
+
+    def optgroups(self, name: str, value: Any, attr: Any = None) -> Any:
+        key = self.field.remote_field.model._meta.get_field(self.field.remote_field.field_name)
+        readable = []
+        for item in value:
+            try:
+                key.to_python(item)
+            except (ValidationError, ValueError, TypeError):
+                continue
+            readable.append(item)
+        return super().optgroups(name, readable, attr)
+
+
 class TeamScopedAdmin(admin.ModelAdmin[M]):
     """What every admin has in common: team scoping and the services' refusals.
 
@@ -90,6 +108,13 @@ class TeamScopedAdmin(admin.ModelAdmin[M]):
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return bool(staff_areas(request.user)) and super().has_module_permission(request)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = ReadableAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def changeform_view(
         self,

@@ -136,11 +136,14 @@ class UnreadableInputMiddleware:
         return self.get_response(request)
 
 
+FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+
+
 def _holds_nul(request: HttpRequest) -> bool:
     if "\x00" in request.path:
         return True
     values = [*request.GET.keys(), *(v for vs in request.GET.lists() for v in vs[1])]
-    if request.content_type == "application/x-www-form-urlencoded" and request.method == "POST":
+    if request.method == "POST" and request.content_type in FORM_TYPES:
         values += [*request.POST.keys(), *(v for vs in request.POST.lists() for v in vs[1])]
     return any("\x00" in value for value in values)
 

@@ -59,9 +59,15 @@ def after_login_url(
 
 
 def safe_next_url(request: HttpRequest, next_url: str | None) -> str | None:
-    """``next_url`` if it stays on this site (Django's own test for ``?next=``), else None."""
-    if next_url and url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    """``next_url`` if it is an address on this site (Django's own test for ``?next=``),
+    else None. Only a path from the root counts: "start" or "²" is not an address, and
+    ``redirect()`` would take it for the name of a view."""
+    if (
+        next_url
+        and next_url.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return next_url
     return None

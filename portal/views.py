@@ -156,12 +156,9 @@ def switch_version(request: HttpRequest) -> HttpResponse:
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
+    """The request's ``next`` if it is an address on this site, else ``fallback`` (a URL)."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
+    return version.safe_next_url(request, target) or fallback
 
 
 @require_POST
@@ -174,7 +171,7 @@ def switch_organisation(request: HttpRequest) -> HttpResponse:
     organisation = get_organisation_for_member(request.user, pk)  # type: ignore[arg-type]
     request.session[ACTIVE_ORG_SESSION_KEY] = organisation.pk
     messages.success(request, _("You are now working in %(name)s.") % {"name": organisation.name})
-    return redirect(_safe_next(request, "start"))
+    return redirect(_safe_next(request, reverse("start")))
 
 
 @public_view

@@ -312,3 +312,189 @@ def test_customers_never_reach_the_admin(cast: Cast) -> None:
         assert response.status_code == 302
         assert client_for(user).post(ADD, {}).status_code == 302
     assert not RoleAssignment.objects.exists()
+
+
+# --- every admin shows a team its own rows, and only those ------------------------------
+
+
+@pytest.fixture
+def two_sides(cast: Cast, staff: dict[str, User]) -> dict[type, tuple[Any, ...]]:
+    """For every admin's model, a row of the payroll side and one of the accounting side."""
+    import datetime as dt
+
+    from access.models import (
+        AccessGrant,
+        Appointment,
+        FullmaktSubmission,
+        Order,
+        System,
+        SystemRole,
+    )
+    from access.ordering import LineInput, do_fulfil_line, do_submit_order
+    from access.services import do_request_appointment
+    from cases.models import Case, SubjectArea
+    from portal.models import AuditEvent, ContactCentre, Organisation
+    from tests.cases_helpers import make_case
+
+    payroll_only = Organisation.objects.create(
+        name="Lønnsetaten", org_number="981000037", slug="lonnsetaten", buys_accounting=False
+    )
+    accounting_only = Organisation.objects.create(
+        name="Regnskapsetaten", org_number="981000045", slug="regnskapsetaten", buys_payroll=False
+    )
+    lars = make_user("lars", payroll_only)
+    rita = make_user("rita", accounting_only)
+    grant(cast.kari, cast.fjordetaten, RoleType.PAYROLL_ORDERER)
+    grant(cast.mona, cast.fjordetaten, RoleType.ACCOUNTING_ORDERER)
+    payroll_case = make_case(cast.fjordetaten, cast.per, "lonn", title="Lønnssak")
+    accounting_case = make_case(cast.fjordetaten, cast.per, "regnskap", title="Regnskapssak")
+    appointments = [
+        do_request_appointment(
+            actor=actor,
+            organisation=cast.fjordetaten,
+            area=area,
+            action=Appointment.Action.APPOINT,
+            person=cast.per,
+            valid_from=dt.date(2030, 1, 1),
+        )
+        for actor, area in ((cast.kari, "lonn"), (cast.mona, "regnskap"))
+    ]
+    orders = [
+        do_submit_order(
+            actor=actor,
+            organisation=cast.fjordetaten,
+            area=area,
+            lines=[
+                LineInput(
+                    system_role=SystemRole.objects.get(code=code),
+                    action="grant",
+                    valid_from=dt.date(2030, 1, 1),
+                    person=cast.eva,
+                )
+            ],
+        )
+        for actor, area, code in (
+            (cast.kari, "lonn", "lonnsmedarbeider"),
+            (cast.mona, "regnskap", "attestant"),
+        )
+    ]
+    for order in orders:
+        do_fulfil_line(actor=staff["siv"], line=order.lines.get(), done=True)
+    submissions = [
+        FullmaktSubmission.objects.create(
+            case=case,
+            organisation=cast.fjordetaten,
+            signed_attachment=make_case(
+                cast.fjordetaten, cast.per, case.category, with_attachment=True
+            ).attachments.get(),
+            signed_sha256="0" * 64,
+            submitted_by=cast.per,
+        )
+        for case in (payroll_case, accounting_case)
+    ]
+    return {
+        User: (lars, rita),
+        Organisation: (payroll_only, accounting_only),
+        Membership: (lars.memberships.get(), rita.memberships.get()),
+        ContactCentre: tuple(ContactCentre.objects.get(area=a) for a in ("lonn", "regnskap")),
+        RoleType: tuple(
+            RoleType.objects.get(code=c) for c in ("kontaktperson-lonn", "kontaktperson-regnskap")
+        ),
+        RoleAssignment: (
+            grant(cast.per, cast.fjordetaten, "kontaktperson-lonn"),
+            grant(cast.per, cast.fjordetaten, "kontaktperson-regnskap"),
+        ),
+        AuditEvent: (
+            AuditEvent.objects.create(organisation=payroll_only, action="x", summary="lønn"),
+            AuditEvent.objects.create(organisation=accounting_only, action="x", summary="regn"),
+        ),
+        SubjectArea: (
+            SubjectArea.objects.filter(category="lonn").first(),
+            SubjectArea.objects.filter(category="regnskap").first(),
+        ),
+        Case: (payroll_case, accounting_case),
+        Appointment: tuple(appointments),
+        Order: tuple(orders),
+        System: tuple(System.objects.get(code=c) for c in ("lonnssystem", "regnskapssystem")),
+        SystemRole: tuple(SystemRole.objects.get(code=c) for c in ("lonnsleder", "attestant")),
+        AccessGrant: tuple(AccessGrant.objects.get(order_line__order=o) for o in orders),
+        FullmaktSubmission: tuple(submissions),
+    }
+
+
+SHARED = {"Feedback"}  # anonymous answers about pages both teams serve
+
+
+def test_every_admin_shows_a_team_only_its_own_rows(
+    cast: Cast, staff: dict[str, User], two_sides: dict[type, tuple[Any, ...]]
+) -> None:
+    checked = set()
+    for model, model_admin in admin.site._registry.items():
+        if model._meta.app_label not in {"portal", "cases", "access"}:
+            continue
+        if model.__name__ in SHARED:
+            continue
+        payroll_row, accounting_row = two_sides[model]
+        for who, own, other in (
+            ("lena", payroll_row, accounting_row),
+            ("rolf", accounting_row, payroll_row),
+        ):
+            rows = model_admin.get_queryset(_request(staff[who]))
+            assert rows.filter(pk=own.pk).exists(), (model.__name__, who)
+            assert not rows.filter(pk=other.pk).exists(), (model.__name__, who)
+        everything = model_admin.get_queryset(_request(make_superuser(model.__name__)))
+        assert everything.filter(pk__in=[payroll_row.pk, accounting_row.pk]).count() == 2
+        checked.add(model.__name__)
+    assert len(checked) >= 15
+
+
+def make_superuser(suffix: str) -> User:
+    return make_user(f"boss-{suffix.lower()}", is_staff=True, is_superuser=True)
+
+
+# --- refusals the services make, through the admin ---------------------------------------
+
+
+def test_staff_cannot_change_their_own_access_in_the_admin(cast: Cast) -> None:
+    from django.contrib.auth.models import Permission
+
+    boss = make_user("boss", is_staff=True, is_superuser=True)
+    data = {
+        "username": "boss",
+        "first_name": "Boss",
+        "last_name": "Testesen",
+        "email": "boss@example.no",
+        "is_active": "on",
+        "is_staff": "on",
+        "date_joined_0": "2024-01-01",
+        "date_joined_1": "10:00:00",
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
+    }
+    client_for(boss).post(f"/admin/portal/user/{boss.pk}/change/", data)  # drops superuser
+    boss.refresh_from_db()
+    assert boss.is_superuser
+    assert Permission.objects.exists()
+    assert not AuditEvent.objects.filter(action="user.changed").exists()
+
+
+def test_changing_an_organisation_in_the_admin_is_audited(cast: Cast) -> None:
+    boss = make_user("boss", is_staff=True, is_superuser=True)
+    data = {
+        "name": "Fjordetaten",
+        "org_number": cast.fjordetaten.org_number,
+        "slug": "fjordetaten",
+        "buys_payroll": "on",
+        "buys_accounting": "on",
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
+    }
+    response = client_for(boss).post(
+        f"/admin/portal/organisation/{cast.fjordetaten.pk}/change/", data
+    )
+    assert response.status_code == 302
+    cast.fjordetaten.refresh_from_db()
+    assert not cast.fjordetaten.is_active  # deactivated: its members are shut out
+    event = AuditEvent.objects.get(action="organisation.changed")
+    assert event.before == {"is_active": True}
+    assert event.after == {"is_active": False}

@@ -142,3 +142,34 @@ def test_an_upload_named_dot_dot_is_refused_with_a_message_and_nothing_stored(
     assert response.status_code == 400
     assert not Case.objects.exists()
     assert "Med rart vedlegg" in response.content.decode()  # what was typed is kept
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "/admin/portal/membership/add/?organisation=%C2%B2",
+        "/admin/cases/case/add/?reported_by=1e308",
+        "/admin/portal/roleassignment/add/?person=%EF%BC%91",
+    ],
+)
+def test_an_admin_add_page_with_an_unreadable_key_in_its_address_still_opens(
+    cast: Cast, address: str
+) -> None:
+    assert client_for(cast.siv).get(address).status_code == 200
+
+
+def test_a_multipart_post_with_a_nul_byte_is_a_400_even_in_the_admin(cast: Cast) -> None:
+    response = client_for(cast.siv).post("/admin/portal/membership/add/", {"user": "\x00"})
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("next_url", ["²", "start", "javascript:alert(1)", "//evil.example/"])
+def test_a_next_that_is_not_an_address_on_this_site_is_ignored(cast: Cast, next_url: str) -> None:
+    response = client_for(cast.siv).get("/admin/login/", {"next": next_url})
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+    response = client_for(cast.mona).post(
+        "/virksomhet/bytt/", {"organisation": cast.kystdir.pk, "next": next_url}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/"

@@ -316,3 +316,15 @@ def test_a_job_whose_worker_died_is_taken_up_again_then_given_up(
         )
         assert job.state == expected, attempt
     assert exporting.claim_next_job() is None
+
+
+def test_the_cleanup_command_deletes_old_exports(
+    cast: Cast, kari: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time_machine
+    from django.core.management import call_command
+
+    job = _finished_job(cast, kari, monkeypatch)
+    with time_machine.travel(job.created_at + dt.timedelta(hours=25)):
+        call_command("delete_expired_exports")
+    assert not ExportJob.objects.exists()

@@ -11,13 +11,14 @@ gate or the admin's: a new view cannot forget it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern
 
 from tests.conftest import Cast, client_for
+from tests.urls_listing import patterns
 
 # Views that take an identifier from the address and are public by design.
 PUBLIC_WITH_IDENTIFIER = {
@@ -25,18 +26,6 @@ PUBLIC_WITH_IDENTIFIER = {
 }
 # The OpenID Connect views of mozilla-django-oidc that the portal does not subclass.
 LIBRARY_PUBLIC_VIEWS = {"OIDCLogoutView"}
-
-
-def _patterns(
-    resolvers: list[Any], prefix: str = "", namespace: str = ""
-) -> Iterator[tuple[str, str, URLPattern]]:
-    for entry in resolvers:
-        if isinstance(entry, URLResolver):
-            inner = f"{namespace}:{entry.namespace}" if entry.namespace else namespace
-            yield from _patterns(entry.url_patterns, prefix + str(entry.pattern), inner)
-        else:
-            name = f"{namespace}:{entry.name}".lstrip(":") if entry.name else ""
-            yield prefix + str(entry.pattern), name, entry
 
 
 def _gate(callback: Callable[..., Any]) -> str | None:
@@ -55,7 +44,7 @@ def _takes_identifier(route: str, pattern: URLPattern) -> bool:
     return bool(pattern.pattern.regex.groupindex) or "<" in route
 
 
-ALL = list(_patterns(get_resolver().url_patterns))
+ALL = list(patterns())
 ADMIN_PUBLIC = {"admin:login", "admin:logout", "admin:jsi18n", "admin:view_on_site"}
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from cases.exporting import claim_next_job, run_job_safely
+from cases.exporting import claim_next_job, delete_expired_jobs, run_job_safely
 
 
 class Command(BaseCommand):
@@ -18,7 +18,11 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=2.0, help="Seconds between polls.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        last_cleanup = 0.0
         while True:
+            if time.monotonic() - last_cleanup > 600:  # old files go within ten minutes
+                delete_expired_jobs()
+                last_cleanup = time.monotonic()
             job = claim_next_job()
             if job is not None:
                 self.stdout.write(f"Export {job.pk}: {job.rows_total} rows")
