@@ -165,13 +165,6 @@ class CaseAdmin(TeamScopedAdmin[Case]):
         # and status history are append-only, cases migration 0010).
         return False
 
-    def get_form(
-        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
-    ) -> Any:
-        form = super().get_form(request, obj, change=change, **kwargs)
-        form.actor = user_of(request)  # type: ignore[attr-defined] # a new class per request
-        return form
-
     def get_readonly_fields(self, request: HttpRequest, obj: Case | None = None) -> tuple[str, ...]:
         if obj is None:
             return ()

@@ -285,13 +285,6 @@ class MembershipAdmin(TeamScopedAdmin[Membership]):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return obj is None and super().has_change_permission(request, obj)
 
-    def get_form(
-        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
-    ) -> Any:
-        form = super().get_form(request, obj, change=change, **kwargs)
-        form.actor = user_of(request)  # type: ignore[attr-defined] # a new class per request
-        return form
-
     def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
         created = do_add_membership(
             actor=user_of(request),
@@ -453,13 +446,6 @@ class RoleAssignmentAdmin(TeamScopedAdmin[RoleAssignment]):
                 roles = roles.filter(Q(area="") | Q(area__in=areas))
             kwargs["queryset"] = roles
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def get_form(
-        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
-    ) -> Any:
-        form = super().get_form(request, obj, change=change, **kwargs)
-        form.actor = user_of(request)  # type: ignore[attr-defined] # a new class per request
-        return form
 
     def save_model(
         self, request: HttpRequest, obj: RoleAssignment, form: Any, change: bool

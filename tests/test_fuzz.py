@@ -33,6 +33,13 @@ from tests.conftest import Cast, grant
 from tests.urls_listing import patterns
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
+# The same examples in every run: derived from the test's name, no example database.
+STABLE: dict[str, Any] = {
+    "derandomize": True,
+    "database": None,
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+}
 
 # What broke the portal before, and what tends to: the shape of trouble.
 NASTY = [
@@ -230,13 +237,7 @@ def _vocabulary(world: dict[str, Any], route: str, who: str) -> list[str]:
 
 
 @pytest.mark.parametrize(("route", "name"), ALL, ids=[route for route, _name in ALL])
-@settings(
-    max_examples=EXAMPLES,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@settings(max_examples=EXAMPLES, **STABLE)
 @given(data=st.data())
 def test_no_request_to_any_address_gets_a_server_error(
     world: dict[str, Any], route: str, name: str, data: st.DataObject
@@ -295,13 +296,7 @@ OIDC_FIELDS = ["code", "state", "error", "error_description", "iss", "virksomhet
 
 
 @pytest.mark.parametrize(("route", "name"), OIDC_ROUTES, ids=[r for r, _n in OIDC_ROUTES])
-@settings(
-    max_examples=EXAMPLES * 2,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@settings(max_examples=EXAMPLES * 2, **STABLE)
 @given(data=st.data())
 def test_no_answer_to_the_login_provider_views_gets_a_server_error(
     accounts: Cast, oidc: Any, route: str, name: str, data: st.DataObject
