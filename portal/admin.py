@@ -109,6 +109,14 @@ class TeamScopedAdmin(admin.ModelAdmin[M]):
     def has_module_permission(self, request: HttpRequest) -> bool:
         return bool(staff_areas(request.user)) and super().has_module_permission(request)
 
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        # The forms ask the services' checks in clean(), which need to know who acts.
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.actor = user_of(request)  # type: ignore[attr-defined] # a new class per request
+        return form
+
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
             kwargs["widget"] = ReadableAutocompleteSelect(
@@ -171,7 +179,7 @@ class UserMembershipInline(admin.TabularInline[Membership, User]):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin[User], TeamScopedAdmin[User]):
+class UserAdmin(DjangoUserAdmin[User], TeamScopedAdmin[User]):  # type: ignore[misc]
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
         (_("Contact details"), {"fields": ("phone", "job_title", "language")}),
@@ -333,6 +341,14 @@ class RoleTypeAdmin(TeamScopedAdmin[RoleType]):
 
     def team_scope(self, queryset: QuerySet[RoleType], areas: list[str]) -> QuerySet[RoleType]:
         return queryset.filter(Q(area="") | Q(area__in=areas))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: RoleType | None = None) -> Any:
+        if obj is not None and obj.code in RoleType.NAMED_BY_RULES:
+            return ("code", "kind", "area")
+        return ()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None or obj.code not in RoleType.NAMED_BY_RULES
 
 
 class RoleAssignmentForm(forms.ModelForm[RoleAssignment]):

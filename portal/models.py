@@ -241,6 +241,17 @@ class RoleType(models.Model):
     EXTENDED_PAYROLL = "utvidet-tilgang-lonn"
     EXTENDED_ACCOUNTING = "utvidet-tilgang-regnskap"
     TECHNICAL_CONTACT = "kontaktperson-it-teknisk"
+    # The role types the rules name: their code, kind and area are fixed (the admin
+    # shows them read-only), or re-labelling fullmakt a contact grouping would let
+    # staff register it.
+    NAMED_BY_RULES = (
+        FULLMAKT,
+        PAYROLL_ORDERER,
+        ACCOUNTING_ORDERER,
+        BUDGET_HOLDER,
+        EXTENDED_PAYROLL,
+        EXTENDED_ACCOUNTING,
+    )
 
     code = models.SlugField(_("code"), max_length=60, unique=True)
     name_nb = models.CharField(_("name (Norwegian)"), max_length=100)

@@ -198,7 +198,7 @@ def _new_version(
 def _check_staff_register(actor: User, person: User, role: RoleType, reason: str) -> None:
     if not (actor.is_staff and actor.is_active):
         raise Refused(_("Only the customer centre's staff register roles here."))
-    if role.kind not in STAFF_REGISTERED_KINDS:
+    if role.kind not in STAFF_REGISTERED_KINDS or role.code in RoleType.NAMED_BY_RULES:
         raise Refused(
             _(
                 "Staff register contact persons only. %(role)s is given by an appointment, "

@@ -498,3 +498,27 @@ def test_changing_an_organisation_in_the_admin_is_audited(cast: Cast) -> None:
     event = AuditEvent.objects.get(action="organisation.changed")
     assert event.before == {"is_active": True}
     assert event.after == {"is_active": False}
+
+
+def test_the_role_types_the_rules_name_keep_their_kind(cast: Cast) -> None:
+    boss = make_user("boss", is_staff=True, is_superuser=True)
+    fullmakt = RoleType.objects.get(code=RoleType.FULLMAKT)
+    client = client_for(boss)
+    client.post(
+        f"/admin/portal/roletype/{fullmakt.pk}/change/",
+        {
+            "code": "fullmakt",
+            "name_nb": "Fullmakt",
+            "name_en": "Power of attorney (fullmakt)",
+            "kind": "contact",  # would let staff register it
+            "area": "",
+            "position": "50",
+            "is_active": "on",
+        },
+    )
+    fullmakt.refresh_from_db()
+    assert fullmakt.kind == RoleType.Kind.AUTHORITY
+    assert (
+        client.post(f"/admin/portal/roletype/{fullmakt.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
