@@ -2,10 +2,11 @@
 
 For every URL pattern of the project, hypothesis sends requests as the
 anonymous visitor, the plain member Per, the outsider Nina (another
-organisation), the orderer Kari and the support staff member Siv: GET and POST, with random path segments, query strings and form
-fields, drawn from what broke the portal before (NUL bytes, non-ASCII digits,
-dates like 31.12.9999, numbers beyond a bigint, Infinity, endless brackets,
-very long text) and from hypothesis's own text. Every answer must be below 500.
+organisation), the orderer Kari and the support staff member Siv: GET and
+POST, with random path segments, query strings and form fields, drawn from
+what broke the portal before (NUL bytes, non-ASCII digits, dates like
+31.12.9999, numbers beyond a bigint, Infinity, endless brackets, very long
+text) and from hypothesis's own text. Every answer must be below 500.
 
 Stable in CI: the examples are derived from the test's name (``derandomize``),
 there is no example database, and each address gets a fixed number of
