@@ -207,11 +207,23 @@ def claim_next_job() -> ExportJob | None:
     return job
 
 
+def _stale_before() -> dt.datetime:
+    """A running job whose last sign of life is older than this has lost its worker."""
+    return timezone.now() - dt.timedelta(seconds=EXPORT_STALE_SECONDS)
+
+
+def is_stale(job: ExportJob) -> bool:
+    return (
+        job.state == ExportJob.State.RUNNING
+        and job.heartbeat_at is not None
+        and job.heartbeat_at < _stale_before()
+    )
+
+
 def reclaim_stale_jobs() -> int:
     """Jobs marked running whose worker gave no sign of life: wait again, or fail for good."""
     stale = ExportJob.objects.filter(
-        state=ExportJob.State.RUNNING,
-        heartbeat_at__lt=timezone.now() - dt.timedelta(seconds=EXPORT_STALE_SECONDS),
+        state=ExportJob.State.RUNNING, heartbeat_at__lt=_stale_before()
     )
     failed = stale.filter(attempts__gte=EXPORT_MAX_ATTEMPTS).update(state=ExportJob.State.FAILED)
     again = stale.update(state=ExportJob.State.WAITING, rows_done=0)

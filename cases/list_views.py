@@ -249,7 +249,10 @@ def _own_job(request: HttpRequest, job_id: str) -> ExportJob:
 @require_GET
 def export_status(request: HttpRequest, job_id: str) -> HttpResponse:
     job = _own_job(request, job_id)
-    if exporting.reclaim_stale_jobs() and job.state == ExportJob.State.RUNNING:
+    # The page is polled while the file is made: only a job that lost its worker costs
+    # more than reading it.
+    if exporting.is_stale(job):
+        exporting.reclaim_stale_jobs()
         job.refresh_from_db()
         if job.state == ExportJob.State.WAITING:
             exporting.run_in_background(job.pk)

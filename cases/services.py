@@ -194,9 +194,7 @@ def do_update_case_by_staff(
     locked = Case.objects.select_for_update().get(pk=case.pk)
     if not works_area(actor, locked.category) or not works_area(actor, subject_area.category):
         raise Refused(_("Only the area's team changes this case."))
-    if assigned_to is not None and not (
-        assigned_to.is_staff and works_area(assigned_to, subject_area.category)
-    ):
+    if assigned_to is not None and not works_area(assigned_to, subject_area.category):
         raise Refused(
             _("%(person)s is not on the team that works this case.") % {"person": assigned_to}
         )

@@ -366,13 +366,14 @@ def do_update_organisation(
     gate), so every change is in the audit trail."""
     if not actor.is_staff:
         raise Refused(_("Only the customer centre's staff change organisations."))
+    adding = organisation._state.adding
     fields = [name for name in changed if name != "id"]
-    before, after = _changes(organisation, fields) if organisation.pk else ({}, {})
+    before, after = ({}, {}) if adding else _changes(organisation, fields)
     organisation.save()
     write_audit(
         actor=actor,
         organisation=organisation,
-        action="organisation.changed" if before else "organisation.added",
+        action="organisation.added" if adding else "organisation.changed",
         summary=f"{organisation}: {', '.join(fields) or '-'}",
         before=before or None,
         after=after or {"name": organisation.name, "org_number": organisation.org_number},
@@ -402,13 +403,14 @@ def do_update_user(*, actor: User, user: User, changed: list[str]) -> User:
     powers = {"is_active", "is_staff", "is_superuser", "groups", "user_permissions"}
     if user.pk == actor.pk and powers & set(changed):
         raise Refused(_("You cannot change your own access."))
+    adding = user._state.adding
     audited = [name for name in changed if name in AUDITED_USER_FIELDS]
-    before, after = _changes(user, audited) if user.pk else ({}, {})
+    before, after = ({}, {}) if adding else _changes(user, audited)
     user.save()
     write_audit(
         actor=actor,
         organisation=None,
-        action="user.changed" if user.pk and before else "user.added",
+        action="user.added" if adding else "user.changed",
         summary=f"{user.username}: {', '.join(changed) or '-'}",
         before=before or None,
         after=after or {"username": user.username},

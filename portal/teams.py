@@ -24,10 +24,6 @@ def staff_areas(user: Any) -> list[str]:
     return [str(area) for area, group in TEAM_GROUPS.items() if group in names]
 
 
-# Cases have a category, which is an area: the same question under the cases' name.
-staff_categories = staff_areas
-
-
 def works_area(user: Any, area: str) -> bool:
     """May ``user`` work on something of ``area`` ("" means shared by both teams)?"""
     areas = staff_areas(user)

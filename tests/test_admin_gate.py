@@ -522,3 +522,13 @@ def test_the_role_types_the_rules_name_keep_their_kind(cast: Cast) -> None:
         client.post(f"/admin/portal/roletype/{fullmakt.pk}/delete/", {"post": "yes"}).status_code
         == 403
     )
+
+
+def test_saving_an_organisation_unchanged_is_recorded_as_a_change_not_an_addition(
+    cast: Cast,
+) -> None:
+    from portal.services import do_update_organisation
+
+    boss = make_user("boss", is_staff=True, is_superuser=True)
+    do_update_organisation(actor=boss, organisation=cast.fjordetaten, changed=[])
+    assert AuditEvent.objects.get().action == "organisation.changed"

@@ -328,3 +328,19 @@ def test_the_cleanup_command_deletes_old_exports(
     with time_machine.travel(job.created_at + dt.timedelta(hours=25)):
         call_command("delete_expired_exports")
     assert not ExportJob.objects.exists()
+
+
+def test_the_status_page_takes_up_a_job_whose_worker_died_and_leaves_a_live_one(
+    cast: Cast, kari: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(exporting, "EXPORT_INLINE_LIMIT", 0)
+    make_case(cast.fjordetaten, cast.per, title="Levende")
+    kari.get("/saker/eksport.xlsx")
+    job = ExportJob.objects.get()
+    exporting.claim_next_job()  # a worker took it and is alive
+    kari.get(f"/saker/eksport/{job.pk}/")
+    assert ExportJob.objects.get().state == ExportJob.State.RUNNING
+    old = timezone.now() - dt.timedelta(seconds=exporting.EXPORT_STALE_SECONDS + 1)
+    ExportJob.objects.filter(pk=job.pk).update(heartbeat_at=old)  # ... and then it died
+    kari.get(f"/saker/eksport/{job.pk}/")
+    assert ExportJob.objects.get().state == ExportJob.State.WAITING
