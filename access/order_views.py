@@ -22,6 +22,7 @@ from access.ordering import (
     do_submit_order,
     refusal_reason,
     review_flags,
+    why_none_may_be_ordered,
 )
 from portal.models import Area, Organisation, User
 from portal.organisations import active_organisation, member_required, user_of
@@ -59,7 +60,9 @@ def _areas(user: User, organisation: Organisation) -> list[dict[str, Any]]:
                 "area": area,
                 "label": System.Area(area).label,
                 "may": may,
-                "why_not": None if may else refusal_reason(user, organisation, set(ordering_areas)),
+                "why_not": None
+                if may
+                else why_none_may_be_ordered(user, organisation, set(ordering_areas)),
                 "orderers": who,
             }
         )

@@ -63,6 +63,24 @@ def refusal_reason(user: User, organisation: Organisation, areas: set[str]) -> s
     return None
 
 
+def why_none_may_be_ordered(user: User, organisation: Organisation, areas: set[str]) -> str | None:
+    """Why ``user`` may order in none of ``areas`` that ``organisation`` buys, or None.
+
+    A block of roles that belong to several areas (extended access in the customer
+    centre) is open to an orderer of any of them, so its reason names the areas the
+    organisation buys, not the first one alphabetically.
+    """
+    bought = {area for area in areas if area in organisation.areas}
+    if any(may_order(user, organisation, area) for area in bought):
+        return None
+    if len(bought) == 1:
+        return refusal_reason(user, organisation, bought)
+    return _(
+        "Only an authorised payroll orderer (autorisert bestiller lønn) or an authorised "
+        "accounting orderer (autorisert bestiller regnskap) in the organisation may order this."
+    )
+
+
 def holds_on_line_date(organisation: Organisation, line: LineInput) -> bool:
     """Whether the person holds the line's role when the line would take effect (review flags)."""
     role = line.system_role

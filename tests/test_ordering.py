@@ -368,3 +368,22 @@ def test_access_overview_on_min_side_filters_and_exports(cast: Cast, orderers: N
     assert [g.system_role.code for g in own.context["my_grants"]] == ["lonnsmedarbeider"]
     assert client_for(cast.nina).get("/min-side/").context["grant_count"] == 0
     assert client_for(cast.siv).get("/min-side/tilganger.xlsx").status_code == 403
+
+
+def test_the_customer_centre_block_gives_the_reason_of_the_areas_the_organisation_buys(
+    cast: Cast,
+) -> None:
+    """An accounting-only organisation's member is not told about payroll orderers."""
+    cast.kystdir.buys_payroll = False
+    cast.kystdir.buys_accounting = True
+    cast.kystdir.save()
+    page = client_for(cast.nina).get("/tilganger/bestill/", HTTP_ACCEPT_LANGUAGE="nb")
+    blocks = {block["area"]: block["why_not"] for block in page.context["areas"]}
+    assert "lonn" not in blocks
+    assert "regnskap" in blocks["kundesenter"]
+    assert "lønn" not in blocks["kundesenter"]
+    # An organisation that buys both: the block names both orderers.
+    both = client_for(cast.per).get("/tilganger/bestill/", HTTP_ACCEPT_LANGUAGE="nb")
+    reason = {block["area"]: block["why_not"] for block in both.context["areas"]}["kundesenter"]
+    assert "lønn" in reason
+    assert "regnskap" in reason
