@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 
 from portal import throttle, version
+from portal.accessibility import KNOWN_SHORTCOMINGS, REVIEWED
 from portal.forms import FeedbackCommentForm, FeedbackForm, ThrottledLoginForm
 from portal.models import ContactCentre, Feedback, Organisation
 from portal.organisations import (
@@ -280,7 +281,11 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 @public_view
 @require_GET
 def accessibility(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/accessibility.html")
+    return render(
+        request,
+        "portal/accessibility.html",
+        {"shortcomings": KNOWN_SHORTCOMINGS, "reviewed": REVIEWED},
+    )
 
 
 @public_view

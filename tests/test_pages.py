@@ -9,9 +9,11 @@ from django.template import Context, Template
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 
+from portal.accessibility import KNOWN_SHORTCOMINGS, REVIEWED
 from portal.models import ContactCentre
-from tests.conftest import Cast, client_for
+from tests.conftest import Cast, client_for, make_user
 
 
 def test_anonymous_visitor_is_sent_to_login(db: None) -> None:
@@ -59,6 +61,21 @@ def test_accessibility_statement_is_linked_from_every_page(cast: Cast) -> None:
     html = client_for(cast.per).get("/").content.decode()
     assert reverse("portal:accessibility") in html
     assert Client().get(reverse("portal:accessibility")).status_code == 200
+
+
+def test_accessibility_statement_lists_what_is_known_with_dates(cast: Cast) -> None:
+    """The statement is dated and lists every known shortcoming, in every language."""
+    for language, date in [("nb", "30.11.2026"), ("nn", "30.11.2026"), ("en", "30.11.2026")]:
+        html = Client().get("/tilgjengelighet/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert f'<time datetime="{REVIEWED:%Y-%m-%d}">{date}</time>' in html
+        with translation.override(language):
+            for item in KNOWN_SHORTCOMINGS:
+                assert escape(str(item.what)) in html
+                assert escape(str(item.workaround)) in html
+    assert "We know of no breaches" not in html  # not while the list has entries
+    assert all(item.known_since <= REVIEWED for item in KNOWN_SHORTCOMINGS)
+    assert client_for(cast.per).get("/tilgjengelighet/").status_code == 200
+    assert client_for(make_user("outsider")).get("/tilgjengelighet/").status_code == 200
 
 
 def test_language_switch_changes_language_and_remembers_it_on_the_user(cast: Cast) -> None:
