@@ -10,7 +10,7 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve test lint typecheck migrations-check pytest bench messages lock clean
+.PHONY: install run serve test lint typecheck migrations-check pytest bench messages screenshots lock clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -50,6 +50,12 @@ pytest:
 
 bench: install
 	$(PY) bench/run.py
+
+# The README's screenshots of the demo (docs/screenshots/*.png), from the code as it is.
+screenshots: install
+	DEBUG=1 $(PY) manage.py migrate --no-input
+	DEBUG=1 $(PY) manage.py createcachetable
+	$(PY) docs/screenshots/take.py
 
 # Recompile translations after editing locale/*/LC_MESSAGES/django.po.
 messages:
