@@ -114,8 +114,10 @@ def fallback_case_link(area: str) -> str:
 def orderers_page(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     organisation = active_organisation(request)
-    areas = organisation.areas
-    allowed = [area for area in areas if rules.may_appoint(user, organisation, area)]
+    ways = [rules.appointing(organisation, area) for area in organisation.areas]
+    # Offered only where the user may appoint someone: a holder who is the only member
+    # would get an empty person list, so they are shown the fullmakt form instead.
+    allowed = [way.area for way in ways if way.may_appoint(user)]
     form = (
         AppointmentForm(request.POST or None, organisation=organisation, areas=allowed, actor=user)
         if allowed
@@ -168,14 +170,15 @@ def orderers_page(request: HttpRequest) -> HttpResponse:
         "needs_confirmation": needs_confirmation,
         "areas": [
             {
-                "area": area,
-                "orderers": rules.orderers(organisation, area),
-                "appointers": rules.appointers(organisation, area),
-                "nobody": rules.nobody_can_appoint(organisation, area),
-                "may_appoint": area in allowed,
-                "case_link": fallback_case_link(area),
+                "area": way.area,
+                "orderers": rules.orderers(organisation, way.area),
+                "appointers": way.appointers,
+                "nobody": way.fullmakt_form_needed,
+                "reason": way.reason,
+                "may_appoint": way.area in allowed,
+                "case_link": fallback_case_link(way.area),
             }
-            for area in areas
+            for way in ways
         ],
         "pending": Appointment.objects.pending()
         .filter(organisation=organisation)
