@@ -284,12 +284,15 @@ def test_former_members_are_not_offered_as_appointers_and_the_path_shows(cast: C
 
 def test_the_list_and_the_path_come_from_one_decision(cast: Cast) -> None:
     way = rules.appointing(cast.fjordetaten, "lonn")
-    assert way.appointers == [] and way.fullmakt_form_needed and way.reason == "nobody"
+    assert way.appointers == []
+    assert way.fullmakt_form_needed
+    assert way.reason == "nobody"
     grant(cast.ola, cast.fjordetaten, RoleType.FULLMAKT)
     way = rules.appointing(cast.fjordetaten, "lonn")
     assert [a.person for a in way.appointers] == [cast.ola]
     assert not way.fullmakt_form_needed
-    assert way.may_appoint(cast.ola) and not way.may_appoint(cast.per)
+    assert way.may_appoint(cast.ola)
+    assert not way.may_appoint(cast.per)
     assert rules.nobody_can_appoint(cast.fjordetaten, "lonn") is way.fullmakt_form_needed
 
 

@@ -42,9 +42,9 @@ def _ways_out(member: User, area: str) -> list[str]:
     html = response.content.decode()
     ways = []
     form = response.context["form"]
-    if form is not None and area in dict(form.fields["area"].choices):
-        if form.fields["person"].queryset.exists():
-            ways.append("appoint")
+    offered = form is not None and area in dict(form.fields["area"].choices)
+    if offered and form.fields["person"].queryset.exists():
+        ways.append("appoint")
     start = html.index(f'id="area-{area}"')
     if "/skjema/fullmakt.xlsx" in html[start : html.index("</section>", start)]:
         ways.append("fullmakt form")
