@@ -9,7 +9,7 @@ from django.http import QueryDict
 
 from access.models import AccessGrant, System
 from cases.text import fold
-from portal.models import Organisation, User
+from portal.models import Organisation, RoleType, User
 
 
 def grants_in(
@@ -40,3 +40,17 @@ def own_grants(user: User, organisation: Organisation) -> QuerySet[AccessGrant]:
         .filter(organisation=organisation, person=user)
         .select_related("system_role__system")
     )
+
+
+# Min side's groupings of people: the contact persons and the authorities (fullmakt,
+# the orderers, the budget holder). The access roles (utvidet tilgang) are not a
+# grouping of people to contact; they are listed under "Access in the organisation".
+GROUPING_KINDS = (RoleType.Kind.CONTACT, RoleType.Kind.AUTHORITY)
+
+
+def grouping_roles(organisation: Organisation) -> QuerySet[RoleType]:
+    """The groupings Min side shows for ``organisation``, in their order: every active
+    contact or authority role type, but none of an area the organisation does not buy."""
+    return RoleType.objects.filter(
+        kind__in=GROUPING_KINDS, is_active=True, area__in=["", *organisation.areas]
+    ).order_by("position", "name_nb")

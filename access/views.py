@@ -18,7 +18,7 @@ from access import rules
 from access.forms import AppointmentForm, ContactDetailsForm
 from access.fullmakt_form import build_form
 from access.models import Appointment
-from access.overview import grants_in, own_grants
+from access.overview import grants_in, grouping_roles, own_grants
 from access.services import (
     AppointmentRefused,
     access_subject_area,
@@ -66,15 +66,14 @@ def _organisation_overview(user: User, organisation: Organisation) -> dict[str, 
         .select_related("person", "role")
         .order_by("role__position", "person__last_name", "person__first_name")
     )
-    groupings = []
-    for role in RoleType.objects.filter(kind=RoleType.Kind.CONTACT, is_active=True):
-        groupings.append(
-            {
-                "role": role,
-                "name": role.name(language),
-                "holders": [a for a in held if a.role_id == role.pk],
-            }
-        )
+    groupings = [
+        {
+            "role": role,
+            "name": role.name(language),
+            "holders": [a for a in held if a.role_id == role.pk],
+        }
+        for role in grouping_roles(organisation)
+    ]
     may_see_why = rules.may_appoint(user, organisation, Area.PAYROLL) or any(
         a.person_id == user.pk and a.role.code == RoleType.FULLMAKT for a in held
     )
