@@ -18,7 +18,7 @@ from access import rules
 from access.forms import AppointmentForm, ContactDetailsForm
 from access.fullmakt_form import build_form
 from access.models import Appointment
-from access.overview import grants_in, grouping_roles, own_grants
+from access.overview import ended_roles, grants_in, grouping_roles, own_grants
 from access.services import (
     AppointmentRefused,
     access_subject_area,
@@ -96,6 +96,7 @@ def _organisation_overview(user: User, organisation: Organisation) -> dict[str, 
         "authorities": authorities,
         "missing_orderers": missing,
         "my_roles": [a for a in held if a.person_id == user.pk],
+        "ended_roles": ended_roles(user, organisation, language),
     }
 
 
