@@ -9,6 +9,7 @@ four-eyes rules are enforced here, whatever the admin showed.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -35,6 +36,18 @@ class FullmaktRefused(Refused):
     """The step breaks a rule; ``reason`` says which."""
 
 
+def form_area(role_codes: Iterable[str]) -> Area:
+    """Which team a fullmakt form goes to (rule 6): the accounting team when every role
+    it asks for is an accounting role; otherwise the payroll team, which holds the
+    fullmakt register (fullmakt is the basis of rule 4's payroll orderers) and takes a
+    form that asks for both areas, or whose rows are still to be keyed in."""
+    codes = set(role_codes)
+    areas = set(RoleType.objects.filter(code__in=codes).values_list("area", flat=True))
+    if codes and areas == {Area.ACCOUNTING}:
+        return Area.ACCOUNTING
+    return Area.PAYROLL
+
+
 def do_submit_fullmakt(
     *,
     actor: User,
@@ -43,7 +56,7 @@ def do_submit_fullmakt(
     xlsx: CheckedUpload | None,
     signed: CheckedUpload,
 ) -> FullmaktSubmission:
-    """A case for the payroll access team with the form and the signed copy attached."""
+    """A case for the team of ``form_area`` with the form and the signed copy attached."""
     with translation.override("nb"):
         title = _("Fullmakt form") + f": {organisation.name}"
         if reading is None:
@@ -63,7 +76,9 @@ def do_submit_fullmakt(
         case = do_create_case(
             actor=actor,
             organisation=organisation,
-            subject_area=_access_subject_area(Area.PAYROLL),
+            subject_area=_access_subject_area(
+                form_area(row.role for row in reading.rows) if reading else Area.PAYROLL
+            ),
             title=title[:300],
             description=description,
             uploads=[upload for upload in (xlsx, signed) if upload is not None],
@@ -92,6 +107,20 @@ def do_submit_fullmakt(
             after={"submission": submission.pk, "rows": len(submission.rows), "case": case.number},
         )
     return submission
+
+
+def _check_rows_fit_the_team(submission: FullmaktSubmission, rows: list[dict[str, Any]]) -> None:
+    """The accounting team registers accounting roles only; rows asking for more go to the
+    payroll team (``form_area``), so keying them in on an accounting case is refused."""
+    if submission.case.category == Area.ACCOUNTING and (
+        form_area(row["role"] for row in rows) != Area.ACCOUNTING
+    ):
+        raise FullmaktRefused(
+            _(
+                "The form asks for fullmakt or payroll roles, which the payroll team "
+                "registers. Reject it with that reason, or ask the payroll team."
+            )
+        )
 
 
 def check_rows(rows: Any) -> list[dict[str, Any]]:
@@ -138,6 +167,7 @@ def do_key_in_fullmakt_rows(
         locked = _locked(submission)
         if locked.state != FullmaktSubmission.State.SUBMITTED:
             raise FullmaktRefused(_("The rows can only be changed before verifying."))
+        _check_rows_fit_the_team(locked, checked)
         before = locked.current_rows
         FullmaktStep.objects.create(
             submission=locked, kind=FullmaktStep.Kind.KEYED_IN, taken_by=actor, rows=checked
@@ -169,6 +199,7 @@ def do_verify_fullmakt(
             raise FullmaktRefused(_("This form is not waiting for verification."))
         # The verifier vouches for exactly these rows; the confirmer registers them.
         rows = check_rows(locked.current_rows)
+        _check_rows_fit_the_team(locked, rows)
         FullmaktStep.objects.create(
             submission=locked,
             kind=FullmaktStep.Kind.VERIFIED,
@@ -202,6 +233,7 @@ def do_confirm_fullmakt(*, actor: User, submission: FullmaktSubmission) -> Fullm
                 _("A second staff member must confirm: you verified this form yourself.")
             )
         rows = check_rows(locked.current_rows)
+        _check_rows_fit_the_team(locked, rows)
         sha = locked.xlsx_sha256 or locked.signed_sha256
         evidence = f"Sak {locked.case.number}, SHA-256 {sha}"
         skipped = _register_rows(actor, locked, rows, evidence)

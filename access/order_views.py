@@ -24,6 +24,7 @@ from access.ordering import (
     review_flags,
     why_none_may_be_ordered,
 )
+from access.overview import ended_roles
 from portal.models import Area, Organisation, User
 from portal.organisations import active_organisation, member_required, user_of
 
@@ -111,7 +112,11 @@ def order(request: HttpRequest) -> HttpResponse:
     offered = next((a for a in areas if a["area"] == area), None)
     if offered is None or (not offered["may"] and request.method == "GET"):
         status = 403 if area or not any(a["may"] for a in areas) else 200
-        return render(request, "access/order_choose.html", {"areas": areas}, status=status)
+        context = {
+            "areas": areas,
+            "ended_roles": ended_roles(user, organisation, get_language() or "nb"),
+        }
+        return render(request, "access/order_choose.html", context, status=status)
     if not offered["may"]:
         return _refused_keeping_lines(request, organisation, area, offered)
     roles = _roles_for(user, organisation, area)

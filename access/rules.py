@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from portal.dates import oslo_date
 from portal.models import Area, Organisation, RoleAssignment, RoleType, User
-from portal.organisations import is_active_member
+from portal.organisations import active_members, is_active_member
 
 ORDERER_ROLE = {
     Area.PAYROLL: RoleType.PAYROLL_ORDERER,
@@ -30,6 +30,7 @@ def _holds(user: User, organisation: Organisation, codes: tuple[str, ...], day: 
     return (
         RoleAssignment.objects.newest_versions()
         .held_on(day)
+        .of_active_members()
         .filter(person=user, organisation=organisation, role__code__in=codes)
         .exists()
     )
@@ -82,9 +83,51 @@ def may_appoint(
     return _holds(user, organisation, codes, oslo_date(moment))
 
 
+@dataclass(frozen=True)
+class Appointing:
+    """Rule 5 for one area of one organisation today: who may appoint, and whether anyone can.
+
+    An appointment takes two people: an appointer (an active member who holds
+    autorisert bestiller for the area or fullmakt) and another active member to
+    appoint, since nobody appoints themselves. Where there is no such pair the
+    organisation is stuck, and the way out is the fullmakt form.
+    """
+
+    area: Area
+    appointers: list[RoleAssignment]
+    someone_to_appoint: bool
+
+    @property
+    def fullmakt_form_needed(self) -> bool:
+        return not self.someone_to_appoint
+
+    @property
+    def reason(self) -> str:
+        """Why the form is needed: nobody holds an authority, or its holder is alone."""
+        if not self.fullmakt_form_needed:
+            return ""
+        return "alone" if self.appointers else "nobody"
+
+    def may_appoint(self, user: User) -> bool:
+        return self.someone_to_appoint and any(a.person_id == user.pk for a in self.appointers)
+
+
+def appointing(organisation: Organisation, area: str) -> Appointing:
+    """Rule 5 today, in one place: the list of appointers and the fullmakt-form decision."""
+    found = _authorities_today(organisation, (ORDERER_ROLE[Area(area)], RoleType.FULLMAKT))
+    people = {a.person_id for a in found}
+    if len(people) > 1:
+        someone = True
+    elif people:
+        someone = active_members(organisation).exclude(pk__in=people).exists()
+    else:
+        someone = False
+    return Appointing(Area(area), found, someone)
+
+
 def appointers(organisation: Organisation, area: str) -> list[RoleAssignment]:
     """Who may appoint orderers for ``area`` today: its orderers and the fullmakt holders."""
-    return _authorities_today(organisation, (ORDERER_ROLE[Area(area)], RoleType.FULLMAKT))
+    return appointing(organisation, area).appointers
 
 
 def orderers(organisation: Organisation, area: str) -> list[RoleAssignment]:
@@ -94,7 +137,7 @@ def orderers(organisation: Organisation, area: str) -> list[RoleAssignment]:
 
 def nobody_can_appoint(organisation: Organisation, area: str) -> bool:
     """Rule 5's fallback applies: the fullmakt form, signed by the budget holder."""
-    return not appointers(organisation, area)
+    return appointing(organisation, area).fullmakt_form_needed
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from access import rules
 from access.forms import AppointmentForm, ContactDetailsForm
 from access.fullmakt_form import build_form
 from access.models import Appointment
-from access.overview import grants_in, own_grants
+from access.overview import ended_roles, grants_in, grouping_roles, own_grants
 from access.services import (
     AppointmentRefused,
     access_subject_area,
@@ -66,15 +66,14 @@ def _organisation_overview(user: User, organisation: Organisation) -> dict[str, 
         .select_related("person", "role")
         .order_by("role__position", "person__last_name", "person__first_name")
     )
-    groupings = []
-    for role in RoleType.objects.filter(kind=RoleType.Kind.CONTACT, is_active=True):
-        groupings.append(
-            {
-                "role": role,
-                "name": role.name(language),
-                "holders": [a for a in held if a.role_id == role.pk],
-            }
-        )
+    groupings = [
+        {
+            "role": role,
+            "name": role.name(language),
+            "holders": [a for a in held if a.role_id == role.pk],
+        }
+        for role in grouping_roles(organisation)
+    ]
     may_see_why = rules.may_appoint(user, organisation, Area.PAYROLL) or any(
         a.person_id == user.pk and a.role.code == RoleType.FULLMAKT for a in held
     )
@@ -97,6 +96,7 @@ def _organisation_overview(user: User, organisation: Organisation) -> dict[str, 
         "authorities": authorities,
         "missing_orderers": missing,
         "my_roles": [a for a in held if a.person_id == user.pk],
+        "ended_roles": ended_roles(user, organisation, language),
     }
 
 
@@ -114,8 +114,10 @@ def fallback_case_link(area: str) -> str:
 def orderers_page(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     organisation = active_organisation(request)
-    areas = organisation.areas
-    allowed = [area for area in areas if rules.may_appoint(user, organisation, area)]
+    ways = [rules.appointing(organisation, area) for area in organisation.areas]
+    # Offered only where the user may appoint someone: a holder who is the only member
+    # would get an empty person list, so they are shown the fullmakt form instead.
+    allowed = [way.area for way in ways if way.may_appoint(user)]
     form = (
         AppointmentForm(request.POST or None, organisation=organisation, areas=allowed, actor=user)
         if allowed
@@ -168,14 +170,15 @@ def orderers_page(request: HttpRequest) -> HttpResponse:
         "needs_confirmation": needs_confirmation,
         "areas": [
             {
-                "area": area,
-                "orderers": rules.orderers(organisation, area),
-                "appointers": rules.appointers(organisation, area),
-                "nobody": rules.nobody_can_appoint(organisation, area),
-                "may_appoint": area in allowed,
-                "case_link": fallback_case_link(area),
+                "area": way.area,
+                "orderers": rules.orderers(organisation, way.area),
+                "appointers": way.appointers,
+                "nobody": way.fullmakt_form_needed,
+                "reason": way.reason,
+                "may_appoint": way.area in allowed,
+                "case_link": fallback_case_link(way.area),
             }
-            for area in areas
+            for way in ways
         ],
         "pending": Appointment.objects.pending()
         .filter(organisation=organisation)

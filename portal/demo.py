@@ -74,6 +74,7 @@ PEOPLE = (
     DemoPerson("trude", "Trude", "Vik", ("kystdirektoratet",), "Administrasjonssjef"),
     DemoPerson("jon", "Jon", "Aas", ("fjellskolen",), "Rektor"),
     DemoPerson("lise", "Lise", "Moe", ("statens-arkivtjeneste",), "Direktør"),
+    DemoPerson("arne", "Arne", "Strand", ("nordlys-museum",), "Konservator"),
 )
 
 
@@ -86,7 +87,10 @@ def _oslo(moment: str) -> dt.datetime:
 # Ola and Trude (recorded long before) and Jon (recorded on 11.11.2022 in the
 # evening) become orderers; Lise's fullmakt was recorded 14.11.2022, back-dated
 # to 01.11.2022, and grants nothing, so Statens arkivtjeneste has nobody who
-# can order payroll access. Nordlys museum has nobody at all (the form path).
+# can order payroll access; she is its only member, and nobody appoints themselves,
+# so she is shown the fullmakt form. Nordlys museum's only member, Arne, holds no
+# authority at all (the form path too). tests/test_demo.py checks that every
+# organisation has someone who can appoint or is shown the form.
 FULLMAKT = (
     ("ola", "fjordetaten", dt.date(2020, 5, 1), _oslo("2020-05-01T10:00")),
     ("trude", "kystdirektoratet", dt.date(2021, 2, 1), _oslo("2021-02-01T09:00")),

@@ -9,11 +9,13 @@ import pytest
 from django.core import mail
 from django.test import Client
 
+from access import rules
 from access.models import Appointment
 from access.services import AppointmentRefused, do_decide_appointment
 from cases.models import Case
 from portal.dates import today as oslo_today
-from portal.models import AuditEvent, RoleAssignment, RoleType
+from portal.demo import org_number
+from portal.models import AuditEvent, Organisation, RoleAssignment, RoleType
 from tests.conftest import Cast, client_for, grant, make_user
 
 
@@ -239,6 +241,59 @@ def test_nobody_to_appoint_shows_the_fullmakt_form_path(cast: Cast) -> None:
     html = response.content.decode()
     assert "/skjema/fullmakt.xlsx" in html
     assert "/saker/ny/?kategori=lonn" in html
+
+
+def test_a_holder_who_is_the_only_member_sees_the_fullmakt_form_path(cast: Cast) -> None:
+    """Lise's case: she holds fullmakt, nobody appoints themselves, and there is nobody else."""
+    archive = Organisation.objects.create(
+        name="Statens arkivtjeneste", org_number=org_number("98100004"), slug="arkiv"
+    )
+    lise = make_user("lise", archive)
+    grant(lise, archive, RoleType.FULLMAKT)
+    response = client_for(lise).get("/tilganger/bestillere/", HTTP_ACCEPT_LANGUAGE="en")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'name="person"' not in html  # no form with an empty person list
+    assert "/skjema/fullmakt.xlsx" in html
+    assert "/skjema/fullmakt/send/" in html
+    assert "nobody appoints themselves" in html
+    # A forged request is refused by the service as well (nobody appoints themselves).
+    _request(client_for(lise), lise.pk)
+    assert not Appointment.objects.exists()
+    # Once there is someone else to appoint, the form is back and the path is gone.
+    colleague = make_user("colleague", archive)
+    html = client_for(lise).get("/tilganger/bestillere/").content.decode()
+    assert 'name="person"' in html
+    assert f'value="{colleague.pk}"' in html
+    assert "/skjema/fullmakt.xlsx" not in html
+
+
+def test_former_members_are_not_offered_as_appointers_and_the_path_shows(cast: Cast) -> None:
+    grant(cast.ola, cast.fjordetaten, RoleType.FULLMAKT)
+    grant(cast.kari, cast.fjordetaten, RoleType.PAYROLL_ORDERER)
+    html = client_for(cast.per).get("/tilganger/bestillere/").content.decode()
+    assert "ola@example.no" in html
+    assert "/skjema/fullmakt.xlsx" not in html
+    cast.ola.memberships.all().delete()  # left; the role stays in the register
+    cast.kari.memberships.all().delete()
+    html = client_for(cast.per).get("/tilganger/bestillere/").content.decode()
+    assert "ola@example.no" not in html
+    assert "kari@example.no" not in html
+    assert "/skjema/fullmakt.xlsx" in html
+
+
+def test_the_list_and_the_path_come_from_one_decision(cast: Cast) -> None:
+    way = rules.appointing(cast.fjordetaten, "lonn")
+    assert way.appointers == []
+    assert way.fullmakt_form_needed
+    assert way.reason == "nobody"
+    grant(cast.ola, cast.fjordetaten, RoleType.FULLMAKT)
+    way = rules.appointing(cast.fjordetaten, "lonn")
+    assert [a.person for a in way.appointers] == [cast.ola]
+    assert not way.fullmakt_form_needed
+    assert way.may_appoint(cast.ola)
+    assert not way.may_appoint(cast.per)
+    assert rules.nobody_can_appoint(cast.fjordetaten, "lonn") is way.fullmakt_form_needed
 
 
 def test_the_fullmakt_form_downloads_prefilled(cast: Cast) -> None:

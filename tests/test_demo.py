@@ -6,7 +6,9 @@ from django.core.management import CommandError, call_command
 from cases.models import Case, TitleTrigram
 from cases.search import SAMPLED
 from portal.demo import DEMO_PASSWORD
-from portal.models import Membership, RoleAssignment, User
+from portal.models import Membership, Organisation, RoleAssignment, User
+from portal.organisations import active_members
+from tests.conftest import client_for
 
 
 def test_seed_demo_loads_once_and_is_idempotent(db: None, settings, tmp_path) -> None:
@@ -32,3 +34,35 @@ def test_seed_demo_refuses_without_debug(db: None) -> None:
     with pytest.raises(CommandError, match="DEBUG"):
         call_command("seed_demo")
     assert not User.objects.exists()
+
+
+def _ways_out(member: User, area: str) -> list[str]:
+    """What ``member`` is offered on /tilganger/bestillere/ to get ``area`` an orderer."""
+    response = client_for(member).get("/tilganger/bestillere/")
+    html = response.content.decode()
+    ways = []
+    form = response.context["form"]
+    offered = form is not None and area in dict(form.fields["area"].choices)
+    if offered and form.fields["person"].queryset.exists():
+        ways.append("appoint")
+    start = html.index(f'id="area-{area}"')
+    if "/skjema/fullmakt.xlsx" in html[start : html.index("</section>", start)]:
+        ways.append("fullmakt form")
+    return ways
+
+
+def test_every_demo_organisation_has_a_member_who_can_appoint_or_sees_the_form_path(
+    db: None, settings, tmp_path
+) -> None:
+    """No organisation in the demo is stuck: for each area it buys, one of its members is
+    offered the appointment form with someone to appoint, or is shown the fullmakt-form
+    path (rule 5)."""
+    settings.DEBUG = True
+    settings.MEDIA_ROOT = tmp_path
+    call_command("seed_demo")
+    for organisation in Organisation.objects.active():
+        members = list(active_members(organisation))
+        for area in organisation.areas:
+            assert any(_ways_out(member, area) for member in members), (
+                f"{organisation} is stuck for {area}"
+            )

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import Group
 from django.test import Client
 from openpyxl import load_workbook
 
@@ -16,12 +17,14 @@ from access.fullmakt_form import FORM_VERSION, LAYOUTS
 from access.fullmakt_services import (
     FullmaktRefused,
     do_confirm_fullmakt,
+    do_key_in_fullmakt_rows,
     do_verify_fullmakt,
 )
 from access.models import FullmaktSubmission
 from cases.models import Attachment, Case
 from portal.dates import today as oslo_today
-from portal.models import AuditEvent, RoleAssignment, RoleType
+from portal.models import Area, AuditEvent, RoleAssignment, RoleType
+from portal.teams import TEAM_GROUPS
 from tests.conftest import Cast, client_for, make_user
 from tests.office import convert
 
@@ -494,3 +497,73 @@ def test_another_users_held_files_are_not_used(cast: Cast) -> None:
     session.save()
     assert ola.post(REVIEW).status_code == 302
     assert not Case.objects.exists()
+
+
+# --- which team gets the form (rule 6) -----------------------------------------------
+
+
+def _team_member(username: str, team: str) -> Any:
+    member = make_user(username, is_staff=True)
+    member.groups.set(Group.objects.filter(name=team))
+    return member
+
+
+def _submitted(client: Client, rows: list[dict[str, Any]]) -> FullmaktSubmission:
+    assert send(client, fill(download(client), rows)).status_code == 302
+    client.post(REVIEW)
+    return FullmaktSubmission.objects.get()
+
+
+@pytest.mark.parametrize(
+    ("ticked", "area", "subject"),
+    [
+        ({"lonn": "", "regnskap": "Ja"}, "regnskap", "Tilganger og roller regnskap"),
+        ({"lonn": "Ja"}, "lonn", "Tilganger og roller lønn"),
+        ({"lonn": "Ja", "regnskap": "Ja"}, "lonn", "Tilganger og roller lønn"),
+        ({"lonn": "", "fullmakt": "Ja"}, "lonn", "Tilganger og roller lønn"),
+        ({"lonn": "", "fullmakt": "Ja", "regnskap": "Ja"}, "lonn", "Tilganger og roller lønn"),
+    ],
+)
+def test_the_case_goes_to_the_team_of_the_roles_asked_for(
+    cast: Cast, ticked: dict[str, str], area: str, subject: str
+) -> None:
+    submission = _submitted(client_for(cast.per), [per_row(**ticked)])
+    assert submission.case.category == area
+    assert submission.case.subject_area.name_nb == subject
+
+
+def test_a_scanned_form_goes_to_the_payroll_team(cast: Cast) -> None:
+    client = client_for(cast.per)
+    send(client, None)
+    client.post(REVIEW)
+    assert FullmaktSubmission.objects.get().case.category == "lonn"
+
+
+def test_the_accounting_team_handles_an_accounting_only_form(cast: Cast) -> None:
+    submission = _submitted(client_for(cast.per), [per_row(lonn="", regnskap="Ja")])
+    payroll = _team_member("lars", TEAM_GROUPS[Area.PAYROLL])
+    first = _team_member("rita", TEAM_GROUPS[Area.ACCOUNTING])
+    second = _team_member("rune", TEAM_GROUPS[Area.ACCOUNTING])
+    # The admin lists it for the accounting team only.
+    assert (
+        client_for(first).get("/admin/access/fullmaktsubmission/").context["cl"].result_count == 1
+    )
+    assert (
+        client_for(payroll).get("/admin/access/fullmaktsubmission/").context["cl"].result_count == 0
+    )
+    with pytest.raises(FullmaktRefused):
+        do_verify_fullmakt(actor=payroll, submission=submission, authority_confirmed=True)
+    do_verify_fullmakt(actor=first, submission=submission, authority_confirmed=True)
+    do_confirm_fullmakt(actor=second, submission=submission)
+    held = RoleAssignment.objects.held_today().get(person=cast.per)
+    assert held.role.code == RoleType.ACCOUNTING_ORDERER
+    assert held.basis == RoleAssignment.Basis.FULLMAKT_FORM
+
+
+def test_the_accounting_team_cannot_key_in_payroll_rows(cast: Cast) -> None:
+    submission = _submitted(client_for(cast.per), [per_row(lonn="", regnskap="Ja")])
+    accounting = _team_member("rita", TEAM_GROUPS[Area.ACCOUNTING])
+    rows = [dict(submission.rows[0], role=RoleType.PAYROLL_ORDERER)]
+    with pytest.raises(FullmaktRefused):
+        do_key_in_fullmakt_rows(actor=accounting, submission=submission, rows=rows)
+    assert submission.steps.count() == 0

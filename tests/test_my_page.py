@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import pytest
 from django.test import Client
 
@@ -25,6 +28,71 @@ def test_contact_persons_by_grouping(cast: Cast, roles: None) -> None:
     html = response.content.decode()
     assert "<details" in html
     assert "ola@example.no" in html
+
+
+GROUPINGS = (
+    "kontraktsansvarlig",
+    "kontaktperson-lonn",
+    "kontaktperson-regnskap",
+    "kontaktperson-it-teknisk",
+    RoleType.FULLMAKT,
+    RoleType.PAYROLL_ORDERER,
+    RoleType.ACCOUNTING_ORDERER,
+    RoleType.BUDGET_HOLDER,
+)
+
+
+def _disclosures(html: str) -> dict[str, str]:
+    """Each Designsystemet disclosure on the page: its summary's text -> its panel."""
+    found = re.findall(
+        r'<details class="ds-details"[^>]*>\s*<summary>(.*?)</summary>(.*?)</details>', html, re.S
+    )
+    return {" ".join(summary.split()): panel for summary, panel in found}
+
+
+def test_every_grouping_is_a_disclosure_with_its_people_and_their_count(cast: Cast) -> None:
+    """The release note's "dropdown per grouping": all eight, each person with name, title,
+    e-mail and phone as links; only active members' roles held today count."""
+    people = (cast.kari, cast.ola)
+    for person in people:
+        person.job_title = f"Title of {person.username}"
+        person.phone = "+47 22 00 00 00"
+        person.save()
+    for code in GROUPINGS:
+        for person in people:
+            grant(person, cast.fjordetaten, code)
+    grant(cast.eva, cast.fjordetaten, RoleType.FULLMAKT, valid_to=dt.date(2021, 12, 31))
+    grant(cast.mona, cast.fjordetaten, RoleType.FULLMAKT)
+    cast.mona.memberships.filter(organisation=cast.fjordetaten).delete()  # left
+    html = client_for(cast.per).get("/min-side/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    disclosures = _disclosures(html)
+    for code in GROUPINGS:
+        name = RoleType.objects.get(code=code).name_en
+        panel = disclosures[f"{name} (2 people)"]
+        for person in people:
+            assert str(person) in panel
+            assert person.job_title in panel
+            assert f'href="mailto:{person.email}"' in panel
+            assert 'href="tel:+4722000000"' in panel
+        assert "eva@example.no" not in panel
+        assert "mona@example.no" not in panel
+    assert len(disclosures) == len(GROUPINGS)
+
+
+def test_a_grouping_of_one_says_one_person_and_an_empty_one_says_nobody(cast: Cast) -> None:
+    grant(cast.ola, cast.fjordetaten, RoleType.BUDGET_HOLDER)
+    html = client_for(cast.per).get("/min-side/", HTTP_ACCEPT_LANGUAGE="nb").content.decode()
+    disclosures = _disclosures(html)
+    assert "ola@example.no" in disclosures["Budsjettdisponent (1 person)"]
+    assert "Ingen er registrert." in disclosures["Fullmakt (0 personer)"]
+
+
+def test_groupings_of_an_area_the_organisation_does_not_buy_are_left_out(cast: Cast) -> None:
+    cast.fjordetaten.buys_accounting = False
+    cast.fjordetaten.save()
+    response = client_for(cast.per).get("/min-side/")
+    codes = [g["role"].code for g in response.context["groupings"]]
+    assert codes == [c for c in GROUPINGS if "regnskap" not in c]
 
 
 def test_access_overview_shows_authorities_since_when_and_basis(cast: Cast, roles: None) -> None:
