@@ -51,6 +51,7 @@ def error_pages(cast: Cast, orderer: Client, language: str) -> dict[str, Any]:
     per = client_for(cast.per)
     return {
         "case list": per.get("/saker/?opprettet_fra=31.02.2024&endret_til=x", **header),
+        "case list choices": per.get("/saker/?status=bogus&kategori=x", **header),
         "new case": per.post("/saker/ny/", {"submission_key": str(uuid.uuid4())}, **header),
         "order": orderer.post(
             "/tilganger/bestill/",
