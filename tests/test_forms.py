@@ -12,6 +12,7 @@ import uuid
 from typing import Any
 
 import pytest
+import time_machine
 from django import forms
 from django.test import Client
 from django.utils import translation
@@ -216,3 +217,17 @@ def test_each_case_row_has_one_link(cast: Cast) -> None:
     assert len(rows) == 3
     for row in rows:
         assert len(row.xpath(".//a")) == 1
+
+
+def test_old_version_search_error_is_in_the_summary(cast: Cast) -> None:
+    with time_machine.travel(dt.datetime(2022, 11, 18, 12, tzinfo=dt.UTC), tick=False):
+        response = client_for(cast.per).get(
+            "/gammel/saker/", {"q": "x" * 201}, HTTP_ACCEPT_LANGUAGE="en"
+        )
+    assert summary_links(response) == [
+        (
+            "Search in case number and title: "
+            "Ensure this value has at most 200 characters (it has 201).",
+            "#id_q",
+        )
+    ]
