@@ -92,6 +92,10 @@ class AppointmentForm(forms.Form):
 class OrderLineForm(forms.Form):
     """One line of an order: a person (a member, or someone new), a role, grant/remove, a date."""
 
+    # A member from the list, or name, e-mail and employee number of someone new:
+    # one way is required (``clean`` says which is missing), so none is "optional".
+    alternatives = ("person", "new_person_name", "new_person_email", "employee_number")
+
     person = forms.ModelChoiceField(
         label=_("Person"),
         queryset=User.objects.none(),

@@ -84,6 +84,10 @@ class CaseFilter(django_filters.FilterSet):
     def __init__(self, *args: Any, organisations: list[Organisation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.organisations = organisations
+        # The choices show as checkboxes (cases/_column_filter.html); so does the
+        # widget, so that an error in the summary links to the first checkbox.
+        for name in ("kategori", "fagomrade", "status", "kanal"):
+            self.filters[name].extra["widget"] = forms.CheckboxSelectMultiple
         areas = sorted({area for org in organisations for area in org.areas})
         self.filters["kategori"].extra["choices"] = [(a.value, a.label) for a in areas]
         # The subject areas of the organisation's areas, named in the user's language.

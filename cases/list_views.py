@@ -205,7 +205,9 @@ def choose_columns(request: HttpRequest) -> HttpResponse:
         reverse("cases:list")
     ):
         target = reverse("cases:list")
-    return redirect(target)
+    # Back at the columns chooser (not the top of the page): the fragment makes
+    # its button the next Tab stop; with htmx, portal.js focuses it.
+    return redirect(f"{target}#columns")
 
 
 @member_required

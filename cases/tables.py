@@ -56,7 +56,8 @@ def table_rows(cases: list[Case], language: str) -> list[dict[str, Any]]:
         url = link.replace(_NUMBER_SLOT, case.number)
         rows.append(
             {
-                "nummer": format_html('<a class="ds-link" href="{}">{}</a>', url, case.number),
+                # One link per row (the title), so Tab moves from case to case.
+                "nummer": case.number,
                 "tittel": format_html('<a class="ds-link" href="{}">{}</a>', url, case.title),
                 "kategori": categories.get(case.category, case.category),
                 "fagomrade": case.subject_area.name(language),

@@ -65,7 +65,7 @@ class FeedbackForm(forms.Form):
 class FeedbackCommentForm(forms.Form):
     token = forms.CharField(max_length=200, widget=forms.HiddenInput)
     comment = forms.CharField(
-        label=_("What were you looking for? (optional)"),
+        label=_("What were you looking for?"),
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -23,6 +23,19 @@ document.addEventListener("htmx:afterSwap", (event) => {
   }
 });
 
+// A form whose answer replaces the part of the page it sits in (the columns
+// chooser on the case list) names, in data-return-focus, the control that
+// opened it: focus goes back there instead of falling to the top of the page.
+document.addEventListener("htmx:afterSettle", (event) => {
+  const config = event.detail && event.detail.requestConfig;
+  const source = config && config.elt;
+  const id = source && source.dataset ? source.dataset.returnFocus : "";
+  const control = id ? document.getElementById(id) : null;
+  if (control) {
+    control.focus();
+  }
+});
+
 // htmx leaves a page as it was on an error answer. The feedback box's "too
 // many answers" (429) is an answer to show, in place of the box.
 document.addEventListener("htmx:beforeSwap", (event) => {
