@@ -82,11 +82,11 @@ def do_request_appointment(
     )
     if action == Appointment.Action.APPOINT and holds:
         raise AppointmentRefused(
-            _("%(person)s is already %(role)s.") % {"person": person, "role": role.name_nb}
+            _("%(person)s is already %(role)s.") % {"person": person, "role": role.name}
         )
     if action == Appointment.Action.REMOVE and not holds:
         raise AppointmentRefused(
-            _("%(person)s is not %(role)s.") % {"person": person, "role": role.name_nb}
+            _("%(person)s is not %(role)s.") % {"person": person, "role": role.name}
         )
     # The case is read by the customer centre and the organisation: always in Norwegian.
     with translation.override("nb"):

@@ -10,7 +10,6 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -58,7 +57,6 @@ def my_page(request: HttpRequest) -> HttpResponse:
 
 
 def _organisation_overview(user: User, organisation: Organisation) -> dict[str, Any]:
-    language = get_language() or "nb"
     held = list(
         RoleAssignment.objects.held_today()
         .of_active_members()
@@ -71,7 +69,7 @@ def _organisation_overview(user: User, organisation: Organisation) -> dict[str, 
         groupings.append(
             {
                 "role": role,
-                "name": role.name(language),
+                "name": role.name,
                 "holders": [a for a in held if a.role_id == role.pk],
             }
         )
@@ -86,7 +84,7 @@ def _organisation_overview(user: User, organisation: Organisation) -> dict[str, 
         authorities.append(
             {
                 "assignment": assignment,
-                "role": assignment.role.name(language),
+                "role": assignment.role.name,
                 "why": rules.explain(assignment) if show_why else [],
             }
         )
@@ -205,7 +203,6 @@ def grants_export(request: HttpRequest) -> FileResponse:
     """The access overview of Min side as an Excel file, with the same filters."""
     organisation = active_organisation(request)
     grants, _filter = grants_in(organisation, request.GET)
-    language = get_language() or "nb"
     columns = [
         ExportColumn("person", _("Person"), "text", 28),
         ExportColumn("email", _("E-mail"), "text", 30),
@@ -219,8 +216,8 @@ def grants_export(request: HttpRequest) -> FileResponse:
             grant.person_name,
             grant.person_email,
             grant.employee_number,
-            grant.system_role.system.name(language),
-            grant.system_role.name(language),
+            grant.system_role.system.name,
+            grant.system_role.name,
             grant.valid_from,
         ]
         for grant in grants.iterator(chunk_size=1000)

@@ -326,7 +326,7 @@ COLUMN_FIELDS: dict[str, tuple[str, ...]] = {
     "nummer": ("number",),
     "tittel": ("title",),
     "kategori": ("category",),
-    "fagomrade": ("subject_area__name_nb", "subject_area__name_en"),
+    "fagomrade": ("subject_area__name_nb", "subject_area__name_nn", "subject_area__name_en"),
     "status": ("status",),
     "kanal": ("channel",),
     "innmeldt_av": ("reporter_name",),

@@ -21,18 +21,19 @@ from django.utils.translation import gettext_lazy as _
 from cases.text import Fold, OsloYear, SortKey, StatusRank
 from portal.dates import oslo_date
 from portal.dates import today as oslo_today
-from portal.models import Area, Organisation, RoleAssignment, User, extended_access_role
+from portal.models import Area, Localised, Organisation, RoleAssignment, User, extended_access_role
 from portal.organisations import is_active_member
 
 if TYPE_CHECKING:
     from django_stubs_ext.db.models.manager import RelatedManager
 
 
-class SubjectArea(models.Model):
+class SubjectArea(Localised, models.Model):
     """What a case is about, within its category (admin-editable list)."""
 
     category = models.CharField(_("category"), max_length=10, choices=Area.choices)
     name_nb = models.CharField(_("name (Norwegian)"), max_length=120)
+    name_nn = models.CharField(_("name (Nynorsk)"), max_length=120, blank=True)
     name_en = models.CharField(_("name (English)"), max_length=120)
     position = models.PositiveSmallIntegerField(_("position"), default=100)
     is_active = models.BooleanField(_("active"), default=True)
@@ -46,10 +47,7 @@ class SubjectArea(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_category_display()}: {self.name_nb}"
-
-    def name(self, language: str) -> str:
-        return self.name_en if language.startswith("en") else self.name_nb
+        return f"{self.get_category_display()}: {self.name}"
 
 
 class CaseQuerySet(models.QuerySet["Case"]):

@@ -59,7 +59,7 @@ def table_rows(cases: list[Case], language: str) -> list[dict[str, Any]]:
                 "nummer": format_html('<a class="ds-link" href="{}">{}</a>', url, case.number),
                 "tittel": format_html('<a class="ds-link" href="{}">{}</a>', url, case.title),
                 "kategori": categories.get(case.category, case.category),
-                "fagomrade": case.subject_area.name(language),
+                "fagomrade": case.subject_area.name,
                 "status": format_html(
                     '<span class="ds-tag" data-size="sm" data-color="{}">{}</span>',
                     STATUS_COLOURS.get(case.status, "neutral"),

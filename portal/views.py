@@ -256,15 +256,14 @@ def _feedback_comment(request: HttpRequest, is_htmx: bool) -> HttpResponse:
 @public_view
 @require_GET
 def contact(request: HttpRequest) -> HttpResponse:
-    language = get_language() or "nb"
     centres = [
         {
             "area": centre.get_area_display(),
-            "name": centre.localised("name", language),
+            "name": centre.name,
             "phone": centre.phone,
             "email": centre.email,
-            "opening_hours": centre.localised("opening_hours", language),
-            "note": centre.localised("note", language),
+            "opening_hours": centre.localised("opening_hours"),
+            "note": centre.localised("note"),
         }
         for centre in ContactCentre.objects.all()
     ]
