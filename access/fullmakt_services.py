@@ -19,7 +19,7 @@ from access.fullmakt_reading import FormReading
 from access.models import FullmaktStep, FullmaktSubmission
 from access.services import _access_subject_area
 from cases.models import Case
-from cases.services import do_add_message, do_change_status, do_create_case
+from cases.services import do_add_message, do_change_status, do_create_case, portal_title
 from cases.uploads import CheckedUpload
 from portal.dates import today as oslo_today
 from portal.models import Area, Organisation, RoleAssignment, RoleType, User
@@ -44,8 +44,10 @@ def do_submit_fullmakt(
     signed: CheckedUpload,
 ) -> FullmaktSubmission:
     """A case for the payroll access team with the form and the signed copy attached."""
+    title = portal_title(
+        lambda: _("Fullmakt form: %(organisation)s") % {"organisation": organisation.name}
+    )
     with translation.override("nb"):
-        title = _("Fullmakt form") + f": {organisation.name}"
         if reading is None:
             description = _("Signed fullmakt form without a readable Excel file: key it in.")
         else:
@@ -64,7 +66,7 @@ def do_submit_fullmakt(
             actor=actor,
             organisation=organisation,
             subject_area=_access_subject_area(Area.PAYROLL),
-            title=title[:300],
+            title=title,
             description=description,
             uploads=[upload for upload in (xlsx, signed) if upload is not None],
         )

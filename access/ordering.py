@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from access.models import AccessGrant, Order, OrderLine, OrderLineDecision, SystemRole
 from access.rules import may_order
 from access.services import access_subject_area
 from cases.models import Case
-from cases.services import do_add_message, do_change_status, do_create_case
+from cases.services import do_add_message, do_change_status, do_create_case, portal_title
 from portal.dates import today as oslo_today
 from portal.models import Organisation, RoleAssignment, User
 from portal.organisations import is_active_member
@@ -120,8 +121,14 @@ def do_submit_order(
     if reason:
         raise OrderRefused(reason)
     category = sorted(areas)[0]
+    count = len(lines)
+    title = portal_title(
+        lambda: (
+            ngettext("Order of access: %(count)d line", "Order of access: %(count)d lines", count)
+            % {"count": count}
+        )
+    )
     with translation.override("nb"):
-        title = _("Order of access: %(count)d lines") % {"count": len(lines)}
         description = "\n".join(
             f"{OrderLine.Action(line.action).label}: {line.system_role} – {line.label}"
             f" fra {line.valid_from:%d.%m.%Y}"
@@ -162,7 +169,7 @@ def do_submit_order(
                 actor=actor,
                 organisation=organisation,
                 action="order.submitted",
-                summary=f"{title} (sak {case.number})",
+                summary=f"{title.nb} (sak {case.number})",
                 after={
                     "order": order.pk,
                     "case": case.number,

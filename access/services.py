@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from access.models import Appointment, AppointmentDecision
 from access.rules import ORDERER_ROLE, may_appoint, orderers
 from cases.models import Case, SubjectArea
-from cases.services import do_add_message, do_change_status, do_create_case
+from cases.services import do_add_message, do_change_status, do_create_case, portal_title
 from portal.dates import today as oslo_today
 from portal.models import Area, Organisation, RoleAssignment, RoleType, User
 from portal.organisations import is_active_member
@@ -88,11 +88,17 @@ def do_request_appointment(
         raise AppointmentRefused(
             _("%(person)s is not %(role)s.") % {"person": person, "role": role.name}
         )
-    # The case is read by the customer centre and the organisation: always in Norwegian.
+    appointing = action == Appointment.Action.APPOINT
+    # The title in each language; the description is the support team's record (bokmål).
+    title = portal_title(
+        lambda: (
+            (_("Appoint %(role)s: %(person)s") if appointing else _("Remove %(role)s: %(person)s"))
+            % {"role": role.name.lower(), "person": person}
+        )
+    )
     with translation.override("nb"):
-        verb = _("Appoint") if action == Appointment.Action.APPOINT else _("Remove")
-        date_label = _("From") if action == Appointment.Action.APPOINT else _("Last day")
-        title = f"{verb} {role.name_nb.lower()}: {person}"
+        verb = _("Appoint") if appointing else _("Remove")
+        date_label = _("From") if appointing else _("Last day")
         description = "\n".join(
             line
             for line in [
@@ -109,7 +115,7 @@ def do_request_appointment(
             actor=actor,
             organisation=organisation,
             subject_area=_access_subject_area(area),
-            title=title[:300],
+            title=title,
             description=description,
         )
         appointment = Appointment.objects.create(
@@ -127,7 +133,7 @@ def do_request_appointment(
             actor=actor,
             organisation=organisation,
             action=f"appointment.requested.{action}",
-            summary=f"{title} (sak {case.number})",
+            summary=f"{title.nb} (sak {case.number})",
             after={
                 "appointment": appointment.pk,
                 "person": person.username,

@@ -101,6 +101,10 @@ def export_rows(
                 nb = position["subject_area__name_nb"]
                 own = position[f"subject_area__name_{language_suffix(language)}"]
                 return lambda values: values[own] or values[nb]
+            case "tittel":  # as Case.shown_title
+                suffix = language_suffix(language)
+                own = position["title" if suffix == "nb" else f"title_{suffix}"]
+                return lambda values: values[own] or values[position["title"]]
             case _:
                 return itemgetter(position[COLUMN_FIELDS[key][0]])
 

@@ -21,7 +21,15 @@ from django.utils.translation import gettext_lazy as _
 from cases.text import Fold, OsloYear, SortKey, StatusRank
 from portal.dates import oslo_date
 from portal.dates import today as oslo_today
-from portal.models import Area, Localised, Organisation, RoleAssignment, User, extended_access_role
+from portal.models import (
+    Area,
+    Localised,
+    Organisation,
+    RoleAssignment,
+    User,
+    extended_access_role,
+    language_suffix,
+)
 from portal.organisations import is_active_member
 
 if TYPE_CHECKING:
@@ -120,6 +128,11 @@ class Case(models.Model):
         verbose_name=_("subject area"),
     )
     title = models.CharField(_("title"), max_length=300)
+    # A title the portal writes (an order, an appointment, a fullmakt form) is
+    # written in each language at once; ``title`` holds the bokmål one, which
+    # search and sort read. A customer's own words have only ``title``.
+    title_nn = models.CharField(_("title (Nynorsk)"), max_length=300, blank=True)
+    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
     description = models.TextField(_("description"))
     channel = models.CharField(
         _("channel"), max_length=10, choices=Channel.choices, default=Channel.PORTAL
@@ -229,7 +242,7 @@ class Case(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.number} {self.title}"
+        return f"{self.number} {self.shown_title}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is None and not self.number:
@@ -244,6 +257,13 @@ class Case(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("cases:detail", args=[self.number])
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the reader's language, where the portal wrote one; else ``title``."""
+        suffix = language_suffix()
+        own = getattr(self, f"title_{suffix}") if suffix != "nb" else ""
+        return str(own or self.title)
 
     def case_url(self) -> str:
         return self.get_absolute_url()

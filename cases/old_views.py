@@ -91,9 +91,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
     if query:
         cases = cases.filter(Q(number__icontains=query) | Q(title_folded__contains=fold(query)))
     rows = list(
-        cases.only("number", "title", "status", "updated_at").order_by("-updated_at", "-id")[
-            : OLD_LIST_LIMIT + 1
-        ]
+        cases.only("number", "title", "title_nn", "title_en", "status", "updated_at").order_by(
+            "-updated_at", "-id"
+        )[: OLD_LIST_LIMIT + 1]
     )
     context = {
         "form": form,

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cases import notify
@@ -36,12 +37,33 @@ class DuplicateSubmission(Exception):
         self.existing = existing
 
 
+class PortalTitle(NamedTuple):
+    """A case title the portal writes, in each language (see ``portal_title``)."""
+
+    nb: str
+    nn: str
+    en: str
+
+
+def portal_title(render: Callable[[], str]) -> PortalTitle:
+    """``render()`` in bokmål, nynorsk and English: the title of a case the portal writes.
+
+    Every reader reads it in their own language (``Case.shown_title``); search and sort
+    read the bokmål one. Why stored rather than rendered: docs/decisions.md.
+    """
+    titles = []
+    for language in ("nb", "nn", "en"):
+        with translation.override(language):
+            titles.append(render()[:300])
+    return PortalTitle(*titles)
+
+
 def do_create_case(
     *,
     actor: User,
     organisation: Organisation,
     subject_area: SubjectArea,
-    title: str,
+    title: str | PortalTitle,
     description: str,
     uploads: Iterable[CheckedUpload] = (),
     channel: Case.Channel = Case.Channel.PORTAL,
@@ -75,7 +97,9 @@ def do_create_case(
                 organisation=organisation,
                 category=subject_area.category,
                 subject_area=subject_area,
-                title=title,
+                title=title.nb if isinstance(title, PortalTitle) else title,
+                title_nn=title.nn if isinstance(title, PortalTitle) else "",
+                title_en=title.en if isinstance(title, PortalTitle) else "",
                 description=description,
                 channel=channel,
                 reported_by=reporter,

@@ -57,7 +57,7 @@ def table_rows(cases: list[Case], language: str) -> list[dict[str, Any]]:
         rows.append(
             {
                 "nummer": format_html('<a class="ds-link" href="{}">{}</a>', url, case.number),
-                "tittel": format_html('<a class="ds-link" href="{}">{}</a>', url, case.title),
+                "tittel": format_html('<a class="ds-link" href="{}">{}</a>', url, case.shown_title),
                 "kategori": categories.get(case.category, case.category),
                 "fagomrade": case.subject_area.name,
                 "status": format_html(
