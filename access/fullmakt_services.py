@@ -19,7 +19,7 @@ from access.fullmakt_reading import FormReading
 from access.models import FullmaktStep, FullmaktSubmission
 from access.services import _access_subject_area
 from cases.models import Case
-from cases.services import do_add_message, do_change_status, do_create_case, portal_title
+from cases.services import do_add_message, do_change_status, do_create_case, in_each_language
 from cases.uploads import CheckedUpload
 from portal.dates import today as oslo_today
 from portal.models import Area, Organisation, RoleAssignment, RoleType, User
@@ -44,23 +44,25 @@ def do_submit_fullmakt(
     signed: CheckedUpload,
 ) -> FullmaktSubmission:
     """A case for the payroll access team with the form and the signed copy attached."""
-    title = portal_title(
+    title = in_each_language(
         lambda: _("Fullmakt form: %(organisation)s") % {"organisation": organisation.name}
     )
-    with translation.override("nb"):
+    roles = {role.code: role for role in RoleType.objects.filter(code__in=KNOWN_ROLES)}
+
+    def describe() -> str:
         if reading is None:
-            description = _("Signed fullmakt form without a readable Excel file: key it in.")
-        else:
-            lines = [
-                f"{_('Row')} {row.row}: {row.name} ({row.email}, {row.employee_number}) – "
-                f"{RoleType.objects.get(code=row.role).name_nb} – "
-                f"{_('Add') if row.action == 'add' else _('End')} {row.day:%d.%m.%Y}"
-                for row in reading.rows
-            ]
-            signed_on = f"{reading.signer_date:%d.%m.%Y}" if reading.signer_date else ""
-            signed_by = _("Signed by")
-            lines.append(f"{signed_by}: {reading.signer_name}, {reading.signer_title} {signed_on}")
-            description = "\n".join(lines)
+            return _("Signed fullmakt form without a readable Excel file: key it in.")
+        lines = [
+            f"{_('Row')} {row.row}: {row.name} ({row.email}, {row.employee_number}) – "
+            f"{roles[row.role].name} – "
+            f"{_('Add') if row.action == 'add' else _('End')} {row.day:%d.%m.%Y}"
+            for row in reading.rows
+        ]
+        signed_on = f"{reading.signer_date:%d.%m.%Y}" if reading.signer_date else ""
+        lines.append(f"{_('Signed by')}: {reading.signer_name}, {reading.signer_title} {signed_on}")
+        return "\n".join(lines)
+
+    description = in_each_language(describe)
     with transaction.atomic():
         case = do_create_case(
             actor=actor,

@@ -15,7 +15,7 @@ from access.models import AccessGrant, Order, OrderLine, OrderLineDecision, Syst
 from access.rules import may_order
 from access.services import access_subject_area
 from cases.models import Case
-from cases.services import do_add_message, do_change_status, do_create_case, portal_title
+from cases.services import do_add_message, do_change_status, do_create_case, in_each_language
 from portal.dates import today as oslo_today
 from portal.models import Organisation, RoleAssignment, User
 from portal.organisations import is_active_member
@@ -122,18 +122,24 @@ def do_submit_order(
         raise OrderRefused(reason)
     category = sorted(areas)[0]
     count = len(lines)
-    title = portal_title(
+    title = in_each_language(
         lambda: (
             ngettext("Order of access: %(count)d line", "Order of access: %(count)d lines", count)
             % {"count": count}
         )
     )
-    with translation.override("nb"):
-        description = "\n".join(
-            f"{OrderLine.Action(line.action).label}: {line.system_role} – {line.label}"
-            f" fra {line.valid_from:%d.%m.%Y}"
-            for line in lines
-        )
+    description = in_each_language(
+        lambda: "\n\n".join(
+            [
+                "\n".join(
+                    f"{OrderLine.Action(line.action).label}: {line.system_role} – {line.label}"
+                    f" {_('from')} {line.valid_from:%d.%m.%Y}"
+                    for line in lines
+                ),
+                comment,
+            ]
+        ).strip()
+    )
     subject = access_subject_area(category)
     if subject is None:
         raise OrderRefused(_("The customer centre has no subject areas set up yet."))
@@ -144,7 +150,7 @@ def do_submit_order(
                 organisation=organisation,
                 subject_area=subject,
                 title=title,
-                description=f"{description}\n\n{comment}".strip(),
+                description=description,
             )
             order = Order.objects.create(
                 case=case,

@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from access.models import Appointment, AppointmentDecision
 from access.rules import ORDERER_ROLE, may_appoint, orderers
 from cases.models import Case, SubjectArea
-from cases.services import do_add_message, do_change_status, do_create_case, portal_title
+from cases.services import do_add_message, do_change_status, do_create_case, in_each_language
 from portal.dates import today as oslo_today
 from portal.models import Area, Organisation, RoleAssignment, RoleType, User
 from portal.organisations import is_active_member
@@ -89,27 +88,25 @@ def do_request_appointment(
             _("%(person)s is not %(role)s.") % {"person": person, "role": role.name}
         )
     appointing = action == Appointment.Action.APPOINT
-    # The title in each language; the description is the support team's record (bokmål).
-    title = portal_title(
+    title = in_each_language(
         lambda: (
             (_("Appoint %(role)s: %(person)s") if appointing else _("Remove %(role)s: %(person)s"))
             % {"role": role.name.lower(), "person": person}
         )
     )
-    with translation.override("nb"):
-        verb = _("Appoint") if appointing else _("Remove")
-        date_label = _("From") if appointing else _("Last day")
-        description = "\n".join(
+    description = in_each_language(
+        lambda: "\n".join(
             line
             for line in [
-                f"{verb}: {person} ({person.email})",
-                f"{_('Role')}: {role.name_nb}",
-                f"{date_label}: {valid_from:%d.%m.%Y}",
+                f"{_('Appoint') if appointing else _('Remove')}: {person} ({person.email})",
+                f"{_('Role')}: {role.name}",
+                f"{_('From') if appointing else _('Last day')}: {valid_from:%d.%m.%Y}",
                 f"{_('Requested by')}: {actor}",
                 comment,
             ]
             if line
         )
+    )
     with transaction.atomic():
         case = do_create_case(
             actor=actor,

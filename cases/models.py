@@ -128,12 +128,15 @@ class Case(models.Model):
         verbose_name=_("subject area"),
     )
     title = models.CharField(_("title"), max_length=300)
-    # A title the portal writes (an order, an appointment, a fullmakt form) is
-    # written in each language at once; ``title`` holds the bokmål one, which
-    # search and sort read. A customer's own words have only ``title``.
+    # A title (and description) the portal writes (an order, an appointment, a
+    # fullmakt form) is written in each language at once; ``title`` holds the
+    # bokmål one, which search and sort read. A customer's own words have only
+    # ``title`` and ``description``.
     title_nn = models.CharField(_("title (Nynorsk)"), max_length=300, blank=True)
     title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
     description = models.TextField(_("description"))
+    description_nn = models.TextField(_("description (Nynorsk)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
     channel = models.CharField(
         _("channel"), max_length=10, choices=Channel.choices, default=Channel.PORTAL
     )
@@ -261,9 +264,16 @@ class Case(models.Model):
     @property
     def shown_title(self) -> str:
         """The title in the reader's language, where the portal wrote one; else ``title``."""
+        return self._shown("title")
+
+    @property
+    def shown_description(self) -> str:
+        return self._shown("description")
+
+    def _shown(self, field: str) -> str:
         suffix = language_suffix()
-        own = getattr(self, f"title_{suffix}") if suffix != "nb" else ""
-        return str(own or self.title)
+        own = getattr(self, f"{field}_{suffix}") if suffix != "nb" else ""
+        return str(own or getattr(self, field))
 
     def case_url(self) -> str:
         return self.get_absolute_url()

@@ -37,25 +37,32 @@ class DuplicateSubmission(Exception):
         self.existing = existing
 
 
-class PortalTitle(NamedTuple):
-    """A case title the portal writes, in each language (see ``portal_title``)."""
+class InEachLanguage(NamedTuple):
+    """Text the portal writes for a case (its title, its description), in each language."""
 
     nb: str
     nn: str
     en: str
 
 
-def portal_title(render: Callable[[], str]) -> PortalTitle:
-    """``render()`` in bokmål, nynorsk and English: the title of a case the portal writes.
-
-    Every reader reads it in their own language (``Case.shown_title``); search and sort
-    read the bokmål one. Why stored rather than rendered: docs/decisions.md.
+def in_each_language(render: Callable[[], str]) -> InEachLanguage:
+    """``render()`` in bokmål, nynorsk and English: the title or description of a case the
+    portal writes, which each reader reads in their own language (``Case.shown_title``,
+    ``Case.shown_description``); search, sort and the admin read the bokmål one. Why
+    stored rather than rendered at every read: docs/decisions.md.
     """
-    titles = []
+    texts = []
     for language in ("nb", "nn", "en"):
         with translation.override(language):
-            titles.append(render()[:300])
-    return PortalTitle(*titles)
+            texts.append(render())
+    return InEachLanguage(*texts)
+
+
+def _texts(field: str, text: str | InEachLanguage, limit: int | None = None) -> dict[str, str]:
+    """The model fields for ``text``: one (a customer's words) or one per language."""
+    if isinstance(text, str):
+        return {field: text[:limit]}
+    return {field: text.nb[:limit], f"{field}_nn": text.nn[:limit], f"{field}_en": text.en[:limit]}
 
 
 def do_create_case(
@@ -63,8 +70,8 @@ def do_create_case(
     actor: User,
     organisation: Organisation,
     subject_area: SubjectArea,
-    title: str | PortalTitle,
-    description: str,
+    title: str | InEachLanguage,
+    description: str | InEachLanguage,
     uploads: Iterable[CheckedUpload] = (),
     channel: Case.Channel = Case.Channel.PORTAL,
     reported_by: User | None = None,
@@ -97,10 +104,8 @@ def do_create_case(
                 organisation=organisation,
                 category=subject_area.category,
                 subject_area=subject_area,
-                title=title.nb if isinstance(title, PortalTitle) else title,
-                title_nn=title.nn if isinstance(title, PortalTitle) else "",
-                title_en=title.en if isinstance(title, PortalTitle) else "",
-                description=description,
+                **_texts("title", title, limit=300),
+                **_texts("description", description),
                 channel=channel,
                 reported_by=reporter,
                 registered_by=actor if on_behalf else None,
