@@ -44,7 +44,37 @@ CUSTOMER_ROUTES = [
     if not route.startswith("admin/") and "<drf_format_suffix" not in route
 ]
 PEOPLE = ["anonymous", "per", "kari", "nina"]
+# Pages that an address alone does not show: the order form of each area, and forms
+# sent empty (their error state).
+MORE_PAGES: list[tuple[str, dict[str, str] | None]] = [
+    ("/tilganger/bestill/?omrade=lonn", None),
+    ("/tilganger/bestill/?omrade=regnskap", None),
+    ("/saker/?status=avsluttet&kategori=lonn", None),
+    ("/saker/ny/", {}),
+    (
+        "/tilganger/bestill/",
+        {"omrade": "lonn", "step": "review", "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "0"},
+    ),
+]
 SEEN_ATTRIBUTES = {"aria-label", "title", "placeholder", "alt"}
+# The msgids that read the same in nynorsk; any other msgid translated as itself is
+# English left standing (as "Line %(number)s" was on the order form).
+SAME_IN_NYNORSK = {
+    "person",
+    "Person",
+    "Fullmakt",
+    "system",
+    "System",
+    "Status",
+    "status",
+    "type",
+    "SHA-256",
+    "Portal",
+    "Send",
+    "Kundesenter",
+    "Start",
+    "time",  # an English msgid, and nynorsk for an hour
+}
 
 
 class _VisibleText(HTMLParser):
@@ -109,14 +139,13 @@ def _pattern(text: str) -> re.Pattern[str]:
 
 
 def untranslated_patterns() -> list[tuple[str, re.Pattern[str]]]:
-    """For nynorsk: each msgid whose translation differs from it, as a pattern over the
-    page text (its placeholders match anything)."""
+    """For nynorsk: each msgid (but those that read the same in nynorsk), as a pattern
+    over the page text (its placeholders match anything)."""
     catalogue = polib.pofile(str(Path(settings.BASE_DIR) / "locale/nn/LC_MESSAGES/django.po"))
     found = []
     for entry in catalogue:
-        translations = [entry.msgstr, *entry.msgstr_plural.values()]
         for msgid in filter(None, [entry.msgid, entry.msgid_plural]):
-            if msgid in translations or "<" in msgid or "\n" in msgid:
+            if msgid in SAME_IN_NYNORSK or "<" in msgid or "\n" in msgid:
                 continue
             pieces = re.split(r"%(?:\(\w+\))?[sd]|\{\w*\}", msgid)
             if sum(len(re.sub(r"\W", "", piece)) for piece in pieces) < 4:
@@ -188,18 +217,22 @@ def test_every_customer_page_reads_in_the_readers_language(
     world: dict[str, Any], language: str
 ) -> None:
     read, foreign = 0, {}
-    for route in CUSTOMER_ROUTES:
-        for address in _addresses(route, world["numbers"]):
-            for who in PEOPLE:
-                response = world["clients"][who].get(address, HTTP_ACCEPT_LANGUAGE=language)
-                kind = response.get("Content-Type", "")
-                if response.status_code != 200 or not kind.startswith("text/html"):
-                    continue
-                read += 1
-                html = response.content.decode()
-                words = foreign_words(visible_text(html, language), language)
-                if words:
-                    foreign[f"{who} {address}"] = words
+    pages = [(a, None) for route in CUSTOMER_ROUTES for a in _addresses(route, world["numbers"])]
+    for address, sent in [*pages, *MORE_PAGES]:
+        for who in PEOPLE:
+            client = world["clients"][who]
+            if sent is None:
+                response = client.get(address, HTTP_ACCEPT_LANGUAGE=language)
+            else:
+                response = client.post(address, sent, HTTP_ACCEPT_LANGUAGE=language)
+            if response.status_code not in (200, 400, 403):
+                continue
+            if not response.get("Content-Type", "").startswith("text/html"):
+                continue
+            read += 1
+            words = foreign_words(visible_text(response.content.decode(), language), language)
+            if words:
+                foreign[f"{who} {address}"] = words
     assert read > 30  # the pages with names on them were read, not skipped
     assert foreign == {}
 
