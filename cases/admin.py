@@ -31,7 +31,7 @@ from portal.teams import works_area
 
 @admin.register(SubjectArea)
 class SubjectAreaAdmin(TeamScopedAdmin[SubjectArea]):
-    list_display = ("name_nb", "name_en", "category", "position", "is_active")
+    list_display = ("name_nb", "name_nn", "name_en", "category", "position", "is_active")
     list_filter = ("category", "is_active")
     list_editable = ("position", "is_active")
 
