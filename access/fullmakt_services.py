@@ -12,7 +12,6 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from access.fullmakt_reading import FormReading
@@ -225,12 +224,11 @@ def do_confirm_fullmakt(*, actor: User, submission: FullmaktSubmission) -> Fullm
             after={"state": locked.state, "skipped": skipped},
             basis=evidence,
         )
-        with translation.override("nb"):
-            body = _("The fullmakt form is checked and the roles are registered.")
-            if skipped:
-                do_add_message(
-                    actor=actor, case=locked.case, body="\n".join(skipped), internal=True
-                )
+        if skipped:  # for the support team: a note in bokmål
+            do_add_message(actor=actor, case=locked.case, body="\n".join(skipped), internal=True)
+        body = in_each_language(
+            lambda: _("The fullmakt form is checked and the roles are registered.")
+        )
         do_add_message(actor=actor, case=locked.case, body=body)
         do_change_status(actor=actor, case=locked.case, status=Case.Status.CLOSED)
     return locked

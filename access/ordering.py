@@ -7,7 +7,6 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -233,8 +232,9 @@ def do_fulfil_line(*, actor: User, line: OrderLine, done: bool, reason: str = ""
             basis=f"Sak {order.case.number}",
         )
         if not order.lines.filter(decision__isnull=True).exists():
-            with translation.override("nb"):
-                body = _("The order is processed. See the state of each line above.")
+            body = in_each_language(
+                lambda: _("The order is processed. See the state of each line above.")
+            )
             do_add_message(actor=actor, case=order.case, body=body)
             do_change_status(actor=actor, case=order.case, status=Case.Status.CLOSED)
     return locked

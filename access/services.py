@@ -221,12 +221,16 @@ def do_decide_appointment(
             },
             basis=_authority_basis(locked),
         )
-        verdict = _("approved") if approve else _("rejected")
+        reason = locked.decision_reason
         do_add_message(
             actor=actor,
             case=locked.case,
-            body=_("The request is %(verdict)s. %(reason)s")
-            % {"verdict": verdict, "reason": locked.decision_reason},
+            body=in_each_language(
+                lambda: (
+                    _("The request is %(verdict)s. %(reason)s")
+                    % {"verdict": _("approved") if approve else _("rejected"), "reason": reason}
+                )
+            ),
         )
         do_change_status(actor=actor, case=locked.case, status=Case.Status.CLOSED)
     return locked

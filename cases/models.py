@@ -36,6 +36,14 @@ if TYPE_CHECKING:
     from django_stubs_ext.db.models.manager import RelatedManager
 
 
+def shown_in_language(row: models.Model, field: str) -> str:
+    """Text the portal wrote in each language (``field``, ``field_nn``, ``field_en``): the
+    reader's; a customer's own words have only ``field``, shown as written."""
+    suffix = language_suffix()
+    own = getattr(row, f"{field}_{suffix}") if suffix != "nb" else ""
+    return str(own or getattr(row, field))
+
+
 class SubjectArea(Localised, models.Model):
     """What a case is about, within its category (admin-editable list)."""
 
@@ -264,16 +272,11 @@ class Case(models.Model):
     @property
     def shown_title(self) -> str:
         """The title in the reader's language, where the portal wrote one; else ``title``."""
-        return self._shown("title")
+        return shown_in_language(self, "title")
 
     @property
     def shown_description(self) -> str:
-        return self._shown("description")
-
-    def _shown(self, field: str) -> str:
-        suffix = language_suffix()
-        own = getattr(self, f"{field}_{suffix}") if suffix != "nb" else ""
-        return str(own or getattr(self, field))
+        return shown_in_language(self, "description")
 
     def case_url(self) -> str:
         return self.get_absolute_url()
@@ -333,6 +336,10 @@ class Message(models.Model):
         help_text=_("Internal notes are seen only by staff, never by the customer."),
     )
     body = models.TextField(_("message"))
+    # A message the portal writes (an order processed, a request decided) is written
+    # in each language, as a case's title (Case.shown_title).
+    body_nn = models.TextField(_("message (Nynorsk)"), blank=True)
+    body_en = models.TextField(_("message (English)"), blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
     submission_key = models.UUIDField(null=True, blank=True, editable=False)
 
@@ -352,6 +359,10 @@ class Message(models.Model):
 
     def case_url(self) -> str:
         return self.case.get_absolute_url()
+
+    @property
+    def shown_body(self) -> str:
+        return shown_in_language(self, "body")
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:

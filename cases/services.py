@@ -137,7 +137,7 @@ def do_add_message(
     *,
     actor: User,
     case: Case,
-    body: str,
+    body: str | InEachLanguage,
     uploads: Iterable[CheckedUpload] = (),
     internal: bool = False,
     submission_key: uuid.UUID | None = None,
@@ -175,7 +175,7 @@ def do_add_message(
                 author=actor,
                 from_staff=from_staff,
                 is_internal=internal,
-                body=body,
+                **_texts("body", body),
                 created_at=now,
                 submission_key=submission_key,
             )

@@ -293,3 +293,34 @@ def test_e_mail_about_a_case_is_in_the_recipients_language(
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert foreign_words(f"{message.subject} {message.body}", language) == []
+
+
+def test_the_admin_names_things_in_the_staff_members_language(world: dict[str, Any]) -> None:
+    siv = Client()
+    siv.force_login(world["cast"].siv)
+    text = ""
+    for address in ("/admin/cases/case/", "/admin/portal/roleassignment/"):
+        response = siv.get(address, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 200
+        text += visible_text(response.content.decode(), "en")
+    assert "Order of access: 1 line" in text
+    assert "Payroll access and roles" in text
+    assert "Authorised payroll orderer" in text
+    assert foreign_words(text, "en") == []
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", "The order is processed. See the state of each line above."),
+        ("nn", "Bestillinga er behandla. Sjå statusen for kvar linje ovanfor."),
+    ],
+)
+def test_the_messages_the_portal_writes_are_in_the_readers_language(
+    world: dict[str, Any], language: str, words: str
+) -> None:
+    order_case = world["numbers"][1]
+    page = world["clients"]["kari"].get(f"/saker/{order_case}/", HTTP_ACCEPT_LANGUAGE=language)
+    text = visible_text(page.content.decode(), language)
+    assert words in text
+    assert "Bestillingen er behandlet" not in text  # the bokmål one
