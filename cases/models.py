@@ -139,12 +139,13 @@ class Case(models.Model):
     # A title (and description) the portal writes (an order, an appointment, a
     # fullmakt form) is written in each language at once; ``title`` holds the
     # bokmål one, which search and sort read. A customer's own words have only
-    # ``title`` and ``description``.
-    title_nn = models.CharField(_("title (Nynorsk)"), max_length=300, blank=True)
-    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
+    # ``title`` and ``description``. The database default lets bulk loads
+    # (generate_cases's COPY) leave them out.
+    title_nn = models.CharField(_("title (Nynorsk)"), max_length=300, blank=True, db_default="")
+    title_en = models.CharField(_("title (English)"), max_length=300, blank=True, db_default="")
     description = models.TextField(_("description"))
-    description_nn = models.TextField(_("description (Nynorsk)"), blank=True)
-    description_en = models.TextField(_("description (English)"), blank=True)
+    description_nn = models.TextField(_("description (Nynorsk)"), blank=True, db_default="")
+    description_en = models.TextField(_("description (English)"), blank=True, db_default="")
     channel = models.CharField(
         _("channel"), max_length=10, choices=Channel.choices, default=Channel.PORTAL
     )
@@ -338,8 +339,8 @@ class Message(models.Model):
     body = models.TextField(_("message"))
     # A message the portal writes (an order processed, a request decided) is written
     # in each language, as a case's title (Case.shown_title).
-    body_nn = models.TextField(_("message (Nynorsk)"), blank=True)
-    body_en = models.TextField(_("message (English)"), blank=True)
+    body_nn = models.TextField(_("message (Nynorsk)"), blank=True, db_default="")
+    body_en = models.TextField(_("message (English)"), blank=True, db_default="")
     created_at = models.DateTimeField(_("time"), default=timezone.now)
     submission_key = models.UUIDField(null=True, blank=True, editable=False)
 
