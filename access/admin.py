@@ -327,7 +327,7 @@ class OrderAdmin(TeamScopedAdmin[Order]):
 
 @admin.register(System)
 class SystemAdmin(TeamScopedAdmin[System]):
-    list_display = ("name_nb", "name_en", "area", "position", "is_active")
+    list_display = ("name_nb", "name_nn", "name_en", "area", "position", "is_active")
     list_filter = ("area", "is_active")
 
     def team_scope(self, queryset: QuerySet[System], areas: list[str]) -> Any:
@@ -336,7 +336,15 @@ class SystemAdmin(TeamScopedAdmin[System]):
 
 @admin.register(SystemRole)
 class SystemRoleAdmin(TeamScopedAdmin[SystemRole]):
-    list_display = ("name_nb", "name_en", "system", "register_role", "position", "is_active")
+    list_display = (
+        "name_nb",
+        "name_nn",
+        "name_en",
+        "system",
+        "register_role",
+        "position",
+        "is_active",
+    )
     list_filter = ("system", "is_active")
 
     def team_scope(self, queryset: QuerySet[SystemRole], areas: list[str]) -> Any:

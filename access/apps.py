@@ -12,10 +12,12 @@ def _ensure_reference_data(sender: AppConfig, **kwargs: Any) -> None:
     from access.models import System, SystemRole
     from access.seed import ensure_catalogue
     from portal.models import RoleType
-    from portal.seed import ensure_role_types
+    from portal.seed import ensure_role_types, fill_nynorsk
 
     ensure_role_types(RoleType)
     ensure_catalogue(System, SystemRole, RoleType)
+    fill_nynorsk(System)
+    fill_nynorsk(SystemRole)
 
     # The teams decide their area's appointments, orders and fullmakt forms.
     from django.apps import apps

@@ -13,14 +13,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from access.fullmakt_reading import FormReading
 from access.models import FullmaktStep, FullmaktSubmission
 from access.services import _access_subject_area
 from cases.models import Case
-from cases.services import do_add_message, do_change_status, do_create_case
+from cases.services import do_add_message, do_change_status, do_create_case, in_each_language
 from cases.uploads import CheckedUpload
 from portal.dates import today as oslo_today
 from portal.models import Area, Organisation, RoleAssignment, RoleType, User
@@ -57,21 +56,25 @@ def do_submit_fullmakt(
     signed: CheckedUpload,
 ) -> FullmaktSubmission:
     """A case for the team of ``form_area`` with the form and the signed copy attached."""
-    with translation.override("nb"):
-        title = _("Fullmakt form") + f": {organisation.name}"
+    title = in_each_language(
+        lambda: _("Fullmakt form: %(organisation)s") % {"organisation": organisation.name}
+    )
+    roles = {role.code: role for role in RoleType.objects.filter(code__in=KNOWN_ROLES)}
+
+    def describe() -> str:
         if reading is None:
-            description = _("Signed fullmakt form without a readable Excel file: key it in.")
-        else:
-            lines = [
-                f"{_('Row')} {row.row}: {row.name} ({row.email}, {row.employee_number}) – "
-                f"{RoleType.objects.get(code=row.role).name_nb} – "
-                f"{_('Add') if row.action == 'add' else _('End')} {row.day:%d.%m.%Y}"
-                for row in reading.rows
-            ]
-            signed_on = f"{reading.signer_date:%d.%m.%Y}" if reading.signer_date else ""
-            signed_by = _("Signed by")
-            lines.append(f"{signed_by}: {reading.signer_name}, {reading.signer_title} {signed_on}")
-            description = "\n".join(lines)
+            return _("Signed fullmakt form without a readable Excel file: key it in.")
+        lines = [
+            f"{_('Row')} {row.row}: {row.name} ({row.email}, {row.employee_number}) – "
+            f"{roles[row.role].name} – "
+            f"{_('Add') if row.action == 'add' else _('End')} {row.day:%d.%m.%Y}"
+            for row in reading.rows
+        ]
+        signed_on = f"{reading.signer_date:%d.%m.%Y}" if reading.signer_date else ""
+        lines.append(f"{_('Signed by')}: {reading.signer_name}, {reading.signer_title} {signed_on}")
+        return "\n".join(lines)
+
+    description = in_each_language(describe)
     with transaction.atomic():
         case = do_create_case(
             actor=actor,
@@ -79,7 +82,7 @@ def do_submit_fullmakt(
             subject_area=_access_subject_area(
                 form_area(row.role for row in reading.rows) if reading else Area.PAYROLL
             ),
-            title=title[:300],
+            title=title,
             description=description,
             uploads=[upload for upload in (xlsx, signed) if upload is not None],
         )
@@ -253,12 +256,11 @@ def do_confirm_fullmakt(*, actor: User, submission: FullmaktSubmission) -> Fullm
             after={"state": locked.state, "skipped": skipped},
             basis=evidence,
         )
-        with translation.override("nb"):
-            body = _("The fullmakt form is checked and the roles are registered.")
-            if skipped:
-                do_add_message(
-                    actor=actor, case=locked.case, body="\n".join(skipped), internal=True
-                )
+        if skipped:  # for the support team: a note in bokmål
+            do_add_message(actor=actor, case=locked.case, body="\n".join(skipped), internal=True)
+        body = in_each_language(
+            lambda: _("The fullmakt form is checked and the roles are registered.")
+        )
         do_add_message(actor=actor, case=locked.case, body=body)
         do_change_status(actor=actor, case=locked.case, status=Case.Status.CLOSED)
     return locked

@@ -162,10 +162,7 @@ def _reopen(token: str, meta: dict[str, Any], key: str) -> SimpleUploadedFile | 
 
 
 def _role_names() -> dict[str, str]:
-    from django.utils.translation import get_language
-
-    language = get_language() or "nb"
-    return {role.code: role.name(language) for role in RoleType.objects.all()}
+    return {role.code: role.name for role in RoleType.objects.all()}
 
 
 @member_required

@@ -18,6 +18,7 @@ from cases.models import Attachment, Case
 from portal.dates import today as oslo_today
 from portal.models import (
     Area,
+    Localised,
     Organisation,
     RoleAssignment,
     RoleType,
@@ -147,7 +148,7 @@ class AppointmentDecision(models.Model):
         return f"{self.appointment}: {'+' if self.approved else '-'}"
 
 
-class System(models.Model):
+class System(Localised, models.Model):
     """A system of the provider's whose roles customers order (admin-editable catalogue)."""
 
     class Area(models.TextChoices):
@@ -157,6 +158,7 @@ class System(models.Model):
 
     code = models.SlugField(_("code"), max_length=60, unique=True)
     name_nb = models.CharField(_("name (Norwegian)"), max_length=120)
+    name_nn = models.CharField(_("name (Nynorsk)"), max_length=120, blank=True)
     name_en = models.CharField(_("name (English)"), max_length=120)
     description_nb = models.TextField(_("description (Norwegian)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
@@ -170,13 +172,10 @@ class System(models.Model):
         ordering = ["area", "position", "name_nb"]
 
     def __str__(self) -> str:
-        return self.name_nb
-
-    def name(self, language: str) -> str:
-        return self.name_en if language.startswith("en") else self.name_nb
+        return self.name
 
 
-class SystemRole(models.Model):
+class SystemRole(Localised, models.Model):
     """A role in a system that can be granted, e.g. "Lønnsmedarbeider" in the payroll system."""
 
     system = models.ForeignKey(
@@ -184,6 +183,7 @@ class SystemRole(models.Model):
     )
     code = models.SlugField(_("code"), max_length=60)
     name_nb = models.CharField(_("name (Norwegian)"), max_length=120)
+    name_nn = models.CharField(_("name (Nynorsk)"), max_length=120, blank=True)
     name_en = models.CharField(_("name (English)"), max_length=120)
     description_nb = models.TextField(_("description (Norwegian)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
@@ -209,10 +209,7 @@ class SystemRole(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.system.name_nb}: {self.name_nb}"
-
-    def name(self, language: str) -> str:
-        return self.name_en if language.startswith("en") else self.name_nb
+        return f"{self.system.name}: {self.name}"
 
     @property
     def ordering_area(self) -> str:

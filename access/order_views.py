@@ -8,7 +8,6 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -114,7 +113,7 @@ def order(request: HttpRequest) -> HttpResponse:
         status = 403 if area or not any(a["may"] for a in areas) else 200
         context = {
             "areas": areas,
-            "ended_roles": ended_roles(user, organisation, get_language() or "nb"),
+            "ended_roles": ended_roles(user, organisation),
         }
         return render(request, "access/order_choose.html", context, status=status)
     if not offered["may"]:
@@ -166,11 +165,10 @@ def order(request: HttpRequest) -> HttpResponse:
             return render(request, "access/order_form.html", context, status=403)
         return redirect(placed.case.get_absolute_url())
     if step == "review":
-        language = get_language() or "nb"
         context["review"] = [
             {
                 "line": line,
-                "role": _role_label(line.system_role, language),
+                "role": _role_label(line.system_role),
                 "flag": flag,
             }
             for line, flag in zip(lines, review_flags(organisation, lines), strict=True)
@@ -191,8 +189,8 @@ def _initial_lines(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-def _role_label(role: SystemRole, language: str) -> str:
-    return f"{role.system.name(language)}: {role.name(language)}"
+def _role_label(role: SystemRole) -> str:
+    return f"{role.system.name}: {role.name}"
 
 
 def _refused_keeping_lines(

@@ -7,14 +7,14 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from access.models import AccessGrant, Order, OrderLine, OrderLineDecision, SystemRole
 from access.rules import may_order
 from access.services import access_subject_area
 from cases.models import Case
-from cases.services import do_add_message, do_change_status, do_create_case
+from cases.services import do_add_message, do_change_status, do_create_case, in_each_language
 from portal.dates import today as oslo_today
 from portal.models import Organisation, RoleAssignment, User
 from portal.organisations import is_active_member
@@ -138,13 +138,25 @@ def do_submit_order(
     if reason:
         raise OrderRefused(reason)
     category = sorted(areas)[0]
-    with translation.override("nb"):
-        title = _("Order of access: %(count)d lines") % {"count": len(lines)}
-        description = "\n".join(
-            f"{OrderLine.Action(line.action).label}: {line.system_role} – {line.label}"
-            f" fra {line.valid_from:%d.%m.%Y}"
-            for line in lines
+    count = len(lines)
+    title = in_each_language(
+        lambda: (
+            ngettext("Order of access: %(count)d line", "Order of access: %(count)d lines", count)
+            % {"count": count}
         )
+    )
+    description = in_each_language(
+        lambda: "\n\n".join(
+            [
+                "\n".join(
+                    f"{OrderLine.Action(line.action).label}: {line.system_role} – {line.label}"
+                    f" {_('from')} {line.valid_from:%d.%m.%Y}"
+                    for line in lines
+                ),
+                comment,
+            ]
+        ).strip()
+    )
     subject = access_subject_area(category)
     if subject is None:
         raise OrderRefused(_("The customer centre has no subject areas set up yet."))
@@ -155,7 +167,7 @@ def do_submit_order(
                 organisation=organisation,
                 subject_area=subject,
                 title=title,
-                description=f"{description}\n\n{comment}".strip(),
+                description=description,
             )
             order = Order.objects.create(
                 case=case,
@@ -180,7 +192,7 @@ def do_submit_order(
                 actor=actor,
                 organisation=organisation,
                 action="order.submitted",
-                summary=f"{title} (sak {case.number})",
+                summary=f"{title.nb} (sak {case.number})",
                 after={
                     "order": order.pk,
                     "case": case.number,
@@ -238,8 +250,9 @@ def do_fulfil_line(*, actor: User, line: OrderLine, done: bool, reason: str = ""
             basis=f"Sak {order.case.number}",
         )
         if not order.lines.filter(decision__isnull=True).exists():
-            with translation.override("nb"):
-                body = _("The order is processed. See the state of each line above.")
+            body = in_each_language(
+                lambda: _("The order is processed. See the state of each line above.")
+            )
             do_add_message(actor=actor, case=order.case, body=body)
             do_change_status(actor=actor, case=order.case, status=Case.Status.CLOSED)
     return locked

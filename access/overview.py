@@ -80,7 +80,7 @@ class EndedRole:
     customer_centre: bool  # the customer centre registers it (contact groupings and the like)
 
 
-def ended_roles(user: User, organisation: Organisation, language: str) -> list[EndedRole]:
+def ended_roles(user: User, organisation: Organisation) -> list[EndedRole]:
     """The roles ``user`` held in ``organisation`` that ended within the window, newest
     end first. "Through D" (the last day held) is ``valid_to``, an Oslo date."""
     today = oslo_today()
@@ -98,15 +98,13 @@ def ended_roles(user: User, organisation: Organisation, language: str) -> list[E
         if assignment.role_id in seen:
             continue
         seen.add(assignment.role_id)
-        result.append(_whom_to_ask(user, organisation, assignment, language))
+        result.append(_whom_to_ask(user, organisation, assignment))
     return result
 
 
-def _whom_to_ask(
-    user: User, organisation: Organisation, assignment: RoleAssignment, language: str
-) -> EndedRole:
+def _whom_to_ask(user: User, organisation: Organisation, assignment: RoleAssignment) -> EndedRole:
     role = assignment.role
-    name = role.name(language)
+    name = role.name
     area = role.area if role.area in organisation.areas else ""
     if role.kind == RoleType.Kind.ACCESS and area:
         # Extended access is ordered, by the area's authorised orderers (rule 3).

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from portal.dates import oslo_date
@@ -152,7 +151,7 @@ def explain(assignment: RoleAssignment, depth: int = 0) -> list[Why]:
     """The chain behind an assignment, newest link first, ending where the chain ends."""
     from access.models import Appointment  # the appointment records live beside these rules
 
-    role = assignment.role.name(get_language() or "nb")
+    role = assignment.role.name
     recorded = f"{timezone.localtime(assignment.recorded_at):%d.%m.%Y}"
     links: list[Why] = []
     if assignment.basis == RoleAssignment.Basis.GRANDFATHERING and assignment.derived_from:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from access.models import Appointment, AppointmentDecision
 from access.rules import ORDERER_ROLE, may_appoint, orderers
 from cases.models import Case, SubjectArea
-from cases.services import do_add_message, do_change_status, do_create_case
+from cases.services import do_add_message, do_change_status, do_create_case, in_each_language
 from portal.dates import today as oslo_today
 from portal.models import Area, Organisation, RoleAssignment, RoleType, User
 from portal.organisations import is_active_member
@@ -82,34 +81,38 @@ def do_request_appointment(
     )
     if action == Appointment.Action.APPOINT and holds:
         raise AppointmentRefused(
-            _("%(person)s is already %(role)s.") % {"person": person, "role": role.name_nb}
+            _("%(person)s is already %(role)s.") % {"person": person, "role": role.name}
         )
     if action == Appointment.Action.REMOVE and not holds:
         raise AppointmentRefused(
-            _("%(person)s is not %(role)s.") % {"person": person, "role": role.name_nb}
+            _("%(person)s is not %(role)s.") % {"person": person, "role": role.name}
         )
-    # The case is read by the customer centre and the organisation: always in Norwegian.
-    with translation.override("nb"):
-        verb = _("Appoint") if action == Appointment.Action.APPOINT else _("Remove")
-        date_label = _("From") if action == Appointment.Action.APPOINT else _("Last day")
-        title = f"{verb} {role.name_nb.lower()}: {person}"
-        description = "\n".join(
+    appointing = action == Appointment.Action.APPOINT
+    title = in_each_language(
+        lambda: (
+            (_("Appoint %(role)s: %(person)s") if appointing else _("Remove %(role)s: %(person)s"))
+            % {"role": role.name.lower(), "person": person}
+        )
+    )
+    description = in_each_language(
+        lambda: "\n".join(
             line
             for line in [
-                f"{verb}: {person} ({person.email})",
-                f"{_('Role')}: {role.name_nb}",
-                f"{date_label}: {valid_from:%d.%m.%Y}",
+                f"{_('Appoint') if appointing else _('Remove')}: {person} ({person.email})",
+                f"{_('Role')}: {role.name}",
+                f"{_('From') if appointing else _('Last day')}: {valid_from:%d.%m.%Y}",
                 f"{_('Requested by')}: {actor}",
                 comment,
             ]
             if line
         )
+    )
     with transaction.atomic():
         case = do_create_case(
             actor=actor,
             organisation=organisation,
             subject_area=_access_subject_area(area),
-            title=title[:300],
+            title=title,
             description=description,
         )
         appointment = Appointment.objects.create(
@@ -127,7 +130,7 @@ def do_request_appointment(
             actor=actor,
             organisation=organisation,
             action=f"appointment.requested.{action}",
-            summary=f"{title} (sak {case.number})",
+            summary=f"{title.nb} (sak {case.number})",
             after={
                 "appointment": appointment.pk,
                 "person": person.username,
@@ -218,12 +221,16 @@ def do_decide_appointment(
             },
             basis=_authority_basis(locked),
         )
-        verdict = _("approved") if approve else _("rejected")
+        reason = locked.decision_reason
         do_add_message(
             actor=actor,
             case=locked.case,
-            body=_("The request is %(verdict)s. %(reason)s")
-            % {"verdict": verdict, "reason": locked.decision_reason},
+            body=in_each_language(
+                lambda: (
+                    _("The request is %(verdict)s. %(reason)s")
+                    % {"verdict": _("approved") if approve else _("rejected"), "reason": reason}
+                )
+            ),
         )
         do_change_status(actor=actor, case=locked.case, status=Case.Status.CLOSED)
     return locked

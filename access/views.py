@@ -10,7 +10,6 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -58,7 +57,6 @@ def my_page(request: HttpRequest) -> HttpResponse:
 
 
 def _organisation_overview(user: User, organisation: Organisation) -> dict[str, Any]:
-    language = get_language() or "nb"
     held = list(
         RoleAssignment.objects.held_today()
         .of_active_members()
@@ -69,7 +67,7 @@ def _organisation_overview(user: User, organisation: Organisation) -> dict[str, 
     groupings = [
         {
             "role": role,
-            "name": role.name(language),
+            "name": role.name,
             "holders": [a for a in held if a.role_id == role.pk],
         }
         for role in grouping_roles(organisation)
@@ -85,7 +83,7 @@ def _organisation_overview(user: User, organisation: Organisation) -> dict[str, 
         authorities.append(
             {
                 "assignment": assignment,
-                "role": assignment.role.name(language),
+                "role": assignment.role.name,
                 "why": rules.explain(assignment) if show_why else [],
             }
         )
@@ -96,7 +94,7 @@ def _organisation_overview(user: User, organisation: Organisation) -> dict[str, 
         "authorities": authorities,
         "missing_orderers": missing,
         "my_roles": [a for a in held if a.person_id == user.pk],
-        "ended_roles": ended_roles(user, organisation, language),
+        "ended_roles": ended_roles(user, organisation),
     }
 
 
@@ -208,7 +206,6 @@ def grants_export(request: HttpRequest) -> FileResponse:
     """The access overview of Min side as an Excel file, with the same filters."""
     organisation = active_organisation(request)
     grants, _filter = grants_in(organisation, request.GET)
-    language = get_language() or "nb"
     columns = [
         ExportColumn("person", _("Person"), "text", 28),
         ExportColumn("email", _("E-mail"), "text", 30),
@@ -222,8 +219,8 @@ def grants_export(request: HttpRequest) -> FileResponse:
             grant.person_name,
             grant.person_email,
             grant.employee_number,
-            grant.system_role.system.name(language),
-            grant.system_role.name(language),
+            grant.system_role.system.name,
+            grant.system_role.name,
             grant.valid_from,
         ]
         for grant in grants.iterator(chunk_size=1000)

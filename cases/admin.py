@@ -31,7 +31,7 @@ from portal.teams import works_area
 
 @admin.register(SubjectArea)
 class SubjectAreaAdmin(TeamScopedAdmin[SubjectArea]):
-    list_display = ("name_nb", "name_en", "category", "position", "is_active")
+    list_display = ("name_nb", "name_nn", "name_en", "category", "position", "is_active")
     list_filter = ("category", "is_active")
     list_editable = ("position", "is_active")
 
@@ -134,7 +134,7 @@ class CaseAdmin(TeamScopedAdmin[Case]):
     form = CaseAdminForm
     list_display = (
         "number",
-        "title",
+        "shown_title",
         "organisation",
         "category",
         "subject_area",
@@ -159,6 +159,10 @@ class CaseAdmin(TeamScopedAdmin[Case]):
 
     def team_scope(self, queryset: QuerySet[Case], areas: list[str]) -> QuerySet[Case]:
         return queryset.filter(category__in=areas)
+
+    @admin.display(description=_("title"), ordering="title")
+    def shown_title(self, obj: Case) -> str:
+        return obj.shown_title
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # A case and its conversation are records: closed, never deleted (its messages

@@ -16,8 +16,10 @@ def _ensure_reference_data(sender: AppConfig, **kwargs: Any) -> None:
 
     from cases.models import SubjectArea
     from cases.seed import ensure_subject_areas, ensure_teams
+    from portal.seed import fill_nynorsk
 
     ensure_subject_areas(SubjectArea)
+    fill_nynorsk(SubjectArea)
     for label in ("portal", "cases"):  # the teams' permissions, before auth's own turn
         create_permissions(apps.get_app_config(label), verbosity=0)
     ensure_teams(Group, Permission)

@@ -42,7 +42,7 @@ from cases.listing import (
 )
 from cases.models import ExportJob, extended_categories
 from portal.dates import today as oslo_today
-from portal.models import Organisation, User
+from portal.models import Organisation, User, language_suffix
 from portal.organisations import is_active_member
 from portal.xlsx import ExportColumn, write_xlsx
 
@@ -87,7 +87,6 @@ def export_rows(
     # Rows come as tuples (no model objects), which keeps a 100 000-row
     # export's database side to a few seconds.
     fields = [field for key in keys for field in COLUMN_FIELDS[key]]
-    english = language.startswith("en")
     with translation.override(language):
         shown = choice_labels()
     position = {field: index for index, field in enumerate(fields)}
@@ -98,8 +97,14 @@ def export_rows(
             case "kategori" | "status" | "kanal":
                 names, index = shown[key], position[COLUMN_FIELDS[key][0]]
                 return lambda values: names.get(values[index], values[index])
-            case "fagomrade":
-                return itemgetter(position[COLUMN_FIELDS[key][1 if english else 0]])
+            case "fagomrade":  # the reader's language, else bokmål (portal.models.Localised)
+                nb = position["subject_area__name_nb"]
+                own = position[f"subject_area__name_{language_suffix(language)}"]
+                return lambda values: values[own] or values[nb]
+            case "tittel":  # as Case.shown_title
+                suffix = language_suffix(language)
+                own = position["title" if suffix == "nb" else f"title_{suffix}"]
+                return lambda values: values[own] or values[position["title"]]
             case _:
                 return itemgetter(position[COLUMN_FIELDS[key][0]])
 

@@ -12,7 +12,6 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, SubjectArea
@@ -91,12 +90,11 @@ class CaseFilter(django_filters.FilterSet):
         areas = sorted({area for org in organisations for area in org.areas})
         self.filters["kategori"].extra["choices"] = [(a.value, a.label) for a in areas]
         # The subject areas of the organisation's areas, named in the user's language.
-        language = get_language() or "nb"
         names = dict(Area.choices)
         self.filters["fagomrade"].extra["choices"] = [
-            (str(area.pk), f"{names[area.category]}: {area.name(language)}")
+            (str(area.pk), f"{names[area.category]}: {area.name}")
             for area in SubjectArea.objects.filter(category__in=areas).only(
-                "category", "name_nb", "name_en"
+                "category", "name_nb", "name_nn", "name_en"
             )
         ]
 

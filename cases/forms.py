@@ -5,7 +5,6 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import SubjectArea
@@ -82,7 +81,6 @@ class NewCaseForm(SubmissionKeyMixin):
         category_field.choices = [(str(area), area.label) for area in areas]
         if len(areas) == 1 and not self.is_bound:
             self.initial.setdefault("category", str(areas[0]))
-        language = get_language() or "nb"
         queryset = SubjectArea.objects.filter(is_active=True, category__in=areas)
         subject_field = self.fields["subject_area"]
         assert isinstance(subject_field, forms.ModelChoiceField)
@@ -90,7 +88,7 @@ class NewCaseForm(SubmissionKeyMixin):
         # Grouped by category, so the choice works without JavaScript.
         groups: list[tuple[str, list[tuple[int, str]]]] = []
         for area in areas:
-            options = [(s.pk, s.name(language)) for s in queryset if s.category == area]
+            options = [(s.pk, s.name) for s in queryset if s.category == area]
             groups.append((str(area.label), options))
         subject_field.choices = [("", _("Choose subject area")), *groups]
 

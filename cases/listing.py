@@ -324,9 +324,9 @@ def filtered_cases(
 # shown by cases.tables) and for the export's rows (cases.exporting).
 COLUMN_FIELDS: dict[str, tuple[str, ...]] = {
     "nummer": ("number",),
-    "tittel": ("title",),
+    "tittel": ("title", "title_nn", "title_en"),
     "kategori": ("category",),
-    "fagomrade": ("subject_area__name_nb", "subject_area__name_en"),
+    "fagomrade": ("subject_area__name_nb", "subject_area__name_nn", "subject_area__name_en"),
     "status": ("status",),
     "kanal": ("channel",),
     "innmeldt_av": ("reporter_name",),

@@ -21,18 +21,35 @@ from django.utils.translation import gettext_lazy as _
 from cases.text import Fold, OsloYear, SortKey, StatusRank
 from portal.dates import oslo_date
 from portal.dates import today as oslo_today
-from portal.models import Area, Organisation, RoleAssignment, User, extended_access_role
+from portal.models import (
+    Area,
+    Localised,
+    Organisation,
+    RoleAssignment,
+    User,
+    extended_access_role,
+    language_suffix,
+)
 from portal.organisations import is_active_member
 
 if TYPE_CHECKING:
     from django_stubs_ext.db.models.manager import RelatedManager
 
 
-class SubjectArea(models.Model):
+def shown_in_language(row: models.Model, field: str) -> str:
+    """Text the portal wrote in each language (``field``, ``field_nn``, ``field_en``): the
+    reader's; a customer's own words have only ``field``, shown as written."""
+    suffix = language_suffix()
+    own = getattr(row, f"{field}_{suffix}") if suffix != "nb" else ""
+    return str(own or getattr(row, field))
+
+
+class SubjectArea(Localised, models.Model):
     """What a case is about, within its category (admin-editable list)."""
 
     category = models.CharField(_("category"), max_length=10, choices=Area.choices)
     name_nb = models.CharField(_("name (Norwegian)"), max_length=120)
+    name_nn = models.CharField(_("name (Nynorsk)"), max_length=120, blank=True)
     name_en = models.CharField(_("name (English)"), max_length=120)
     position = models.PositiveSmallIntegerField(_("position"), default=100)
     is_active = models.BooleanField(_("active"), default=True)
@@ -46,10 +63,7 @@ class SubjectArea(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_category_display()}: {self.name_nb}"
-
-    def name(self, language: str) -> str:
-        return self.name_en if language.startswith("en") else self.name_nb
+        return f"{self.get_category_display()}: {self.name}"
 
 
 class CaseQuerySet(models.QuerySet["Case"]):
@@ -122,7 +136,16 @@ class Case(models.Model):
         verbose_name=_("subject area"),
     )
     title = models.CharField(_("title"), max_length=300)
+    # A title (and description) the portal writes (an order, an appointment, a
+    # fullmakt form) is written in each language at once; ``title`` holds the
+    # bokmål one, which search and sort read. A customer's own words have only
+    # ``title`` and ``description``. The database default lets bulk loads
+    # (generate_cases's COPY) leave them out.
+    title_nn = models.CharField(_("title (Nynorsk)"), max_length=300, blank=True, db_default="")
+    title_en = models.CharField(_("title (English)"), max_length=300, blank=True, db_default="")
     description = models.TextField(_("description"))
+    description_nn = models.TextField(_("description (Nynorsk)"), blank=True, db_default="")
+    description_en = models.TextField(_("description (English)"), blank=True, db_default="")
     channel = models.CharField(
         _("channel"), max_length=10, choices=Channel.choices, default=Channel.PORTAL
     )
@@ -231,7 +254,7 @@ class Case(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.number} {self.title}"
+        return f"{self.number} {self.shown_title}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is None and not self.number:
@@ -246,6 +269,15 @@ class Case(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("cases:detail", args=[self.number])
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the reader's language, where the portal wrote one; else ``title``."""
+        return shown_in_language(self, "title")
+
+    @property
+    def shown_description(self) -> str:
+        return shown_in_language(self, "description")
 
     def case_url(self) -> str:
         return self.get_absolute_url()
@@ -305,6 +337,10 @@ class Message(models.Model):
         help_text=_("Internal notes are seen only by staff, never by the customer."),
     )
     body = models.TextField(_("message"))
+    # A message the portal writes (an order processed, a request decided) is written
+    # in each language, as a case's title (Case.shown_title).
+    body_nn = models.TextField(_("message (Nynorsk)"), blank=True, db_default="")
+    body_en = models.TextField(_("message (English)"), blank=True, db_default="")
     created_at = models.DateTimeField(_("time"), default=timezone.now)
     submission_key = models.UUIDField(null=True, blank=True, editable=False)
 
@@ -324,6 +360,10 @@ class Message(models.Model):
 
     def case_url(self) -> str:
         return self.case.get_absolute_url()
+
+    @property
+    def shown_body(self) -> str:
+        return shown_in_language(self, "body")
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:

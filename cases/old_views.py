@@ -60,7 +60,8 @@ def old_version_page(path_kind: str) -> Callable[[View], View]:
             if not version.old_version_open():
                 messages.info(request, _("The old version is closed; you are in the new version."))
                 number = kwargs.get("number")
-                return redirect(new_counterpart(path_kind, str(number) if number else None))
+                rest = "rest" in kwargs and version.new_page_for_old_address(str(kwargs["rest"]))
+                return redirect(rest or new_counterpart(path_kind, str(number) if number else None))
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if getattr(request, "organisation", None) is None:
@@ -91,9 +92,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
     if query:
         cases = cases.filter(Q(number__icontains=query) | Q(title_folded__contains=fold(query)))
     rows = list(
-        cases.only("number", "title", "status", "updated_at").order_by("-updated_at", "-id")[
-            : OLD_LIST_LIMIT + 1
-        ]
+        cases.only("number", "title", "title_nn", "title_en", "status", "updated_at").order_by(
+            "-updated_at", "-id"
+        )[: OLD_LIST_LIMIT + 1]
     )
     context = {
         "form": form,
@@ -122,5 +123,10 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
 
 @old_version_page("other")
 def other(request: HttpRequest, rest: str = "") -> HttpResponse:
-    """Any other old address: nothing here before the cutoff, the start page after it."""
-    raise Http404
+    """Any other old address: the new version's page at the same address if it has one
+    (``/gammel/min-side/`` -> ``/min-side/``), with a word; else nothing here."""
+    target = version.new_page_for_old_address(rest)
+    if target is None:
+        raise Http404
+    messages.info(request, _("The old version has no such page; here it is in the new version."))
+    return redirect(target)

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cases import notify
@@ -36,13 +37,41 @@ class DuplicateSubmission(Exception):
         self.existing = existing
 
 
+class InEachLanguage(NamedTuple):
+    """Text the portal writes for a case (its title, its description), in each language."""
+
+    nb: str
+    nn: str
+    en: str
+
+
+def in_each_language(render: Callable[[], str]) -> InEachLanguage:
+    """``render()`` in bokmål, nynorsk and English: the title or description of a case the
+    portal writes, which each reader reads in their own language (``Case.shown_title``,
+    ``Case.shown_description``); search, sort and the admin read the bokmål one. Why
+    stored rather than rendered at every read: docs/decisions.md.
+    """
+    texts = []
+    for language in ("nb", "nn", "en"):
+        with translation.override(language):
+            texts.append(render())
+    return InEachLanguage(*texts)
+
+
+def _texts(field: str, text: str | InEachLanguage, limit: int | None = None) -> dict[str, str]:
+    """The model fields for ``text``: one (a customer's words) or one per language."""
+    if isinstance(text, str):
+        return {field: text[:limit]}
+    return {field: text.nb[:limit], f"{field}_nn": text.nn[:limit], f"{field}_en": text.en[:limit]}
+
+
 def do_create_case(
     *,
     actor: User,
     organisation: Organisation,
     subject_area: SubjectArea,
-    title: str,
-    description: str,
+    title: str | InEachLanguage,
+    description: str | InEachLanguage,
     uploads: Iterable[CheckedUpload] = (),
     channel: Case.Channel = Case.Channel.PORTAL,
     reported_by: User | None = None,
@@ -75,8 +104,8 @@ def do_create_case(
                 organisation=organisation,
                 category=subject_area.category,
                 subject_area=subject_area,
-                title=title,
-                description=description,
+                **_texts("title", title, limit=300),
+                **_texts("description", description),
                 channel=channel,
                 reported_by=reporter,
                 registered_by=actor if on_behalf else None,
@@ -108,7 +137,7 @@ def do_add_message(
     *,
     actor: User,
     case: Case,
-    body: str,
+    body: str | InEachLanguage,
     uploads: Iterable[CheckedUpload] = (),
     internal: bool = False,
     submission_key: uuid.UUID | None = None,
@@ -146,7 +175,7 @@ def do_add_message(
                 author=actor,
                 from_staff=from_staff,
                 is_internal=internal,
-                body=body,
+                **_texts("body", body),
                 created_at=now,
                 submission_key=submission_key,
             )

@@ -58,9 +58,9 @@ def table_rows(cases: list[Case], language: str) -> list[dict[str, Any]]:
             {
                 # One link per row (the title), so Tab moves from case to case.
                 "nummer": case.number,
-                "tittel": format_html('<a class="ds-link" href="{}">{}</a>', url, case.title),
+                "tittel": format_html('<a class="ds-link" href="{}">{}</a>', url, case.shown_title),
                 "kategori": categories.get(case.category, case.category),
-                "fagomrade": case.subject_area.name(language),
+                "fagomrade": case.subject_area.name,
                 "status": format_html(
                     '<span class="ds-tag" data-size="sm" data-color="{}">{}</span>',
                     STATUS_COLOURS.get(case.status, "neutral"),

@@ -325,7 +325,7 @@ class FeedbackAdmin(ReadOnlyAdmin[Feedback]):
 
 @admin.register(ContactCentre)
 class ContactCentreAdmin(TeamScopedAdmin[ContactCentre]):
-    list_display = ("name_nb", "area", "phone", "email", "opening_hours_nb")
+    list_display = ("name_nb", "name_nn", "name_en", "area", "phone", "email")
 
     def team_scope(
         self, queryset: QuerySet[ContactCentre], areas: list[str]
@@ -335,9 +335,18 @@ class ContactCentreAdmin(TeamScopedAdmin[ContactCentre]):
 
 @admin.register(RoleType)
 class RoleTypeAdmin(TeamScopedAdmin[RoleType]):
-    list_display = ("name_nb", "name_en", "code", "kind", "area", "position", "is_active")
+    list_display = (
+        "name_nb",
+        "name_nn",
+        "name_en",
+        "code",
+        "kind",
+        "area",
+        "position",
+        "is_active",
+    )
     list_filter = ("kind", "area", "is_active")
-    search_fields = ("name_nb", "name_en", "code")
+    search_fields = ("name_nb", "name_nn", "name_en", "code")
 
     def team_scope(self, queryset: QuerySet[RoleType], areas: list[str]) -> QuerySet[RoleType]:
         return queryset.filter(Q(area="") | Q(area__in=areas))

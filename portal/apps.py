@@ -12,10 +12,12 @@ def _ensure_reference_data(sender: AppConfig, **kwargs: Any) -> None:
     # After every migrate and every flush (transactional tests flush the
     # database): reference data is idempotent, so making sure costs little.
     from portal.models import ContactCentre, RoleType
-    from portal.seed import ensure_contact_centres, ensure_role_types
+    from portal.seed import ensure_contact_centres, ensure_role_types, fill_nynorsk
 
     ensure_role_types(RoleType)
     ensure_contact_centres(ContactCentre)
+    fill_nynorsk(RoleType)
+    fill_nynorsk(ContactCentre, ("name", "opening_hours"))
 
 
 def _grant_to_app_role(sender: AppConfig, using: str, **kwargs: Any) -> None:

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from portal.dates import today as oslo_today
@@ -30,6 +31,35 @@ class Area(models.TextChoices):
 
     PAYROLL = "lonn", _("Payroll")
     ACCOUNTING = "regnskap", _("Accounting")
+
+
+def language_suffix(language: str | None = None) -> str:
+    """Which of a ``Localised`` field's columns (``nb``, ``nn``, ``en``) ``language`` reads
+    (the active language when not given)."""
+    language = (language or get_language() or "nb").lower()
+    return "en" if language.startswith("en") else "nn" if language.startswith("nn") else "nb"
+
+
+class Localised:
+    """Text the provider writes in each language: ``<field>_nb``, ``<field>_nn``, ``<field>_en``.
+
+    The one way to read such text: ``obj.name`` (and ``str(obj)``) is the name in
+    the active language, ``obj.localised(field, language)`` any field in any
+    language. Bokmål is the text every row has; a missing nynorsk or English text
+    falls back to it. E-mails and exports activate the reader's language first
+    (``translation.override``), so they read the same way as pages.
+    """
+
+    def localised(self, field: str, language: str | None = None) -> str:
+        own = getattr(self, f"{field}_{language_suffix(language)}", "")
+        return str(own or getattr(self, f"{field}_nb"))
+
+    @property
+    def name(self) -> str:
+        return self.localised("name")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class User(AbstractUser):
@@ -194,17 +224,20 @@ class Feedback(models.Model):
         return f"{self.page}: {self.get_answer_display()}"
 
 
-class ContactCentre(models.Model):
+class ContactCentre(Localised, models.Model):
     """How to reach the payroll or the accounting customer centre (edited by staff)."""
 
     area = models.CharField(_("area"), max_length=10, choices=Area.choices, unique=True)
     name_nb = models.CharField(_("name (Norwegian)"), max_length=150)
+    name_nn = models.CharField(_("name (Nynorsk)"), max_length=150, blank=True)
     name_en = models.CharField(_("name (English)"), max_length=150)
     phone = models.CharField(_("phone"), max_length=30)
     email = models.EmailField(_("e-mail"))
     opening_hours_nb = models.CharField(_("opening hours (Norwegian)"), max_length=200)
+    opening_hours_nn = models.CharField(_("opening hours (Nynorsk)"), max_length=200, blank=True)
     opening_hours_en = models.CharField(_("opening hours (English)"), max_length=200)
     note_nb = models.TextField(_("note (Norwegian)"), blank=True)
+    note_nn = models.TextField(_("note (Nynorsk)"), blank=True)
     note_en = models.TextField(_("note (English)"), blank=True)
 
     class Meta:
@@ -212,16 +245,8 @@ class ContactCentre(models.Model):
         verbose_name_plural = _("customer centres")
         ordering = ["area"]
 
-    def __str__(self) -> str:
-        return self.name_nb
 
-    def localised(self, field: str, language: str) -> str:
-        """``field`` in English for English readers, else in Norwegian."""
-        suffix = "en" if language.startswith("en") else "nb"
-        return str(getattr(self, f"{field}_{suffix}"))
-
-
-class RoleType(models.Model):
+class RoleType(Localised, models.Model):
     """A kind of role a person can hold in an organisation (admin-editable data).
 
     Contact-person groupings are shown on Min side; authorities decide what a
@@ -255,6 +280,7 @@ class RoleType(models.Model):
 
     code = models.SlugField(_("code"), max_length=60, unique=True)
     name_nb = models.CharField(_("name (Norwegian)"), max_length=100)
+    name_nn = models.CharField(_("name (Nynorsk)"), max_length=100, blank=True)
     name_en = models.CharField(_("name (English)"), max_length=100)
     description_nb = models.TextField(_("description (Norwegian)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
@@ -267,12 +293,6 @@ class RoleType(models.Model):
         verbose_name = _("role type")
         verbose_name_plural = _("role types")
         ordering = ["position", "name_nb"]
-
-    def __str__(self) -> str:
-        return self.name_nb
-
-    def name(self, language: str) -> str:
-        return self.name_en if language.startswith("en") else self.name_nb
 
 
 def extended_access_role(area: str) -> str:

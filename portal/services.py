@@ -204,10 +204,10 @@ def _check_staff_register(actor: User, person: User, role: RoleType, reason: str
                 "Staff register contact persons only. %(role)s is given by an appointment, "
                 "a verified fullmakt form or an access order."
             )
-            % {"role": role.name_nb}
+            % {"role": role.name}
         )
     if not works_area(actor, role.area):
-        raise Refused(_("%(role)s belongs to another team's area.") % {"role": role.name_nb})
+        raise Refused(_("%(role)s belongs to another team's area.") % {"role": role.name})
     if person.pk == actor.pk:
         raise Refused(_("You cannot register or end your own roles."))
     if not reason.strip():

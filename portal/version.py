@@ -17,8 +17,8 @@ import datetime as dt
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import HttpRequest
-from django.urls import reverse
+from django.http import Http404, HttpRequest
+from django.urls import resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from portal.dates import is_through
@@ -71,3 +71,41 @@ def safe_next_url(request: HttpRequest, next_url: str | None) -> str | None:
     ):
         return next_url
     return None
+
+
+# The pages the two versions share, by URL name: new -> old. The old version has
+# only the case list and the case page; every other new page's counterpart is
+# the old version's home (its case list).
+_OLD_COUNTERPARTS = {"cases:list": "old:list", "cases:detail": "old:detail"}
+
+
+def is_old_page(path: str) -> bool:
+    return path.startswith(reverse("old:home"))
+
+
+def counterpart(path: str) -> str:
+    """The matching page in the other version: an old page's new one, a new page's old one."""
+    try:
+        match = resolve(urlsplit(path).path)
+    except Http404:
+        return reverse("old:home") if not is_old_page(path) else reverse("start")
+    if match.namespace == "old":
+        new = {"old:list": "cases:list", "old:detail": "cases:detail"}.get(match.view_name)
+        if new is not None:
+            return reverse(new, kwargs=match.kwargs)
+        return new_page_for_old_address(str(match.kwargs.get("rest", ""))) or reverse("start")
+    old = _OLD_COUNTERPARTS.get(match.view_name)
+    return reverse(old, kwargs=match.kwargs) if old else reverse("old:list")
+
+
+def new_page_for_old_address(rest: str) -> str | None:
+    """``/gammel/<rest>`` where the old version has no page: the new version's page at
+    ``/<rest>``, if there is one (``/gammel/min-side/`` -> ``/min-side/``)."""
+    path = "/" + rest
+    try:
+        match = resolve(path)
+    except Http404:
+        return None
+    if match.namespace == "old" or match.view_name.startswith("admin:"):
+        return None
+    return path

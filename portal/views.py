@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django import forms
 from django.conf import settings
@@ -15,7 +15,7 @@ from django.core import signing
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, gettext_lazy
@@ -56,6 +56,17 @@ class OrganisationChoiceForm(forms.Form):
         field.choices = [("", gettext_lazy("Choose your organisation")), *organisations]
 
 
+def _chosen_organisation(next_url: str) -> Organisation | None:
+    """The active organisation whose direct link ``next_url`` is, if it is one."""
+    try:
+        match = resolve(urlsplit(next_url).path) if next_url else None
+    except Http404:
+        return None
+    if match is None or match.url_name != "direct_link":
+        return None
+    return Organisation.objects.active().filter(slug=match.kwargs.get("slug", "")).first()
+
+
 class LoginView(auth_views.LoginView):
     gate = "public"
     template_name = "portal/login.html"
@@ -68,7 +79,13 @@ class LoginView(auth_views.LoginView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["organisation_form"] = OrganisationChoiceForm(auto_id="org_%s")
+        # Password mode: the organisation list leads, through its direct link, back
+        # here with ``next=/inn/<slug>/``; the choice shows, and the login goes on there.
+        chosen = _chosen_organisation(context.get("next", ""))
+        context["chosen_organisation"] = chosen
+        context["organisation_form"] = OrganisationChoiceForm(
+            auto_id="org_%s", initial={"virksomhet": chosen.slug if chosen else ""}
+        )
         context["old_version_open"] = version.old_version_open()
         context["old_version_last_day"] = settings.OLD_VERSION_LAST_DAY
         return context
@@ -117,7 +134,8 @@ def organisation_link(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Choose your organisation."))
         return redirect("portal:login")
     if not Organisation.objects.active().filter(slug=slug).exists():
-        raise Http404
+        messages.error(request, _("Choose your organisation from the list."))
+        return redirect("portal:login")
     target = reverse("direct_link", args=[slug])
     next_url = version.safe_next_url(request, request.GET.get("next"))
     return redirect(f"{target}?{urlencode({'next': next_url})}" if next_url else target)
@@ -147,7 +165,8 @@ def switch_version(request: HttpRequest) -> HttpResponse:
     version.set_version(request, wanted)
     if wanted == version.OLD:
         if version.current_version(request) == version.OLD:
-            return redirect(reverse("old:list"))
+            target = _safe_next(request, reverse("old:list"))
+            return redirect(target if version.is_old_page(target) else reverse("old:list"))
         messages.info(request, _("The old version is closed; you are in the new version."))
         return redirect("start")
     target = _safe_next(request, reverse("start"))
@@ -257,15 +276,14 @@ def _feedback_comment(request: HttpRequest, is_htmx: bool) -> HttpResponse:
 @public_view
 @require_GET
 def contact(request: HttpRequest) -> HttpResponse:
-    language = get_language() or "nb"
     centres = [
         {
             "area": centre.get_area_display(),
-            "name": centre.localised("name", language),
+            "name": centre.name,
             "phone": centre.phone,
             "email": centre.email,
-            "opening_hours": centre.localised("opening_hours", language),
-            "note": centre.localised("note", language),
+            "opening_hours": centre.localised("opening_hours"),
+            "note": centre.localised("note"),
         }
         for centre in ContactCentre.objects.all()
     ]

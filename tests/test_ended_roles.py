@@ -48,22 +48,22 @@ def test_the_window_is_five_years_and_the_last_day_is_the_oslo_date(cast: Cast) 
     grant(cast.eva, cast.fjordetaten, RoleType.EXTENDED_PAYROLL, valid_to=dt.date(2020, 6, 15))
     grant(cast.eva, cast.fjordetaten, RoleType.EXTENDED_ACCOUNTING, valid_to=dt.date(2020, 6, 14))
     with time_machine.travel(NOW, tick=False):
-        shown = [e.assignment.role.code for e in ended_roles(cast.eva, cast.fjordetaten, "en")]
+        shown = [e.assignment.role.code for e in ended_roles(cast.eva, cast.fjordetaten)]
     assert shown == [RoleType.EXTENDED_PAYROLL]
     # Held through 14.06.2025: still held at 23:30 Oslo time that day, ended a minute past
     # midnight, although UTC is still on the 14th then.
     grant(cast.per, cast.fjordetaten, RoleType.EXTENDED_PAYROLL, valid_to=dt.date(2025, 6, 14))
     with time_machine.travel(dt.datetime(2025, 6, 14, 21, 30, tzinfo=dt.UTC), tick=False):
-        assert ended_roles(cast.per, cast.fjordetaten, "en") == []
+        assert ended_roles(cast.per, cast.fjordetaten) == []
     with time_machine.travel(dt.datetime(2025, 6, 14, 22, 1, tzinfo=dt.UTC), tick=False):
-        assert len(ended_roles(cast.per, cast.fjordetaten, "en")) == 1
+        assert len(ended_roles(cast.per, cast.fjordetaten)) == 1
 
 
 def test_a_role_held_again_is_not_reported_as_ended(cast: Cast) -> None:
     grant(cast.eva, cast.fjordetaten, RoleType.EXTENDED_PAYROLL, valid_to=dt.date(2023, 6, 30))
     grant(cast.eva, cast.fjordetaten, RoleType.EXTENDED_PAYROLL, valid_from=dt.date(2024, 1, 1))
     with time_machine.travel(NOW, tick=False):
-        assert ended_roles(cast.eva, cast.fjordetaten, "en") == []
+        assert ended_roles(cast.eva, cast.fjordetaten) == []
         assert "You held" not in _page(cast.eva, "/min-side/")
 
 
@@ -92,6 +92,6 @@ def test_a_former_orderer_is_told_who_can_appoint_her_again(cast: Cast) -> None:
     )
     grant(cast.ola, cast.fjordetaten, RoleType.FULLMAKT)
     with time_machine.travel(NOW, tick=False):
-        (ended,) = ended_roles(cast.eva, cast.fjordetaten, "en")
+        (ended,) = ended_roles(cast.eva, cast.fjordetaten)
     assert [a.person for a in ended.ask] == [cast.ola]
     assert not ended.fullmakt_form

@@ -411,7 +411,109 @@ def test_choosing_an_organisation_leads_to_its_direct_link(cast: Cast) -> None:
     assert (response.status_code, response["Location"]) == (302, "/inn/fjordetaten/")
 
 
-def test_unknown_organisation_is_404_and_none_goes_back(cast: Cast) -> None:
-    assert Client().get("/logg-inn/virksomhet/", {"virksomhet": "ukjent"}).status_code == 404
-    response = Client().get("/logg-inn/virksomhet/", {"virksomhet": ""})
-    assert response["Location"] == "/logg-inn/"
+def test_unknown_or_no_organisation_goes_back_to_the_login_page_with_a_word(cast: Cast) -> None:
+    client = Client()
+    for slug, word in (
+        ("ukjent", "Choose your organisation from the list."),
+        ("", "Choose your organisation."),
+    ):
+        response = client.get(
+            "/logg-inn/virksomhet/", {"virksomhet": slug}, HTTP_ACCEPT_LANGUAGE="en", follow=True
+        )
+        assert response.redirect_chain == [("/logg-inn/", 302)]
+        assert word in response.content.decode()
+
+
+# --- Issue 13, point 11: the login page's choice and the switch on every page --------
+
+
+def _choose_and_log_in(person: User, slug: str) -> tuple[Client, str]:
+    """Password mode: choose ``slug`` in the login page's list, then log in as ``person``."""
+    client = Client()
+    chosen = client.get("/logg-inn/virksomhet/", {"virksomhet": slug}, follow=True)
+    login_page = chosen.redirect_chain[-1][0]
+    assert login_page.startswith("/logg-inn/?next=")
+    next_url = chosen.context["next"]
+    response = client.post(
+        "/logg-inn/",
+        {"username": person.username, "password": PASSWORD, "next": next_url},
+        follow=True,
+    )
+    assert response.status_code == 200
+    return client, response.content.decode()
+
+
+def test_choosing_an_organisation_in_password_mode_shows_the_choice(cast: Cast) -> None:
+    response = Client().get(
+        "/logg-inn/virksomhet/", {"virksomhet": "kystdirektoratet"}, follow=True
+    )
+    html = response.content.decode()
+    assert "You chose Kystdirektoratet" in html
+    assert '<option value="kystdirektoratet" selected>' in html
+
+
+def test_the_choice_logs_in_to_that_organisation(cast: Cast, old_open: None) -> None:
+    # Mona is a member of both; without the choice she would start in the first one.
+    client, _html = _choose_and_log_in(cast.mona, "kystdirektoratet")
+    assert client.session["active_organisation"] == cast.kystdir.pk
+    assert client.session[SESSION_KEY] == "new"  # a direct link lands in the new version
+    client, _html = _choose_and_log_in(cast.mona, "fjordetaten")
+    assert client.session["active_organisation"] == cast.fjordetaten.pk
+
+
+def test_choosing_an_organisation_one_is_not_a_member_of_says_so(cast: Cast) -> None:
+    client, html = _choose_and_log_in(cast.per, "kystdirektoratet")
+    assert "You are not registered as a member of Kystdirektoratet" in html
+    assert client.session["active_organisation"] == cast.fjordetaten.pk
+
+
+def test_a_next_that_is_no_organisations_link_chooses_nothing(cast: Cast) -> None:
+    for next_url in ("/inn/ukjent/", "/saker/", "/inn/", "//evil.example/inn/x/"):
+        response = Client().get("/logg-inn/", {"next": next_url})
+        assert response.status_code == 200
+        assert "You chose" not in response.content.decode()
+
+
+def test_the_switch_follows_the_page_not_the_session(
+    cast: Cast, cases: dict[str, Case], old_open: None
+) -> None:
+    client = client_for(cast.per)
+    number = cases["per_payroll"].number
+    client.get("/gammel/saker/")  # the session is now in the old version
+    new_page = client.get(f"/saker/{number}/").content.decode()
+    assert "Switch to the old version" in new_page
+    assert "Switch to the new version" not in new_page
+    assert f'name="next" value="/gammel/saker/{number}/"' in new_page
+    old_page = client.get(f"/gammel/saker/{number}/").content.decode()
+    assert "Switch to the new version" in old_page
+    assert "Switch to the old version" not in old_page
+
+
+@pytest.mark.parametrize(
+    ("new_page", "old_page"),
+    [("/saker/", "/gammel/saker/"), ("/min-side/", "/gammel/saker/"), ("/", "/gammel/saker/")],
+)
+def test_switching_to_old_goes_to_the_matching_old_page(
+    cast: Cast, old_open: None, new_page: str, old_page: str
+) -> None:
+    client = client_for(cast.per)
+    html = client.get(new_page).content.decode()
+    assert f'name="next" value="{old_page}"' in html
+    response = client.post(reverse("portal:switch_version"), {"version": "old", "next": old_page})
+    assert response["Location"] == old_page
+    # A next outside the old version never leads there from the old switch.
+    response = client.post(
+        reverse("portal:switch_version"), {"version": "old", "next": "/min-side/"}
+    )
+    assert response["Location"] == "/gammel/saker/"
+
+
+def test_old_min_side_leads_to_min_side(cast: Cast, old_open: None) -> None:
+    client = client_for(cast.per)
+    response = client.get("/gammel/min-side/", follow=True)
+    assert response.redirect_chain == [("/min-side/", 302)]
+    assert "The old version has no such page" in response.content.decode()
+    assert client.get("/gammel/finnes-ikke/").status_code == 404
+    with time_machine.travel(FIRST_MINUTE_CLOSED, tick=False):
+        response = client.get("/gammel/min-side/")
+    assert response["Location"] == "/min-side/"

@@ -83,3 +83,30 @@ def test_holders_who_cannot_be_reached_do_not_count(cast: Cast, mailoutbox: list
 def test_unknown_organisation_is_an_error(cast: Cast) -> None:
     with pytest.raises(CommandError, match="nowhere"):
         run("--org", "nowhere")
+
+
+@pytest.mark.parametrize(
+    ("language", "subject", "words"),
+    [
+        (
+            "en",
+            "Direct login link to Kundesenter for Fjordetaten",
+            ["Hello Kari,", "registered as technical IT contact for Fjordetaten"],
+        ),
+        (
+            "nn",
+            "Direkte innloggingslenkje til Kundesenter for Fjordetaten",
+            ["Hei Kari,", "Lenkja startar innlogginga med Fjordetaten førehandsvald"],
+        ),
+    ],
+)
+def test_the_e_mail_is_in_the_recipients_language(
+    contacts: Cast, mailoutbox: list[Any], language: str, subject: str, words: list[str]
+) -> None:
+    User.objects.filter(pk=contacts.kari.pk).update(language=language)
+    run("--org", "fjordetaten")
+    [mail] = mailoutbox
+    assert mail.subject == subject
+    for word in words:
+        assert word in mail.body
+    assert "Lenken starter innloggingen" not in mail.body  # the bokmål text

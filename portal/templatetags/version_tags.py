@@ -15,8 +15,9 @@ register = template.Library()
 def version_switch(context: template.Context) -> dict[str, Any]:
     """Shown to a logged-in user until the cutoff: a button to the other version.
 
-    Going to the new version returns to the page the user is on, or, from an
-    old page, to its counterpart (``new_version_url`` in the old pages' context).
+    What it offers follows the page, not the session: an old page offers the new
+    version, a new page the old one, and either leads to the matching page in the
+    other version (``version.counterpart``).
     """
     request = context.get("request")
     user = getattr(request, "user", None)
@@ -24,16 +25,14 @@ def version_switch(context: template.Context) -> dict[str, Any]:
         return {"show": False}
     if not version.old_version_open():
         return {"show": False}
-    current = version.current_version(request)
-    if context.get("new_version_url"):
-        back = str(context["new_version_url"])
-    elif getattr(request.resolver_match, "namespace", "") == "old":
-        back = ""
+    in_old = getattr(request.resolver_match, "namespace", "") == "old"
+    if in_old and context.get("new_version_url"):
+        target = str(context["new_version_url"])
     else:
-        back = request.get_full_path()
+        target = version.counterpart(request.path)
     return {
         "show": True,
-        "in_old": current == version.OLD,
-        "next": back,
+        "in_old": in_old,
+        "next": target,
         "csrf_token": context.get("csrf_token"),
     }

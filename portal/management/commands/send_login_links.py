@@ -2,8 +2,9 @@
 
 E-mails each organisation's Kontaktperson IT-teknisk (the current holders of the
 role) the organisation's direct login link, and says which organisations have
-nobody to send it to. The e-mail is in Norwegian: it goes to the agencies'
-technical staff, who pass the link on to their users.
+nobody to send it to. The e-mail is in each recipient's language (their preferred
+one, else the site's); it goes to the agencies' technical staff, who pass the link
+on to their users.
 """
 
 from __future__ import annotations
@@ -16,31 +17,51 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from portal.models import Organisation, RoleAssignment, RoleType, User
 
-SUBJECT = "Direkte innloggingslenke til Kundesenter for {organisation}"
-BODY = """Hei {name},
 
-Du er registrert som kontaktperson IT-teknisk for {organisation} i Kundesenter.
-
-Dette er den direkte innloggingslenken til {organisation}:
-{link}
-
-Lenken starter innloggingen med {organisation} forhåndsvalgt og tar brukerne rett til den nye
-versjonen av Kundesenter. Del den gjerne med dem som bruker Kundesenter hos dere, for eksempel
-på intranettet eller som bokmerke.
-
-Lenken gir ingen tilgang i seg selv: alle må logge inn, og bare de som er registrert som
-medlemmer av {organisation} kommer inn.
-
-Spørsmål? Kontakt kundesenteret: {contact}
-
-Denne e-posten kan ikke besvares.
-
-Hilsen
-Kundesenter
-"""
+def message(person: User, organisation: Organisation, link: str, contact: str) -> tuple[str, str]:
+    """The e-mail's subject and body, in the recipient's language (their preferred one,
+    else the site's), with the role named as the catalogue names it in that language."""
+    with translation.override(person.language or settings.LANGUAGE_CODE):
+        role = RoleType.objects.get(code=RoleType.TECHNICAL_CONTACT).name
+        values = {
+            "name": person.first_name or person.get_full_name() or person.username,
+            "role": role[:1].lower() + role[1:],
+            "organisation": organisation.name,
+            "link": link,
+            "contact": contact,
+        }
+        subject = _("Direct login link to Kundesenter for %(organisation)s") % values
+        body = (
+            _(
+                "Hello %(name)s,\n"
+                "\n"
+                "You are registered as %(role)s for %(organisation)s in Kundesenter.\n"
+                "\n"
+                "This is the direct login link to %(organisation)s:\n"
+                "%(link)s\n"
+                "\n"
+                "The link starts the login with %(organisation)s chosen and takes your users "
+                "straight to the new version of Kundesenter. Share it with those who use "
+                "Kundesenter in your organisation, for example on the intranet or as a bookmark.\n"
+                "\n"
+                "The link gives no access by itself: everyone must log in, and only those "
+                "registered as members of %(organisation)s get in.\n"
+                "\n"
+                "Questions? Contact the customer centre: %(contact)s\n"
+                "\n"
+                "This e-mail cannot be answered.\n"
+                "\n"
+                "Regards\n"
+                "Kundesenter\n"
+            )
+            % values
+        )
+    return subject, body
 
 
 def login_link(organisation: Organisation) -> str:
@@ -96,13 +117,7 @@ class Command(BaseCommand):
                 planned += 1
                 verb = "Would send" if dry_run else "Sent"
                 if not dry_run:
-                    subject = SUBJECT.format(organisation=organisation.name)
-                    body = BODY.format(
-                        name=person.first_name or person.get_full_name() or person.username,
-                        organisation=organisation.name,
-                        link=link,
-                        contact=contact_page,
-                    )
+                    subject, body = message(person, organisation, link, contact_page)
                     try:
                         send_mail(subject, body, None, [person.email], fail_silently=False)
                     except (smtplib.SMTPException, OSError) as exc:
