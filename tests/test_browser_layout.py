@@ -303,7 +303,7 @@ def _fullmakt(email: str) -> bytes:
             per_row(email=email),
             per_row(
                 name="Anne-Marie Kristoffersen-Bergersen",
-                email="anne-marie.kristoffersen-bergersen@fjordetaten.example.no",
+                email=LONG_EMAIL,
             ),
         ],
     )
