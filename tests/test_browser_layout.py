@@ -350,11 +350,12 @@ class Portal:
 
 
 @pytest.fixture
-def portal(settings: Any, tmp_path: Path) -> Portal:
+def portal(settings: Any, tmp_path: Path) -> Iterator[Portal]:
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.OLD_VERSION_LAST_DAY = dt.date(2099, 12, 31)  # the fullest header: version switch
     settings.ROOT_URLCONF = __name__
-    # Login and feedback counts live in the cache table, which outlives a run.
+    # Login and feedback counts live in the cache table, which the flush after a
+    # transactional test leaves: start without any, and leave none behind.
     cache.clear()
     call_command("seed_demo", allow_without_debug=True, verbosity=0)
     fjordetaten = Organisation.objects.get(slug="fjordetaten")
@@ -407,9 +408,10 @@ def portal(settings: Any, tmp_path: Path) -> Portal:
             file_name="saker-fjordetaten-2026-11-30.xlsx" if state == ExportJob.State.DONE else "",
         )
         jobs[str(state)] = str(job.pk)
-    return Portal(
+    yield Portal(
         case=case.number, long_case=long_case.number, mona_case=mona_case.number, jobs=jobs
     )
+    cache.clear()
 
 
 def states(p: Portal) -> list[State]:
