@@ -54,6 +54,8 @@ def test_contact_page_shows_both_centres_in_the_readers_language(cast: Cast) -> 
     assert "Hverdager 8–15" in norwegian
     assert "Payroll customer centre" in english
     assert "tel:+4740000001" in english
+    # A long address may wrap where a reader expects, not mid-word (issue 13).
+    assert 'href="mailto:lonn@example.no">lonn@<wbr>example<wbr>.no</a>' in english
     assert client_for(cast.nina).get("/kontakt/").status_code == 200
 
 

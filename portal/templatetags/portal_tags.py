@@ -7,6 +7,8 @@ from typing import Any
 from django import template
 from django.forms import BaseFormSet, BoundField, CheckboxInput, CheckboxSelectMultiple, RadioSelect
 from django.forms.boundfield import BoundWidget
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 register = template.Library()
@@ -106,3 +108,17 @@ def get_item(mapping: Any, key: str) -> Any:
         return mapping[key]
     except (KeyError, TypeError, IndexError):
         return None
+
+
+@register.filter
+def email_breaks(address: str) -> SafeString:
+    """An e-mail address that may wrap after the @ and before each dot (issue 13).
+
+    A narrow card would otherwise break it anywhere ("lonn@kundesenter.examp-le");
+    ``<wbr>`` offers the places a reader expects, and copying the text is unchanged.
+    """
+    local, at, domain = str(address).partition("@")
+    if not at:
+        return conditional_escape(address)
+    labels = "<wbr>.".join(conditional_escape(label) for label in domain.split("."))
+    return SafeString(f"{conditional_escape(local)}@<wbr>{labels}")
