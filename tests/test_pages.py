@@ -80,6 +80,16 @@ def test_accessibility_statement_lists_what_is_known_with_dates(cast: Cast) -> N
     assert client_for(make_user("outsider")).get("/tilgjengelighet/").status_code == 200
 
 
+def test_accessibility_statement_says_what_the_browser_test_checks() -> None:
+    """The statement's "how we test" names the widths the layout walk uses."""
+    from tests.test_browser_layout import WIDTHS
+
+    html = Client().get("/tilgjengelighet/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    widths = ", ".join(str(width) for width in WIDTHS[:-1]) + f" and {WIDTHS[-1]} pixels"
+    assert f"at {widths} wide" in html
+    assert "axe-core" in html
+
+
 def test_language_switch_changes_language_and_remembers_it_on_the_user(cast: Cast) -> None:
     client = client_for(cast.per)
     response = client.post(reverse("portal:set_language"), {"language": "en", "next": "/kontakt/"})
