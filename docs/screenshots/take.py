@@ -2,7 +2,8 @@
 
 Starts the development server on a port of its own with the demo data
 (`seed_demo`, idempotent), logs in as Kari with the password form and saves the
-case list, a case and Min side at 1280 and 390 px wide into docs/screenshots/.
+case list, a case and Min side (whole pages, its first grouping open) at 1280
+and 390 px wide into docs/screenshots/.
 Uses Debian's Chromium like the browser tests (CHROMIUM_PATH to override).
 """
 
@@ -62,9 +63,10 @@ def main() -> None:
                 page.screenshot(path=OUT / f"case-list-{label}.png")
                 page.locator("table tbody a").first.click()
                 page.wait_for_load_state()
-                page.screenshot(path=OUT / f"case-{label}.png")
+                page.screenshot(path=OUT / f"case-{label}.png", full_page=True)
                 page.goto("/min-side/")
-                page.screenshot(path=OUT / f"my-page-{label}.png")
+                page.locator("details").first.evaluate("(d) => { d.open = true; }")
+                page.screenshot(path=OUT / f"my-page-{label}.png", full_page=True)
                 context.close()
             browser.close()
     finally:
