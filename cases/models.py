@@ -291,6 +291,25 @@ STATUS_EXPLANATIONS = {
 }
 
 
+# Rule 2: a customer's message on a case that is not with the team hands it back
+# (status Aktiv), with this reason in its history; on any other status it changes
+# nothing. Staff messages never do: staff set the status themselves.
+HANDED_BACK_BY_CUSTOMER = {
+    Case.Status.WAITING_FOR_CUSTOMER: "answered_by_customer",
+    Case.Status.CLOSED: "reopened_by_customer_message",
+}
+
+STATUS_CHANGE_NOTES = {
+    "answered_by_customer": _("The customer answered; the case is back with the customer centre"),
+    "reopened_by_customer_message": _("Opened again by a new message from the customer"),
+}
+
+
+def handed_back_by_customer(status: str) -> str | None:
+    """Why a customer's message returns a case in ``status`` to the team, or None."""
+    return HANDED_BACK_BY_CUSTOMER.get(Case.Status(status))
+
+
 class Message(models.Model):
     case = models.ForeignKey(
         Case, on_delete=models.CASCADE, related_name="messages", verbose_name=_("case")

@@ -11,7 +11,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cases import panels
 from cases.access import attachment_download, get_attachment_for_user, get_case_for_user
 from cases.forms import MessageForm, NewCaseForm
-from cases.models import STATUS_EXPLANATIONS, Case, Follower, extended_categories
+from cases.models import (
+    STATUS_CHANGE_NOTES,
+    STATUS_EXPLANATIONS,
+    Case,
+    Follower,
+    extended_categories,
+    handed_back_by_customer,
+)
 from cases.services import DuplicateSubmission, do_add_message, do_create_case
 from portal.organisations import active_organisation, member_required, user_of
 
@@ -80,7 +87,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     case = get_case_for_user(user, number)
     form = MessageForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        was_closed = case.is_closed
+        handed_back = handed_back_by_customer(case.status)
         try:
             do_add_message(
                 actor=user_of(request),
@@ -91,8 +98,12 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
             )
         except DuplicateSubmission:
             return redirect("cases:detail", number=case.number)
-        if was_closed:
+        if handed_back == "reopened_by_customer_message":
             messages.success(request, _("Your message is sent, and the case is open again."))
+        elif handed_back is not None:
+            messages.success(
+                request, _("Your message is sent, and the case is back with the customer centre.")
+            )
         else:
             messages.success(request, _("Your message is sent."))
         return redirect(f"{case.get_absolute_url()}#messages")
@@ -101,7 +112,10 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
         "status_explanation": STATUS_EXPLANATIONS[Case.Status(case.status)],
         "conversation": case.messages.filter(is_internal=False).select_related("author"),
         "attachments": case.attachments.filter(is_internal=False),
-        "history": case.status_changes.select_related("changed_by"),
+        "history": [
+            (change, STATUS_CHANGE_NOTES.get(change.reason, ""))
+            for change in case.status_changes.select_related("changed_by")
+        ],
         "form": form,
         "panels": panels.render_context(user, case),
         "can_follow": case.reported_by_id != user.pk,
