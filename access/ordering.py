@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from access.models import AccessGrant, Order, OrderLine, OrderLineDecision, SystemRole
 from access.rules import may_order
@@ -121,7 +123,9 @@ def do_submit_order(
         raise OrderRefused(reason)
     category = sorted(areas)[0]
     with translation.override("nb"):
-        title = _("Order of access: %(count)d lines") % {"count": len(lines)}
+        title = ngettext(
+            "Order of access: %(count)s line", "Order of access: %(count)s lines", len(lines)
+        ) % {"count": number_format(len(lines), force_grouping=True)}
         description = "\n".join(
             f"{OrderLine.Action(line.action).label}: {line.system_role} – {line.label}"
             f" fra {line.valid_from:%d.%m.%Y}"

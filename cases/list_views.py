@@ -222,7 +222,6 @@ def export(request: HttpRequest) -> HttpResponse | FileResponse:
             organisation=organisations[0],
             params=request.GET,
             columns=columns,
-            total=total,
             language=get_language() or "nb",
         )
         return redirect("cases:export_status", job_id=job.id)
@@ -264,7 +263,11 @@ def export_status(request: HttpRequest, job_id: str) -> HttpResponse:
     return render(
         request,
         template,
-        {"job": job, "back": reverse("cases:list") + ("?" + job.query if job.query else "")},
+        {
+            "job": job,
+            "back": reverse("cases:list") + ("?" + job.query if job.query else ""),
+            "inline_limit": exporting.EXPORT_INLINE_LIMIT,
+        },
     )
 
 
