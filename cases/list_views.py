@@ -28,7 +28,7 @@ from cases.listing import (
     clean_columns,
     default_columns,
 )
-from cases.models import ExportJob, ListPreference
+from cases.models import ExportJob, ListPreference, extended_categories
 from cases.tables import CaseTable, body_html, table_rows
 from portal.dates import today as oslo_today
 from portal.models import Organisation, User
@@ -64,6 +64,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
     )
     filter_form = page.filter.form if page.filter else None
     context = {
+        # "Followed by me" is offered to whoever can follow: a person who sees
+        # colleagues' cases (utvidet tilgang), or who has the filter on.
+        "offer_followed": bool(request.GET.get("fulgt"))
+        or any(extended_categories(user, organisation) for organisation in organisations),
         "page": page,
         "table": table,
         # The cells are already rendered; placing them directly skips

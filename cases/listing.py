@@ -357,13 +357,16 @@ def filtered_cases(
     user: User, organisations: list[Organisation], params: QueryDict
 ) -> tuple[QuerySet[Case], CaseFilter]:
     visible = visible_cases(user, organisations)
-    case_filter = CaseFilter(params, queryset=visible, organisations=organisations)
+    case_filter = CaseFilter(params, queryset=visible, organisations=organisations, user=user)
     # Errors are shown next to their inputs; the other filters still apply.
     if case_filter.is_valid():
         return case_filter.qs, case_filter
     valid_data = {k: v for k, v in params.lists() if k not in case_filter.form.errors}
     applied = CaseFilter(
-        QueryDict(urlencode(valid_data, doseq=True)), queryset=visible, organisations=organisations
+        QueryDict(urlencode(valid_data, doseq=True)),
+        queryset=visible,
+        organisations=organisations,
+        user=user,
     )
     return applied.qs, case_filter
 

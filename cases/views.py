@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases import panels
@@ -23,6 +24,9 @@ from cases.services import DuplicateSubmission, do_add_message, do_create_case
 from portal.organisations import active_organisation, member_required, user_of
 
 START_PAGE_CASES = 10
+REPORTER_IS_TOLD = gettext_lazy(
+    "You reported this case, so you get an e-mail when there is news on it."
+)
 
 
 @member_required
@@ -118,7 +122,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
         ],
         "form": form,
         "panels": panels.render_context(user, case),
-        "can_follow": case.reported_by_id != user.pk,
+        "is_reporter": case.reported_by_id == user.pk,
         "is_following": case.followers.filter(user=user).exists(),
         "extended": case.category in extended_categories(user, case.organisation),
     }
@@ -135,9 +139,18 @@ def toggle_follow(request: HttpRequest, number: str) -> HttpResponse:
     if follower is not None:
         follower.delete()
         messages.success(request, _("You no longer get e-mail about this case."))
-    elif case.reported_by_id != user.pk:
+    elif case.reported_by_id == user.pk:
+        # The reporter is told anyway (cases.notify.recipients): nothing to follow.
+        messages.info(request, REPORTER_IS_TOLD)
+    else:
         Follower.objects.get_or_create(case=case, user=user)
-        messages.success(request, _("You will get an e-mail when there is news on this case."))
+        messages.success(
+            request,
+            _(
+                "You will get an e-mail when there is news on this case. The case list "
+                "finds the cases you follow with “Followed by me”."
+            ),
+        )
     return redirect(case.get_absolute_url())
 
 
