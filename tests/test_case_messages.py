@@ -49,6 +49,8 @@ def test_customer_message_on_closed_case_reopens_it_with_history(cast: Cast, cas
 def test_customer_answer_on_waiting_case_returns_it_to_the_team(cast: Cast, case: Case) -> None:
     do_change_status(actor=cast.siv, case=case, status=Case.Status.WAITING_FOR_CUSTOMER)
     client = client_for(cast.per)
+    waiting = client.get(f"/saker/{case.number}/", HTTP_ACCEPT_LANGUAGE="nb").content.decode()
+    assert "Når du svarer, går saken tilbake til kundesenteret." in waiting
     response = client.post(
         f"/saker/{case.number}/",
         {"body": "Her er tallene dere ba om", "submission_key": str(uuid.uuid4())},
