@@ -97,6 +97,11 @@ def main() -> None:
         f"small: {targets[1].organisation.slug} ({targets[1].cases})"
     )
     scenarios = make_scenarios()
+    # BENCH_ONLY=fulgt,tittel times only the scenarios whose names contain one of
+    # the words, and no export: a quick look at one change, not a run to report.
+    only = [word for word in os.environ.get("BENCH_ONLY", "").split(",") if word]
+    if only:
+        scenarios = {k: v for k, v in scenarios.items() if any(word in k for word in only)}
     results: list[dict[str, Any]] = []
     export: dict[str, Any] | None = None
     server = Gunicorn()
@@ -120,7 +125,7 @@ def main() -> None:
                     row |= {"sql_floor_ms": None, "sql_floor_error": repr(exc)[:500]}
                 results.append(row)
                 print_row(row)
-        export = time_export(targets[0])
+        export = None if only else time_export(targets[0])
     finally:
         server.stop()
     path = write_results(

@@ -24,7 +24,7 @@ from access.ordering import LineInput, do_submit_order
 from cases import exporting, listing
 from cases.listing import CasePage
 from cases.models import Case, ExportJob
-from portal.models import RoleType
+from portal.models import RoleType, User
 from tests.cases_helpers import make_case
 from tests.conftest import Cast, client_for, grant
 
@@ -58,7 +58,7 @@ def _list_count(html: str) -> str:
     return " ".join(found.group(1).split())
 
 
-def _cases(cast: Cast, number: int, reporter=None) -> list[Case]:
+def _cases(cast: Cast, number: int, reporter: User | None = None) -> list[Case]:
     return [
         make_case(cast.fjordetaten, reporter or cast.per, title=f"Sak {i}") for i in range(number)
     ]
