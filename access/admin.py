@@ -9,9 +9,11 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from access.fullmakt_services import (
     FullmaktRefused,
@@ -173,7 +175,9 @@ class AppointmentAdmin(TeamScopedAdmin[Appointment]):
                 _("Warning: this is the organisation's only authorised orderer for the area.")
             )
         count = len(orderers(appointment.organisation, appointment.area))
-        return str(_("%(count)d authorised orderers today") % {"count": count})
+        return ngettext(
+            "%(count)s authorised orderer today", "%(count)s authorised orderers today", count
+        ) % {"count": number_format(count, force_grouping=True)}
 
     def save_model(self, request: HttpRequest, obj: Appointment, form: Any, change: bool) -> None:
         decision = form.cleaned_data.get("decision")

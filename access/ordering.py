@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -141,8 +142,8 @@ def do_submit_order(
     count = len(lines)
     title = in_each_language(
         lambda: (
-            ngettext("Order of access: %(count)d line", "Order of access: %(count)d lines", count)
-            % {"count": count}
+            ngettext("Order of access: %(count)s line", "Order of access: %(count)s lines", count)
+            % {"count": number_format(count, force_grouping=True)}
         )
     )
     description = in_each_language(

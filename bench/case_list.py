@@ -4,8 +4,9 @@ Fills the bench database with ``generate_cases`` up to BENCH_CASES cases
 (default 5 000 000; existing data is reused when there is enough), starts
 gunicorn with two workers on a free local port, and asks ``/saker/`` for a
 large and a small organisation as each one's ``bench-viewer-*`` (who sees the
-whole organisation). The figure is the server's own time from the
-``Server-Timing`` header, so the client and the network are left out.
+whole organisation, and follows 300 of its cases, for "Followed by me"). The
+figure is the server's own time from the ``Server-Timing`` header, so the
+client and the network are left out.
 
 For each scenario the "SQL floor" is what the database alone needs: the
 request is made once in-process with the test client, its SQL captured, and
@@ -46,7 +47,7 @@ from django.test.utils import CaptureQueriesContext
 
 from bench.common import summary, write_results
 from cases.management.commands.generate_cases import COMMON_WORDS, RARE_WORDS
-from cases.models import Case
+from cases.models import Case, Follower
 from portal.dates import oslo_date
 from portal.dates import today as oslo_today
 from portal.db.roles import as_owner
@@ -88,12 +89,19 @@ def main() -> None:
     with as_owner(), connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE cases_case")
     targets = pick_targets()
+    for target in targets:
+        ensure_followed(target)
     total = Case.objects.count()
     print(
         f"{total} cases; large: {targets[0].organisation.slug} ({targets[0].cases}), "
         f"small: {targets[1].organisation.slug} ({targets[1].cases})"
     )
     scenarios = make_scenarios()
+    # BENCH_ONLY=fulgt,tittel times only the scenarios whose names contain one of
+    # the words, and no export: a quick look at one change, not a run to report.
+    only = [word for word in os.environ.get("BENCH_ONLY", "").split(",") if word]
+    if only:
+        scenarios = {k: v for k, v in scenarios.items() if any(word in k for word in only)}
     results: list[dict[str, Any]] = []
     export: dict[str, Any] | None = None
     server = Gunicorn()
@@ -117,7 +125,7 @@ def main() -> None:
                     row |= {"sql_floor_ms": None, "sql_floor_error": repr(exc)[:500]}
                 results.append(row)
                 print_row(row)
-        export = time_export(targets[0])
+        export = None if only else time_export(targets[0])
     finally:
         server.stop()
     path = write_results(
@@ -181,6 +189,28 @@ def pick_targets() -> list[Target]:
     return targets
 
 
+FOLLOWED = 300
+
+
+def ensure_followed(target: Target) -> None:
+    """The viewer follows FOLLOWED cases of the organisation, spread over its years,
+    for the "Followed by me" scenario (more than a person follows in practice)."""
+    have = Follower.objects.filter(user=target.viewer, case__organisation=target.organisation)
+    if have.count() >= FOLLOWED:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM cases_case WHERE organisation_id = %s ORDER BY random() LIMIT %s",
+            [target.organisation.pk, FOLLOWED],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    Follower.objects.bulk_create(
+        [Follower(case_id=pk, user=target.viewer) for pk in ids], ignore_conflicts=True
+    )
+    with as_owner(), connection.cursor() as cursor:
+        cursor.execute("ANALYZE cases_follower")
+
+
 def make_scenarios() -> dict[str, list[tuple[str, str]]]:
     today = oslo_today()
     common, rare = COMMON_WORDS[0], RARE_WORDS[0]
@@ -214,6 +244,12 @@ def make_scenarios() -> dict[str, list[tuple[str, str]]]:
         ],
         "sort tittel": [("sort", "tittel")],
         "side 2000 (50 per side)": [("side", "2000"), ("per_side", "50")],
+        f"fulgt av meg ({FOLLOWED})": [("fulgt", "on")],
+        f"fulgt av meg + '{common}' + avsluttet": [
+            ("fulgt", "on"),
+            ("tittel", common),
+            ("status", "avsluttet"),
+        ],
     }
 
 

@@ -56,8 +56,16 @@ EXPORT_MAX_ATTEMPTS = 3
 
 
 def count_rows(user: User, organisations: list[Organisation], params: QueryDict) -> int:
+    """The export's rows, counted only as far as EXPORT_INLINE_LIMIT + 1: enough to
+    choose between now and the background, never a figure to show."""
     queryset, _filter = filtered_cases(user, organisations, params)
     return queryset.order_by().values("pk")[: EXPORT_INLINE_LIMIT + 1].count()
+
+
+def count_all_rows(user: User, organisations: list[Organisation], params: QueryDict) -> int:
+    """Every row of the export, counted: the background job's progress and its result."""
+    queryset, _filter = filtered_cases(user, organisations, params)
+    return queryset.order_by().count()
 
 
 def export_columns(keys: Sequence[str]) -> list[ExportColumn]:
@@ -155,9 +163,9 @@ def start_job(
     organisation: Organisation,
     params: QueryDict,
     columns: list[str],
-    total: int,
     language: str,
 ) -> ExportJob:
+    """A background export; its rows are counted by the job itself (rows_total 0 until then)."""
     delete_expired_jobs()
     job = ExportJob.objects.create(
         user=user,
@@ -165,7 +173,6 @@ def start_job(
         query=params.urlencode(),
         columns=columns,
         language=language,
-        rows_total=total,
     )
     transaction.on_commit(lambda: run_in_background(job.pk))
     return job
@@ -272,14 +279,20 @@ def run_job(job_id: Any) -> None:
         job.state = ExportJob.State.FAILED
         job.save(update_fields=["state"])
         return
+    params = QueryDict(job.query)
     # What the rows are read with; the download asks for the same (may_download).
+    # The count is exact (an index-only count, small beside writing the file), so
+    # the progress and the finished page state the real number of rows.
     job.scope = extended_categories(job.user, job.organisation)
-    job.save(update_fields=["scope"])
+    job.rows_total = count_all_rows(job.user, organisations, params)
+    job.save(update_fields=["scope", "rows_total"])
+    written = 0
 
     def progress(done: int) -> None:
+        nonlocal written
+        written = done
         ExportJob.objects.filter(pk=job.pk).update(rows_done=done, heartbeat_at=timezone.now())
 
-    params = QueryDict(job.query)
     handle, name = export_to_file(
         job.user, organisations, params, job.columns, language=job.language, progress=progress
     )
@@ -288,5 +301,6 @@ def run_job(job_id: Any) -> None:
     job.file_name = name
     job.state = ExportJob.State.DONE
     job.finished_at = timezone.now()
-    job.rows_done = max(job.rows_done, job.rows_total)
-    job.save(update_fields=["file", "file_name", "state", "finished_at", "rows_done"])
+    # The file's own row count: cases changed between the count and the writing.
+    job.rows_done = job.rows_total = written
+    job.save(update_fields=["file", "file_name", "state", "finished_at", "rows_done", "rows_total"])

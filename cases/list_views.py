@@ -28,7 +28,7 @@ from cases.listing import (
     clean_columns,
     default_columns,
 )
-from cases.models import ExportJob, ListPreference
+from cases.models import ExportJob, ListPreference, extended_categories
 from cases.tables import CaseTable, body_html, table_rows
 from portal.dates import today as oslo_today
 from portal.models import Organisation, User
@@ -64,6 +64,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
     )
     filter_form = page.filter.form if page.filter else None
     context = {
+        # "Followed by me" is offered to whoever can follow: a person who sees
+        # colleagues' cases (utvidet tilgang), or who has the filter on.
+        "offer_followed": bool(request.GET.get("fulgt"))
+        or any(extended_categories(user, organisation) for organisation in organisations),
         "page": page,
         "table": table,
         # The cells are already rendered; placing them directly skips
@@ -224,7 +228,6 @@ def export(request: HttpRequest) -> HttpResponse | FileResponse:
             organisation=organisations[0],
             params=request.GET,
             columns=columns,
-            total=total,
             language=get_language() or "nb",
         )
         return redirect("cases:export_status", job_id=job.id)
@@ -266,7 +269,11 @@ def export_status(request: HttpRequest, job_id: str) -> HttpResponse:
     return render(
         request,
         template,
-        {"job": job, "back": reverse("cases:list") + ("?" + job.query if job.query else "")},
+        {
+            "job": job,
+            "back": reverse("cases:list") + ("?" + job.query if job.query else ""),
+            "inline_limit": exporting.EXPORT_INLINE_LIMIT,
+        },
     )
 
 

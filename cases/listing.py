@@ -4,7 +4,8 @@ How a page is fetched (figures in docs/performance.md):
 
 1. The visible set (rule 1) with the user's filters.
 2. A count that stops at COUNT_LIMIT + 1 rows: exact up to the limit, "over"
-   above it. This costs at most a walk over COUNT_LIMIT index entries.
+   above it. This costs at most a walk over COUNT_LIMIT index entries. A page
+   beyond the limit states what it proves (``CasePage.total``).
 3. If the set is small (at most COUNT_LIMIT), the page is taken by sorting
    just that set: the order is wrapped so the planner cannot walk a whole
    organisation's index in order and throw rows away, which is what made
@@ -29,8 +30,9 @@ from urllib.parse import urlencode
 from django.db.models import F, Func, QuerySet
 from django.db.models.expressions import Combinable
 from django.http import QueryDict
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from cases.filters import CaseFilter
 from cases.models import Case
@@ -181,10 +183,56 @@ class CasePage:
         return self.first_index + len(self.rows) - 1 if self.rows else 0
 
     @property
+    def total(self) -> int:
+        """The number of cases the list states: exact, or one it is known to exceed.
+
+        Past COUNT_LIMIT the count only says "over COUNT_LIMIT"; a page further on
+        proves more: there are at least as many cases as its last row's place,
+        and when it is the last page, exactly that many.
+        """
+        if not self.count_is_lower_bound:
+            return self.count
+        return max(self.count, self.last_index)
+
+    @property
+    def total_is_lower_bound(self) -> bool:
+        return self.count_is_lower_bound and (self.has_next or self.last_index <= self.count)
+
+    @property
     def page_count(self) -> int | None:
-        if self.count_is_lower_bound:
+        if self.total_is_lower_bound:
             return None
-        return max(1, -(-self.count // self.page_size))
+        return max(1, -(-self.total // self.page_size))
+
+    def summary(self) -> str:
+        """What the list says about its count, in the active language."""
+        if not self.rows:
+            if self.page > 1 and self.count:
+                return _("Page %(page)s is past the end of the list.") % {
+                    "page": number_format(self.page, force_grouping=True)
+                }
+            return _("No cases match the filters.")
+        total = self.total
+        shown = {
+            "first": number_format(self.first_index, force_grouping=True),
+            "last": number_format(self.last_index, force_grouping=True),
+            "total": number_format(total, force_grouping=True),
+        }
+        if self.total_is_lower_bound:
+            text = ngettext(
+                "Showing %(first)s–%(last)s of over %(total)s case",
+                "Showing %(first)s–%(last)s of over %(total)s cases",
+                total,
+            )
+        elif self.first_index == 1 and self.last_index == total:
+            text = ngettext("%(total)s case", "%(total)s cases", total)
+        else:
+            text = ngettext(
+                "Showing %(first)s–%(last)s of %(total)s case",
+                "Showing %(first)s–%(last)s of %(total)s cases",
+                total,
+            )
+        return text % shown
 
 
 @dataclass
@@ -309,13 +357,16 @@ def filtered_cases(
     user: User, organisations: list[Organisation], params: QueryDict
 ) -> tuple[QuerySet[Case], CaseFilter]:
     visible = visible_cases(user, organisations)
-    case_filter = CaseFilter(params, queryset=visible, organisations=organisations)
+    case_filter = CaseFilter(params, queryset=visible, organisations=organisations, user=user)
     # Errors are shown next to their inputs; the other filters still apply.
     if case_filter.is_valid():
         return case_filter.qs, case_filter
     valid_data = {k: v for k, v in params.lists() if k not in case_filter.form.errors}
     applied = CaseFilter(
-        QueryDict(urlencode(valid_data, doseq=True)), queryset=visible, organisations=organisations
+        QueryDict(urlencode(valid_data, doseq=True)),
+        queryset=visible,
+        organisations=organisations,
+        user=user,
     )
     return applied.qs, case_filter
 

@@ -323,6 +323,25 @@ STATUS_EXPLANATIONS = {
 }
 
 
+# Rule 2: a customer's message on a case that is not with the team hands it back
+# (status Aktiv), with this reason in its history; on any other status it changes
+# nothing. Staff messages never do: staff set the status themselves.
+HANDED_BACK_BY_CUSTOMER = {
+    Case.Status.WAITING_FOR_CUSTOMER: "answered_by_customer",
+    Case.Status.CLOSED: "reopened_by_customer_message",
+}
+
+STATUS_CHANGE_NOTES = {
+    "answered_by_customer": _("The customer answered; the case is back with the customer centre"),
+    "reopened_by_customer_message": _("Opened again by a new message from the customer"),
+}
+
+
+def handed_back_by_customer(status: str) -> str | None:
+    """Why a customer's message returns a case in ``status`` to the team, or None."""
+    return HANDED_BACK_BY_CUSTOMER.get(Case.Status(status))
+
+
 class Message(models.Model):
     case = models.ForeignKey(
         Case, on_delete=models.CASCADE, related_name="messages", verbose_name=_("case")
@@ -427,10 +446,16 @@ class StatusChange(models.Model):
 
 
 class Follower(models.Model):
-    """A member with utvidet tilgang who asked to be told about news on a case."""
+    """A member who asked to be told about news on a case they see but did not report.
+
+    The reporter is told anyway (``cases.notify.recipients``); a follower is told
+    only while rule 1 still lets them see the case. The case list finds a
+    person's followed cases with the filter "Followed by me" (``CaseFilter.fulgt``).
+    """
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="followers")
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    # Indexed together with the case (below), which also serves this foreign key.
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", db_index=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -439,6 +464,9 @@ class Follower(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["case", "user"], name="follower_unique"),
         ]
+        # The list's "Followed by me" reads a person's followed case ids from this
+        # index alone (migration cases 0012).
+        indexes = [models.Index(fields=["user", "case"], name="follower_user_case")]
 
     def __str__(self) -> str:
         return f"{self.user} → {self.case.number}"

@@ -21,7 +21,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cases import notify
-from cases.models import Attachment, Case, Message, StatusChange, SubjectArea
+from cases.models import (
+    Attachment,
+    Case,
+    Message,
+    StatusChange,
+    SubjectArea,
+    handed_back_by_customer,
+)
 from cases.uploads import CheckedUpload
 from portal.models import Organisation, User
 from portal.organisations import is_active_member
@@ -144,7 +151,8 @@ def do_add_message(
 ) -> Message:
     """Add to the conversation.
 
-    A customer's message on a closed case reopens it (rule 2). A staff answer
+    A customer's message on a case that waits for the customer, or is closed, hands
+    it back to the team as Aktiv (rule 2, ``handed_back_by_customer``). A staff answer
     that the customer can see tells the reporter and the followers by e-mail.
     """
     from_staff = bool(actor.is_staff)
@@ -181,10 +189,9 @@ def do_add_message(
             )
             for upload in uploads:
                 stored.append(_store_attachment(locked, message, upload, actor, internal=internal))
-            if not from_staff and locked.status == Case.Status.CLOSED:
-                _record_status(
-                    locked, Case.Status.ACTIVE, actor, now, reason="reopened_by_customer_message"
-                )
+            handed_back = None if from_staff else handed_back_by_customer(locked.status)
+            if handed_back is not None:
+                _record_status(locked, Case.Status.ACTIVE, actor, now, reason=handed_back)
             locked.touch(now)
             if from_staff and not internal:
                 transaction.on_commit(lambda: notify.news_on_case(locked.pk))

@@ -21,7 +21,9 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
 MAX_ATTACHMENTS_PER_SUBMISSION = 10
@@ -116,9 +118,13 @@ def check_uploads(uploads: Sequence[UploadedFile[bytes]]) -> list[CheckedUpload]
     """Check every file of one submission; the error lists every file that was refused."""
     if len(uploads) > MAX_ATTACHMENTS_PER_SUBMISSION:
         raise ValidationError(
-            _("You can attach at most %(count)d files at a time."),
+            ngettext(
+                "You can attach at most %(count)s file at a time.",
+                "You can attach at most %(count)s files at a time.",
+                MAX_ATTACHMENTS_PER_SUBMISSION,
+            ),
             code="upload_too_many",
-            params={"count": MAX_ATTACHMENTS_PER_SUBMISSION},
+            params={"count": number_format(MAX_ATTACHMENTS_PER_SUBMISSION, force_grouping=True)},
         )
     checked: list[CheckedUpload] = []
     errors: list[ValidationError] = []
@@ -175,9 +181,13 @@ def _clean_name(raw: str | None) -> str:
         )
     if len(name) > MAX_NAME_LENGTH:
         raise ValidationError(
-            _("The file name “%(name)s” is too long. Use at most %(limit)d characters."),
+            ngettext(
+                "The file name “%(name)s” is too long. Use at most %(limit)s character.",
+                "The file name “%(name)s” is too long. Use at most %(limit)s characters.",
+                MAX_NAME_LENGTH,
+            ),
             code="upload_name_too_long",
-            params={"name": name, "limit": MAX_NAME_LENGTH},
+            params={"name": name, "limit": number_format(MAX_NAME_LENGTH, force_grouping=True)},
         )
     return name
 

@@ -6,16 +6,27 @@ from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases import panels
 from cases.access import attachment_download, get_attachment_for_user, get_case_for_user
 from cases.forms import MessageForm, NewCaseForm
-from cases.models import STATUS_EXPLANATIONS, Case, Follower, extended_categories
+from cases.models import (
+    STATUS_CHANGE_NOTES,
+    STATUS_EXPLANATIONS,
+    Case,
+    Follower,
+    extended_categories,
+    handed_back_by_customer,
+)
 from cases.services import DuplicateSubmission, do_add_message, do_create_case
 from portal.organisations import active_organisation, member_required, user_of
 
 START_PAGE_CASES = 10
+REPORTER_IS_TOLD = gettext_lazy(
+    "You reported this case, so you get an e-mail when there is news on it."
+)
 
 
 @member_required
@@ -80,7 +91,8 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     case = get_case_for_user(user, number)
     form = MessageForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        was_closed = case.is_closed
+        # What the service will do (rule 2), to say it: staff never hand a case back.
+        handed_back = None if user.is_staff else handed_back_by_customer(case.status)
         try:
             do_add_message(
                 actor=user_of(request),
@@ -91,8 +103,12 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
             )
         except DuplicateSubmission:
             return redirect("cases:detail", number=case.number)
-        if was_closed:
+        if handed_back == "reopened_by_customer_message":
             messages.success(request, _("Your message is sent, and the case is open again."))
+        elif handed_back is not None:
+            messages.success(
+                request, _("Your message is sent, and the case is back with the customer centre.")
+            )
         else:
             messages.success(request, _("Your message is sent."))
         return redirect(f"{case.get_absolute_url()}#messages")
@@ -101,10 +117,13 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
         "status_explanation": STATUS_EXPLANATIONS[Case.Status(case.status)],
         "conversation": case.messages.filter(is_internal=False).select_related("author"),
         "attachments": case.attachments.filter(is_internal=False),
-        "history": case.status_changes.select_related("changed_by"),
+        "history": [
+            (change, STATUS_CHANGE_NOTES.get(change.reason, ""))
+            for change in case.status_changes.select_related("changed_by")
+        ],
         "form": form,
         "panels": panels.render_context(user, case),
-        "can_follow": case.reported_by_id != user.pk,
+        "is_reporter": case.reported_by_id == user.pk,
         "is_following": case.followers.filter(user=user).exists(),
         "extended": case.category in extended_categories(user, case.organisation),
     }
@@ -121,9 +140,18 @@ def toggle_follow(request: HttpRequest, number: str) -> HttpResponse:
     if follower is not None:
         follower.delete()
         messages.success(request, _("You no longer get e-mail about this case."))
-    elif case.reported_by_id != user.pk:
+    elif case.reported_by_id == user.pk:
+        # The reporter is told anyway (cases.notify.recipients): nothing to follow.
+        messages.info(request, REPORTER_IS_TOLD)
+    else:
         Follower.objects.get_or_create(case=case, user=user)
-        messages.success(request, _("You will get an e-mail when there is news on this case."))
+        messages.success(
+            request,
+            _(
+                "You will get an e-mail when there is news on this case. The case list "
+                "finds the cases you follow with “Followed by me”."
+            ),
+        )
     return redirect(case.get_absolute_url())
 
 

@@ -46,6 +46,84 @@ def test_customer_message_on_closed_case_reopens_it_with_history(cast: Cast, cas
     assert last.changed_by == cast.per
 
 
+def test_customer_answer_on_waiting_case_returns_it_to_the_team(cast: Cast, case: Case) -> None:
+    do_change_status(actor=cast.siv, case=case, status=Case.Status.WAITING_FOR_CUSTOMER)
+    client = client_for(cast.per)
+    waiting = client.get(f"/saker/{case.number}/", HTTP_ACCEPT_LANGUAGE="nb").content.decode()
+    assert "Når du svarer, går saken tilbake til kundesenteret." in waiting
+    response = client.post(
+        f"/saker/{case.number}/",
+        {"body": "Her er tallene dere ba om", "submission_key": str(uuid.uuid4())},
+        HTTP_ACCEPT_LANGUAGE="nb",
+        follow=True,
+    )
+    case.refresh_from_db()
+    assert case.status == Case.Status.ACTIVE
+    last = case.status_changes.last()
+    assert last is not None
+    assert (last.from_status, last.to_status) == ("venter_pa_kunde", "aktiv")
+    assert last.reason == "answered_by_customer"
+    assert last.changed_by == cast.per
+    html = response.content.decode()
+    # The page no longer asks for an answer, and says what happened.
+    assert "svar nedenfor" not in html
+    assert "tilbake hos kundesenteret" in html
+    assert "Kunden svarte" in html
+
+
+def test_customer_message_via_the_service_returns_a_waiting_case(cast: Cast, case: Case) -> None:
+    do_change_status(actor=cast.siv, case=case, status=Case.Status.WAITING_FOR_CUSTOMER)
+    do_add_message(actor=cast.per, case=case, body="Svar")
+    assert case.status == Case.Status.ACTIVE
+    assert case.status_changes.filter(reason="answered_by_customer").count() == 1
+
+
+@pytest.mark.parametrize(
+    "status", [Case.Status.ACTIVE, Case.Status.IN_PROGRESS, Case.Status.POSTPONED]
+)
+def test_customer_message_leaves_a_case_with_the_team_as_it_is(
+    cast: Cast, case: Case, status: Case.Status
+) -> None:
+    do_change_status(actor=cast.siv, case=case, status=status)
+    changes = case.status_changes.count()
+    do_add_message(actor=cast.per, case=case, body="Litt mer")
+    assert case.status == status
+    assert case.status_changes.count() == changes
+
+
+@pytest.mark.parametrize("status", [Case.Status.WAITING_FOR_CUSTOMER, Case.Status.CLOSED])
+def test_staff_message_does_not_hand_the_case_back(
+    cast: Cast, case: Case, status: Case.Status
+) -> None:
+    do_change_status(actor=cast.siv, case=case, status=status)
+    do_add_message(actor=cast.siv, case=case, body="Vi venter fortsatt på tallene")
+    do_add_message(actor=cast.siv, case=case, body="Notat", internal=True)
+    assert case.status == status
+
+
+def test_colleague_with_extended_access_answers_for_the_organisation(
+    cast: Cast, case: Case
+) -> None:
+    grant(cast.kari, cast.fjordetaten, RoleType.EXTENDED_PAYROLL)
+    do_change_status(actor=cast.siv, case=case, status=Case.Status.WAITING_FOR_CUSTOMER)
+    do_add_message(actor=cast.kari, case=case, body="Per er borte, her er tallene")
+    assert case.status == Case.Status.ACTIVE
+
+
+def test_outsider_and_plain_colleague_cannot_answer_a_waiting_case(cast: Cast, case: Case) -> None:
+    do_change_status(actor=cast.siv, case=case, status=Case.Status.WAITING_FOR_CUSTOMER)
+    for person in (cast.nina, cast.ola):
+        response = client_for(person).post(
+            f"/saker/{case.number}/", {"body": "svar", "submission_key": str(uuid.uuid4())}
+        )
+        assert response.status_code == 404
+        with pytest.raises(Refused):
+            do_add_message(actor=person, case=case, body="svar")
+    case.refresh_from_db()
+    assert case.status == Case.Status.WAITING_FOR_CUSTOMER
+    assert not case.messages.exists()
+
+
 def test_message_moves_last_changed(cast: Cast, case: Case) -> None:
     before = case.updated_at
     do_add_message(actor=cast.per, case=case, body="Mer info")

@@ -310,7 +310,7 @@ def test_old_list_caps_at_1000_newest_cases(cast: Cast, old_open: None) -> None:
     assert "SAK-2022-9001000" in html  # the newest
     assert "SAK-2022-9000000" not in html  # the oldest is left out
     assert html.index("SAK-2022-9001000") < html.index("SAK-2022-9000999")
-    assert "Showing the 1000 most recently changed cases" in html
+    assert "Showing the 1,000 most recently changed cases" in html
 
 
 def test_old_list_at_exactly_1000_has_no_cap_note(cast: Cast, old_open: None) -> None:
@@ -318,6 +318,7 @@ def test_old_list_at_exactly_1000_has_no_cap_note(cast: Cast, old_open: None) ->
     html = client_for(cast.per).get("/gammel/saker/").content.decode()
     assert html.count('href="/gammel/saker/SAK-2022-9') == OLD_LIST_LIMIT
     assert "most recently changed" not in html
+    assert "1,000 cases" in html  # the count, with the language's thousands separator
 
 
 # --- Visibility: the same doors as the new version ---------------------------------

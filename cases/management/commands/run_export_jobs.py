@@ -25,8 +25,9 @@ class Command(BaseCommand):
                 last_cleanup = time.monotonic()
             job = claim_next_job()
             if job is not None:
-                self.stdout.write(f"Export {job.pk}: {job.rows_total} rows")
                 run_job_safely(job.pk)
+                job.refresh_from_db()
+                self.stdout.write(f"Export {job.pk}: {job.state}, {job.rows_done} rows")
                 continue
             if options["once"]:
                 return
