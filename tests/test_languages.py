@@ -61,7 +61,7 @@ SEEN_ATTRIBUTES = {"aria-label", "title", "placeholder", "alt"}
 # English left standing (as "Line %(number)s" was on the order form).
 SAME_IN_NYNORSK = {
     "person",
-    "%(counter)s person",
+    "%(shown)s person",
     "Person",
     "Fullmakt",
     "system",
