@@ -51,7 +51,10 @@ def main() -> None:
             )
             for label, (width, height) in WIDTHS.items():
                 context = browser.new_context(
-                    locale="nb-NO", viewport={"width": width, "height": height}, base_url=BASE
+                    locale="nb-NO",
+                    viewport={"width": width, "height": height},
+                    base_url=BASE,
+                    reduced_motion="reduce",  # a disclosure opens at once, not over 0.4 s
                 )
                 page = context.new_page()
                 page.goto("/logg-inn/")
