@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from portal.models import RoleType
-from tests.conftest import Cast, client_for, grant
+from tests.conftest import Cast, client_for, grant, make_user
 
 
 @pytest.fixture
@@ -179,3 +179,26 @@ def test_member_without_organisation_still_has_contact_details(cast: Cast) -> No
 
 def test_anonymous_goes_to_login(db: None) -> None:
     assert Client().get("/min-side/").status_code == 302
+
+
+def test_my_role_with_an_end_says_through_its_last_day(cast: Cast) -> None:
+    """A role's end date is the last day it is held: "til og med", never a bare "til"."""
+    grant(
+        cast.per,
+        cast.fjordetaten,
+        RoleType.EXTENDED_PAYROLL,
+        dt.date(2020, 1, 1),
+        dt.date(2099, 6, 30),
+    )
+    expected = {
+        "nb": "til og med 30.06.2099",
+        "nn": "til og med 30.06.2099",
+        "en": "through 30.06.2099",
+    }
+    for language, words in expected.items():
+        html = (
+            client_for(cast.per).get("/min-side/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        )
+        assert words in html
+    outsider = client_for(make_user("outsider")).get("/min-side/")
+    assert "30.06.2099" not in outsider.content.decode()
