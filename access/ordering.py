@@ -74,8 +74,16 @@ def why_none_may_be_ordered(user: User, organisation: Organisation, areas: set[s
     bought = {area for area in areas if area in organisation.areas}
     if any(may_order(user, organisation, area) for area in bought):
         return None
-    if len(bought) == 1:
-        return refusal_reason(user, organisation, bought)
+    if bought == {"lonn"}:
+        return _(
+            "Only an authorised payroll orderer (autorisert bestiller lønn) in the "
+            "organisation may order this."
+        )
+    if bought == {"regnskap"}:
+        return _(
+            "Only an authorised accounting orderer (autorisert bestiller regnskap) in the "
+            "organisation may order this."
+        )
     return _(
         "Only an authorised payroll orderer (autorisert bestiller lønn) or an authorised "
         "accounting orderer (autorisert bestiller regnskap) in the organisation may order this."

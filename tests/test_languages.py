@@ -135,8 +135,8 @@ def bokmal_names(language: str) -> set[str]:
     return names
 
 
-def _pattern(text: str) -> re.Pattern[str]:
-    return re.compile(r"(?<!\w)" + text + r"(?!\w)")
+def _pattern(text: str, flags: int = 0) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)" + text + r"(?!\w)", flags)
 
 
 def untranslated_patterns() -> list[tuple[str, re.Pattern[str]]]:
@@ -156,7 +156,19 @@ def untranslated_patterns() -> list[tuple[str, re.Pattern[str]]]:
 
 
 def foreign_words(text: str, language: str) -> list[str]:
-    found = [name for name in bokmal_names(language) if _pattern(re.escape(name)).search(text)]
+    # In nynorsk a bokmål name of several words is wrong also inside a sentence, in
+    # lower case ("rolla autorisert bestiller regnskap"); a single word in lower case may
+    # be data (an address, a case's own title). English text may quote the Norwegian
+    # name in brackets after its own ("authorised payroll orderer (autorisert bestiller
+    # lønn)").
+    def flags(name: str) -> int:
+        return re.IGNORECASE if language == "nn" and " " in name else 0
+
+    found = [
+        name
+        for name in bokmal_names(language)
+        if _pattern(re.escape(name), flags(name)).search(text)
+    ]
     if language == "nn":
         found += [msgid for msgid, pattern in untranslated_patterns() if pattern.search(text)]
     return sorted(found)

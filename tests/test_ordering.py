@@ -382,6 +382,7 @@ def test_the_customer_centre_block_gives_the_reason_of_the_areas_the_organisatio
     assert "lonn" not in blocks
     assert "regnskap" in blocks["kundesenter"]
     assert "lønn" not in blocks["kundesenter"]
+    assert "tilganger innen" not in blocks["kundesenter"]  # not the accounting block's words
     # An organisation that buys both: the block names both orderers.
     both = client_for(cast.per).get("/tilganger/bestill/", HTTP_ACCEPT_LANGUAGE="nb")
     reason = {block["area"]: block["why_not"] for block in both.context["areas"]}["kundesenter"]
