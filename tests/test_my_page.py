@@ -202,3 +202,18 @@ def test_my_role_with_an_end_says_through_its_last_day(cast: Cast) -> None:
         assert words in html
     outsider = client_for(make_user("outsider")).get("/min-side/")
     assert "30.06.2099" not in outsider.content.decode()
+
+
+def test_a_missing_orderer_is_named_in_the_readers_language_and_only_the_missing_one(
+    cast: Cast,
+) -> None:
+    grant(cast.kari, cast.fjordetaten, RoleType.PAYROLL_ORDERER, dt.date(2022, 1, 1))
+    english = client_for(cast.kari).get("/min-side/", HTTP_ACCEPT_LANGUAGE="en")
+    html = english.content.decode()
+    assert "authorised accounting orderer (autorisert bestiller regnskap)" in html
+    assert "Nobody holds the role authorised payroll orderer" not in html  # Kari holds it
+    assert "has no authorised orderer" not in html  # the organisation has one, for payroll
+    nynorsk = client_for(cast.per).get("/min-side/", HTTP_ACCEPT_LANGUAGE="nn").content.decode()
+    assert "rolla autorisert bestillar rekneskap" in nynorsk
+    outsider = client_for(make_user("outsider")).get("/min-side/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "missing an authorised orderer" not in outsider.content.decode()  # no organisation
