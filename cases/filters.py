@@ -21,7 +21,8 @@ from portal.dates import end_of_day_exclusive, start_of_day
 from portal.models import Area, Organisation, User
 from portal.validators import validate_date_in_range
 
-DATE_INPUT = forms.DateInput(attrs={"inputmode": "numeric", "placeholder": "dd.mm.åååå"})
+# The placeholder shows the date's shape in the reader's words (dd.mm.åååå in Norwegian).
+DATE_INPUT = forms.DateInput(attrs={"inputmode": "numeric", "placeholder": _("dd.mm.yyyy")})
 DATE_FORMATS = ["%d.%m.%Y", "%Y-%m-%d"]
 # A case id fits PostgreSQL's bigint in at most 18 digits.
 MAX_ID_DIGITS = 18

@@ -16,7 +16,7 @@ from cases.models import Case, ListPreference, SubjectArea
 from cases.tables import strftime_pattern
 from portal.models import RoleType, User
 from tests.cases_helpers import make_case
-from tests.conftest import Cast, client_for, grant
+from tests.conftest import Cast, client_for, grant, make_user
 
 
 @pytest.fixture(autouse=True)
@@ -456,3 +456,10 @@ def test_strftime_pattern_only_for_formats_it_writes_the_same() -> None:
     assert strftime_pattern("j. N Y") is None  # Django's own formatter then
     assert strftime_pattern("d.m.Y \\k\\l. H:i") is None
     assert strftime_pattern("100%") is None
+
+
+def test_the_date_filters_show_the_dates_shape_in_the_readers_words(cast: Cast) -> None:
+    for language, shape in [("nb", "dd.mm.åååå"), ("nn", "dd.mm.åååå"), ("en", "dd.mm.yyyy")]:
+        html = client_for(cast.per).get("/saker/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert html.count(f'placeholder="{shape}"') == 4, language
+    assert client_for(make_user("outsider")).get("/saker/").status_code == 403
