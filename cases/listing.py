@@ -175,6 +175,22 @@ class CasePage:
     strategy: str = ""
 
     @property
+    def is_filtered(self) -> bool:
+        """Whether a filter narrows the list (so an empty list is the filters' doing)."""
+        if self.filter is None:
+            return False
+        form = self.filter.form
+        return bool(form.errors) or any(
+            value not in (None, "", [], (), False)
+            for value in getattr(form, "cleaned_data", {}).values()
+        )
+
+    @property
+    def has_no_cases_at_all(self) -> bool:
+        """An empty first page with no filter: there is nothing to list (yet)."""
+        return not self.rows and self.page == 1 and not self.is_filtered
+
+    @property
     def first_index(self) -> int:
         return (self.page - 1) * self.page_size + 1 if self.rows else 0
 
@@ -211,6 +227,8 @@ class CasePage:
                 return _("Page %(page)s is past the end of the list.") % {
                     "page": number_format(self.page, force_grouping=True)
                 }
+            if self.has_no_cases_at_all:
+                return _("There are no cases yet.")
             return _("No cases match the filters.")
         total = self.total
         shown = {

@@ -463,3 +463,15 @@ def test_the_date_filters_show_the_dates_shape_in_the_readers_words(cast: Cast) 
         html = client_for(cast.per).get("/saker/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
         assert html.count(f'placeholder="{shape}"') == 4, language
     assert client_for(make_user("outsider")).get("/saker/").status_code == 403
+
+
+def test_an_empty_list_says_whether_the_filters_emptied_it(cast: Cast) -> None:
+    """No cases at all: say so and offer to report one; none that match: blame the filters."""
+    empty = client_for(cast.per).get("/saker/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "There are no cases yet." in empty
+    assert 'href="/saker/ny/"' in empty
+    assert "No cases match the filters." not in empty
+    make_case(cast.fjordetaten, cast.per, title="Feriepenger")
+    filtered = client_for(cast.per).get("/saker/?tittel=ingenting", HTTP_ACCEPT_LANGUAGE="en")
+    assert "No cases match the filters." in filtered.content.decode()
+    assert client_for(make_user("outsider")).get("/saker/").status_code == 403
