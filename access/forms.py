@@ -136,12 +136,14 @@ class OrderLineForm(forms.Form):
         person = cleaned.get("person")
         role = cleaned.get("system_role")
         if person is None:
+            new_person = ("new_person_name", "new_person_email", "employee_number")
             missing = [
-                name
-                for name in ("new_person_name", "new_person_email", "employee_number")
-                if not cleaned.get(name) and name not in self.errors
+                name for name in new_person if not cleaned.get(name) and name not in self.errors
             ]
-            for name in missing:
+            # Nothing chosen and nothing of someone new: one error, on the list. Someone
+            # new begun: each of their fields still empty says so.
+            begun = len(missing) < len(new_person)
+            for name in missing if begun else ["person"]:
                 self.add_error(
                     name,
                     ValidationError(

@@ -388,3 +388,20 @@ def test_the_customer_centre_block_gives_the_reason_of_the_areas_the_organisatio
     reason = {block["area"]: block["why_not"] for block in both.context["areas"]}["kundesenter"]
     assert "lønn" in reason
     assert "regnskap" in reason
+
+
+def test_a_line_without_anyone_says_so_once_on_the_person_list(cast: Cast, orderers: None) -> None:
+    """Nobody chosen and nobody new: one error on the list, not one under each field."""
+    response = _order(
+        client_for(cast.kari), "lonn", [_line(None, "lonnsmedarbeider", "01.12.2030")]
+    )
+    assert response.status_code == 400  # the form again, with what was typed
+    errors = response.context["formset"].forms[0].errors
+    assert list(errors) == ["person"]
+    # The group's hint, the summary and the error under the list; before: seven times.
+    assert response.content.decode().count("Velg en person i listen") == 3
+    begun = _line(None, "lonnsmedarbeider", "01.12.2030") | {"new_person_name": "Ny Person"}
+    partly = _order(client_for(cast.kari), "lonn", [begun])
+    assert set(partly.context["formset"].forms[0].errors) == {"new_person_email", "employee_number"}
+    assert not Order.objects.exists()
+    assert _order(client_for(cast.per), "lonn", [begun]).status_code == 403
