@@ -162,3 +162,22 @@ class PrivateResponsesMiddleware:
         if request.user.is_authenticated or is_download:
             add_never_cache_headers(response)
         return response
+
+
+class MethodNotAllowedPageMiddleware:
+    """A 405 (a form's address typed or bookmarked, which only takes what the form
+    sends) is the portal's own page in the reader's language, not the browser's
+    blank error: Django's ``require_POST`` answers with an empty body. The
+    ``Allow`` header stays."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or response.content:
+            return response
+        page = render(request, "405.html", status=405)
+        if "Allow" in response:
+            page["Allow"] = response["Allow"]
+        return page

@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "portal.middleware.PrivateResponsesMiddleware",
     "portal.middleware.UnreadableInputMiddleware",
+    "portal.middleware.MethodNotAllowedPageMiddleware",
     "portal.middleware.ActiveOrganisationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After the user and the messages are known; ends logins idle too long.

@@ -18,7 +18,7 @@ from django.test import Client
 
 from cases.models import Message
 from tests.cases_helpers import make_case
-from tests.conftest import Cast, client_for
+from tests.conftest import Cast, client_for, make_user
 
 
 @pytest.fixture(autouse=True)
@@ -173,3 +173,16 @@ def test_a_next_that_is_not_an_address_on_this_site_is_ignored(cast: Cast, next_
     )
     assert response.status_code == 302
     assert response["Location"] == "/"
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_a_forms_address_typed_in_is_a_page_not_a_blank_405(cast: Cast, language: str) -> None:
+    """require_POST answers a GET with an empty 405: the portal shows its own page."""
+    response = client_for(cast.per).get("/saker/kolonner/", HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    words = {"nb": "Denne adressen hører til et skjema", "en": "belongs to a form"}
+    assert words[language] in response.content.decode()
+    # The gate still answers first for those who may not use the form at all.
+    assert client_for(make_user("outsider")).get("/saker/kolonner/").status_code == 403
+    assert Client().get("/saker/kolonner/").status_code == 302
