@@ -120,7 +120,7 @@ class Case(models.Model):
         CLOSED = "avsluttet", _("Closed")
 
     class Channel(models.TextChoices):
-        PORTAL = "portal", _("Customer centre")
+        PORTAL = "portal", _("Customer centre online")
         EMAIL = "epost", _("E-mail")
         PHONE = "telefon", _("Phone")
 
