@@ -475,3 +475,13 @@ def test_an_empty_list_says_whether_the_filters_emptied_it(cast: Cast) -> None:
     filtered = client_for(cast.per).get("/saker/?tittel=ingenting", HTTP_ACCEPT_LANGUAGE="en")
     assert "No cases match the filters." in filtered.content.decode()
     assert client_for(make_user("outsider")).get("/saker/").status_code == 403
+
+
+def test_a_page_past_the_end_offers_the_first_page_not_page_99_of_1(cast: Cast) -> None:
+    make_case(cast.fjordetaten, cast.per)
+    html = client_for(cast.per).get("/saker/?side=99", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Page 99 is past the end of the list." in html
+    assert "Page 99 of" not in html
+    assert 'rel="prev"' not in html
+    assert "First page" in html
+    assert client_for(make_user("outsider")).get("/saker/?side=99").status_code == 403
