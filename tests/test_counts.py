@@ -140,7 +140,7 @@ def test_page_numbers_have_the_thousands_separator(
     monkeypatch.setattr(listing, "COUNT_LIMIT", 10_000)
     _cases(cast, 1)
     html = kari.get("/saker/?side=1200", HTTP_ACCEPT_LANGUAGE="nb").content.decode()
-    assert f"Side 1{NBSP}200 av 1<" in html
+    assert f"Side 1{NBSP}200 er etter slutten av listen." in html
 
 
 # The export -------------------------------------------------------------------------
