@@ -12,6 +12,7 @@ the data so that the names and the titles the portal writes are on the pages.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import re
 from html.parser import HTMLParser
@@ -139,6 +140,7 @@ def _pattern(text: str, flags: int = 0) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + text + r"(?!\w)", flags)
 
 
+@functools.cache  # the catalogue does not change during a run; read it once, not per page
 def untranslated_patterns() -> list[tuple[str, re.Pattern[str]]]:
     """For nynorsk: each msgid (but those that read the same in nynorsk), as a pattern
     over the page text (its placeholders match anything)."""
