@@ -59,7 +59,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     page.columns = [COLUMNS[key] for key in chosen_columns(user, several)]
     shown = {c.key for c in page.columns}
     table = CaseTable(
-        table_rows(page.rows, get_language() or "nb"),
+        table_rows(page.rows),
         exclude=[key for key in COLUMNS if key not in shown],
     )
     filter_form = page.filter.form if page.filter else None

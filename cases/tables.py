@@ -34,7 +34,7 @@ STATUS_COLOURS = {
 }
 
 
-def table_rows(cases: list[Case], language: str) -> list[dict[str, Any]]:
+def table_rows(cases: list[Case]) -> list[dict[str, Any]]:
     """Every column's shown value for each case, in one pass.
 
     What is the same for every row is worked out once: the choice labels in
