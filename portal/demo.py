@@ -11,10 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.contrib.auth.models import Group
+
 from portal.dates import OSLO
-from portal.models import Membership, Organisation, RoleAssignment, RoleType, User
+from portal.models import Area, Membership, Organisation, RoleAssignment, RoleType, User
 from portal.seed import ensure_role_types
 from portal.services import do_assign_role
+from portal.teams import TEAM_GROUPS
 from portal.validators import org_number_check_digit
 
 DEMO_PASSWORD = "kundesenter-demo"  # noqa: S105 - documented demo login, DEBUG only
@@ -46,6 +49,7 @@ class DemoPerson:
     job_title: str = ""
     is_staff: bool = False
     is_superuser: bool = False
+    teams: tuple[str, ...] = ()
 
 
 ORGANISATIONS = (
@@ -71,6 +75,13 @@ PEOPLE = (
     DemoPerson("mona", "Mona", "Lie", ("fjordetaten", "kystdirektoratet"), "Controller"),
     DemoPerson("eva", "Eva", "Dahl", ("fjordetaten",), "Tidligere lønnsleder"),
     DemoPerson("siv", "Siv", "Støtte", (), "Saksbehandler", is_staff=True, is_superuser=True),
+    # The support desk's staff: two in the payroll team (a fullmakt form needs two
+    # pairs of eyes), one in the accounting team. Not superusers: they see their team's work.
+    DemoPerson("lena", "Lena", "Lund", (), "Saksbehandler lønn", is_staff=True, teams=("lonn",)),
+    DemoPerson("lars", "Lars", "Lie", (), "Saksbehandler lønn", is_staff=True, teams=("lonn",)),
+    DemoPerson(
+        "rolf", "Rolf", "Rud", (), "Saksbehandler regnskap", is_staff=True, teams=("regnskap",)
+    ),
     DemoPerson("trude", "Trude", "Vik", ("kystdirektoratet",), "Administrasjonssjef"),
     DemoPerson("jon", "Jon", "Aas", ("fjellskolen",), "Rektor"),
     DemoPerson("lise", "Lise", "Moe", ("statens-arkivtjeneste",), "Direktør"),
@@ -153,6 +164,9 @@ def load() -> tuple[dict[str, Organisation], dict[str, User], int]:
         people[person.username] = user
         for slug in person.organisations:
             Membership.objects.get_or_create(user=user, organisation=organisations[slug])
+        for area in person.teams:
+            team, _ = Group.objects.get_or_create(name=TEAM_GROUPS[Area(area)])
+            user.groups.add(team)
     for username, slug, code, valid_from, valid_to in ROLES:
         role = RoleType.objects.get(code=code)
         held = RoleAssignment.objects.filter(
