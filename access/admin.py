@@ -1,26 +1,51 @@
-"""Staff decide appointment requests in the admin: approve or reject, with a reason."""
+"""The support desk for access: staff decide orders, appointments and fullmakt forms on
+pages of their own, with the rules shown beside the decision (issue 14, point 4).
+
+Every decision goes through the services (access/services.py, access/ordering.py,
+access/fullmakt_services.py), which check who acts; the pages show what the rules
+say (access/rules.py) and never decide anything themselves.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Any, TypeVar
 
-from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
-from django.urls import reverse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.formats import number_format
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 
+from access.desk_forms import (
+    ACTION_CHOICES,
+    AppointmentDecisionForm,
+    FullmaktRowFormSet,
+    FullmaktStepForm,
+    OrderLineFormSet,
+    initial_rows,
+    role_choices,
+)
 from access.fullmakt_services import (
     FullmaktRefused,
     do_confirm_fullmakt,
     do_key_in_fullmakt_rows,
     do_reject_fullmakt,
     do_verify_fullmakt,
+    next_step_refusal,
 )
 from access.models import (
     AccessGrant,
@@ -32,13 +57,30 @@ from access.models import (
     System,
     SystemRole,
 )
-from access.ordering import OrderRefused, do_fulfil_line
-from access.rules import explain, orderers
-from access.services import AppointmentRefused, do_decide_appointment, is_last_orderer
+from access.ordering import LineInput, OrderRefused, do_fulfil_line, review_flags
+from access.rules import (
+    ORDERER_ROLE,
+    explain,
+    may_appoint,
+    may_order,
+    order_authority,
+    orderers,
+    payroll_control_applies,
+)
+from access.services import (
+    AppointmentRefused,
+    decision_refusal,
+    do_decide_appointment,
+    is_last_orderer,
+)
+from cases.access import attachment_download
 from portal.admin import ReadOnlyAdmin, TeamScopedAdmin
 from portal.admin import RoleAssignmentAdmin as PortalRoleAssignmentAdmin
-from portal.models import RoleAssignment
+from portal.dates import oslo_date
+from portal.models import Area, RoleAssignment, RoleType
 from portal.organisations import user_of
+
+M = TypeVar("M", bound=models.Model)
 
 
 class DecidedFilter(admin.SimpleListFilter):
@@ -88,32 +130,109 @@ class FullmaktStateFilter(admin.SimpleListFilter):
         return queryset
 
 
-class DecisionForm(forms.ModelForm[Appointment]):
-    decision = forms.ChoiceField(
-        label=_("Decision"),
-        choices=[("", "—"), ("approve", _("Approve")), ("reject", _("Reject"))],
-        required=False,
-    )
-    reason = forms.CharField(
-        label=_("Reason (the customer sees it in the case)"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        required=False,
-    )
+class DeskAdmin(TeamScopedAdmin[M]):
+    """A page for deciding, not for editing a model: the facts, the rules beside the
+    decision, and a form whose choices go to the services (which check who acts).
 
-    class Meta:
-        model = Appointment
-        fields: list[str] = []
+    The admin's own change page (``admin:<app>_<model>_change``) is replaced by
+    ``desk_context`` and ``decide``; a refusal from a service is shown beside the
+    form with what was typed (status 400), and after a decision the staff member
+    goes back where they came from: a safe ``next``, else the changelist with its
+    filters (``_changelist_filters``).
+    """
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if cleaned.get("decision") and not str(cleaned.get("reason", "")).strip():
-            self.add_error("reason", _("Give a reason for the decision."))
-        return cleaned
+    desk_template = ""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def desk_context(self, request: HttpRequest, obj: M) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def decide(self, request: HttpRequest, obj: M) -> HttpResponse:
+        raise NotImplementedError
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:  # outside the team's scope, or no such row: the admin's "not found"
+            return self._get_obj_does_not_exist_redirect(  # type: ignore[attr-defined,no-any-return]
+                request, self.opts, object_id
+            )
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        if request.method == "POST":
+            if not self.has_change_permission(request, obj):
+                raise PermissionDenied
+            return self.decide(request, obj)
+        return self.desk_page(request, obj, {})
+
+    def desk_page(
+        self, request: HttpRequest, obj: M, forms_context: dict[str, Any], status: int = 200
+    ) -> TemplateResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "original": obj,
+            "title": str(obj),
+            "subtitle": None,
+            "has_view_permission": True,
+            "has_change_permission": self.has_change_permission(request, obj),
+            "is_popup": False,
+            "preserved_filters": self.get_preserved_filters(request),
+            "return_url": self.return_url(request),
+            "next": self.safe_next(request),
+            "case_url": reverse("admin:cases_case_change", args=[obj.case_id]),  # type: ignore[attr-defined]
+            **self.desk_context(request, obj),
+            **forms_context,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.desk_template, context, status=status)
+
+    def safe_next(self, request: HttpRequest) -> str:
+        wanted = request.POST.get("next") or request.GET.get("next") or ""
+        if wanted and url_has_allowed_host_and_scheme(
+            wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return wanted
+        return ""
+
+    def return_url(self, request: HttpRequest) -> str:
+        """Where the staff member came from: a safe ``next``, else the filtered changelist."""
+        wanted = self.safe_next(request)
+        if wanted:
+            return wanted
+        opts = self.opts
+        url = reverse(
+            f"admin:{opts.app_label}_{opts.model_name}_changelist",
+            current_app=self.admin_site.name,
+        )
+        return add_preserved_filters(
+            {"preserved_filters": self.get_preserved_filters(request), "opts": opts}, url
+        )
+
+    def done(self, request: HttpRequest, message: object) -> HttpResponseRedirect:
+        messages.success(request, str(message))
+        return HttpResponseRedirect(self.return_url(request))
+
+
+def chain(assignment: RoleAssignment | None) -> list[str]:
+    """The evidence chain behind an assignment, as the rules explain it."""
+    return [link.text for link in explain(assignment)] if assignment is not None else []
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(TeamScopedAdmin[Appointment]):
-    form = DecisionForm
+class AppointmentAdmin(DeskAdmin[Appointment]):
+    desk_template = "admin/access/appointment/change_form.html"
     list_display = (
         "requested_at",
         "organisation",
@@ -122,78 +241,84 @@ class AppointmentAdmin(TeamScopedAdmin[Appointment]):
         "person",
         "valid_from",
         "requested_by",
-        "state",
+        "state_label",
         "case_number",
     )
     list_filter = (DecidedFilter, "area", "action")
-    list_select_related = ("organisation", "person", "requested_by", "case")
+    list_select_related = ("organisation", "person", "requested_by", "case", "decision")
     search_fields = ("organisation__name", "person__last_name", "case__number")
-    readonly_fields = (
-        "case_number",
-        "organisation",
-        "area",
-        "action",
-        "person",
-        "valid_from",
-        "comment",
-        "requested_by",
-        "requested_at",
-        "requester_authority",
-        "last_orderer_warning",
-        "state",
-        "decided_by",
-        "decided_at",
-        "decision_reason",
-        "resulting_assignment",
-    )
-    fields = (*readonly_fields, "decision", "reason")
 
     def team_scope(self, queryset: QuerySet[Appointment], areas: list[str]) -> Any:
         return queryset.filter(area__in=areas)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Appointment]:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related(
+                "case",
+                "organisation",
+                "person",
+                "requested_by",
+                "requester_assignment__role",
+                "decision__decided_by",
+            )
+        )
 
     @admin.display(description=_("case"))
     def case_number(self, appointment: Appointment) -> str:
         return appointment.case.number
 
-    @admin.display(description=_("requester's authority when asking"))
-    def requester_authority(self, appointment: Appointment) -> str:
-        held = appointment.requester_assignment
-        return f"{held.role} ({held.get_basis_display()})" if held else "–"
+    @admin.display(description=_("state"))
+    def state_label(self, appointment: Appointment) -> str:
+        return appointment.get_state_display()
 
-    @admin.display(description=_("last orderer"))
-    def last_orderer_warning(self, appointment: Appointment) -> str:
-        if appointment.action == Appointment.Action.REMOVE and is_last_orderer(
-            appointment.person, appointment.organisation, appointment.area
+    def desk_context(self, request: HttpRequest, obj: Appointment) -> dict[str, Any]:
+        role = RoleType.objects.get(code=ORDERER_ROLE[Area(obj.area)])
+        warning: object = ""
+        if obj.action == Appointment.Action.REMOVE and is_last_orderer(
+            obj.person, obj.organisation, obj.area
         ):
-            return str(
-                _("Warning: this is the organisation's only authorised orderer for the area.")
+            warning = _("Warning: this is the organisation's only authorised orderer for the area.")
+        count = len(orderers(obj.organisation, obj.area))
+        return {
+            "role": role,
+            "held": obj.requester_assignment,
+            "held_chain": chain(obj.requester_assignment),
+            "still_may_appoint": may_appoint(obj.requested_by, obj.organisation, obj.area),
+            "last_orderer_warning": warning,
+            "orderer_count": ngettext(
+                "%(count)s authorised orderer today", "%(count)s authorised orderers today", count
             )
-        count = len(orderers(appointment.organisation, appointment.area))
-        return ngettext(
-            "%(count)s authorised orderer today", "%(count)s authorised orderers today", count
-        ) % {"count": number_format(count, force_grouping=True)}
+            % {"count": number_format(count, force_grouping=True)},
+            "refusal_for_you": decision_refusal(user_of(request), obj),
+        }
 
-    def save_model(self, request: HttpRequest, obj: Appointment, form: Any, change: bool) -> None:
-        decision = form.cleaned_data.get("decision")
-        if not decision:
-            return
+    def desk_page(
+        self,
+        request: HttpRequest,
+        obj: Appointment,
+        forms_context: dict[str, Any],
+        status: int = 200,
+    ) -> TemplateResponse:
+        forms_context.setdefault("form", AppointmentDecisionForm())
+        return super().desk_page(request, obj, forms_context, status)
+
+    def decide(self, request: HttpRequest, obj: Appointment) -> HttpResponse:
+        form = AppointmentDecisionForm(request.POST)
+        if not form.is_valid():
+            return self.desk_page(request, obj, {"form": form}, status=400)
         try:
             do_decide_appointment(
                 actor=user_of(request),
                 appointment=obj,
-                approve=decision == "approve",
+                approve=form.cleaned_data["decision"] == "approve",
                 reason=form.cleaned_data["reason"],
             )
         except AppointmentRefused as refusal:
-            messages.error(request, refusal.reason)
-        else:
-            messages.success(request, _("The decision is saved and the requester is told."))
+            form.add_error(None, refusal.reason)
+            return self.desk_page(request, obj, {"form": form}, status=400)
+        return self.done(request, _("The decision is saved and the requester is told."))
 
 
 class RoleAssignmentWithWhyAdmin(PortalRoleAssignmentAdmin):
@@ -217,116 +342,128 @@ admin.site.unregister(RoleAssignment)
 admin.site.register(RoleAssignment, RoleAssignmentWithWhyAdmin)
 
 
-class OrderLineDecisionForm(forms.ModelForm[OrderLine]):
-    decision = forms.ChoiceField(
-        label=_("Decision"),
-        choices=[("", "—"), ("done", _("Done")), ("reject", _("Reject"))],
-        required=False,
-    )
-    reason = forms.CharField(label=_("Reason"), required=False)
-
-    class Meta:
-        model = OrderLine
-        fields: list[str] = []
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if cleaned.get("decision") == "reject" and not str(cleaned.get("reason", "")).strip():
-            self.add_error("reason", _("Give a reason for rejecting the line."))
-        if cleaned.get("decision") and self.instance.state != OrderLine.State.PENDING:
-            self.add_error("decision", _("This line has already been handled."))
-        return cleaned
-
-    def has_changed(self) -> bool:
-        return bool(self.data.get(self.add_prefix("decision")))
-
-
-class OrderLineInline(admin.TabularInline[OrderLine, Order]):
-    model = OrderLine
-    form = OrderLineDecisionForm
-    extra = 0
-    can_delete = False
-    fields = (
-        "person_label",
-        "employee_number",
-        "system_role",
-        "action",
-        "valid_from",
-        "state",
-        "decided_by",
-        "decision",
-        "reason",
-    )
-    readonly_fields = (
-        "person_label",
-        "employee_number",
-        "system_role",
-        "action",
-        "valid_from",
-        "state",
-        "decided_by",
-    )
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    @admin.display(description=_("person"))
-    def person_label(self, line: OrderLine) -> str:
-        return line.person_label
-
-
 @admin.register(Order)
-class OrderAdmin(TeamScopedAdmin[Order]):
+class OrderAdmin(DeskAdmin[Order]):
     """Staff fulfil orders line by line: done (the grant is made) or rejected with a reason."""
 
-    list_display = ("submitted_at", "case_number", "organisation", "area", "ordered_by", "state")
-    list_filter = (OrderStateFilter, "area")
-    list_select_related = ("case", "organisation", "ordered_by")
-    search_fields = ("case__number", "organisation__name")
-    readonly_fields = (
+    desk_template = "admin/access/order/change_form.html"
+    list_display = (
+        "submitted_at",
         "case_number",
         "organisation",
         "area",
         "ordered_by",
-        "submitted_at",
-        "comment",
-        "state",
+        "state_label",
     )
-    fields = readonly_fields
-    inlines = [OrderLineInline]
+    list_filter = (OrderStateFilter, "area")
+    list_select_related = ("case", "organisation", "ordered_by")
+    search_fields = ("case__number", "organisation__name")
 
     def team_scope(self, queryset: QuerySet[Order], areas: list[str]) -> Any:
         # A team sees the orders of its areas; the customer centre's own roles go to both.
         return queryset.filter(area__in=[*areas, System.Area.CUSTOMER_CENTRE])
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Order]:
+        return super().get_queryset(request).prefetch_related("lines__decision")
 
     @admin.display(description=_("case"))
     def case_number(self, order: Order) -> str:
         return order.case.number
 
-    def save_model(self, request: HttpRequest, obj: Order, form: Any, change: bool) -> None:
-        pass  # the order itself is never edited; its lines are decided below
+    @admin.display(description=_("state"))
+    def state_label(self, order: Order) -> str:
+        return order.get_state_display()
 
-    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-        for line_form in formset.forms:
-            decision = line_form.cleaned_data.get("decision")
-            if not decision:
-                continue
-            try:
-                do_fulfil_line(
-                    actor=user_of(request),
-                    line=line_form.instance,
-                    done=decision == "done",
-                    reason=line_form.cleaned_data.get("reason", ""),
-                )
-            except OrderRefused as refusal:
-                messages.error(request, refusal.reason)
+    def lines_of(self, order: Order) -> list[OrderLine]:
+        return list(
+            order.lines.select_related(
+                "person",
+                "system_role__system",
+                "system_role__register_role",
+                "decision__decided_by",
+            ).order_by("id")
+        )
+
+    def desk_context(self, request: HttpRequest, obj: Order) -> dict[str, Any]:
+        lines = self.lines_of(obj)
+        pending = [line for line in lines if line.decided is None]
+        flags = dict(
+            zip(
+                [line.pk for line in pending],
+                review_flags(
+                    obj.organisation,
+                    [
+                        LineInput(
+                            system_role=line.system_role,
+                            action=line.action,
+                            valid_from=line.valid_from,
+                            person=line.person,
+                            new_person_name=line.new_person_name,
+                            new_person_email=line.new_person_email,
+                            employee_number=line.employee_number,
+                        )
+                        for line in pending
+                    ],
+                ),
+                strict=True,
+            )
+        )
+        authorities = []
+        for area in sorted({line.system_role.ordering_area for line in lines}):
+            needed = area != Area.PAYROLL or payroll_control_applies(obj.submitted_at)
+            held = (
+                order_authority(obj.ordered_by, obj.organisation, area, obj.submitted_at)
+                if needed
+                else None
+            )
+            authorities.append(
+                {
+                    "area": System.Area(area).label if area in System.Area.values else area,
+                    "needed": needed,
+                    "held": held,
+                    "chain": chain(held),
+                    "today": may_order(obj.ordered_by, obj.organisation, area)
+                    if area in Area.values
+                    else True,
+                }
+            )
+        return {
+            "lines": [(line, flags.get(line.pk)) for line in lines],
+            "authorities": authorities,
+            "control_date": settings.PAYROLL_ORDER_CONTROL_DATE,
+        }
+
+    def desk_page(
+        self, request: HttpRequest, obj: Order, forms_context: dict[str, Any], status: int = 200
+    ) -> TemplateResponse:
+        if "formset" not in forms_context:
+            pending = [line for line in self.lines_of(obj) if line.decided is None]
+            forms_context["formset"] = OrderLineFormSet(lines=pending, prefix="lines")
+        formset = forms_context["formset"]
+        forms_context["line_forms"] = [
+            (form, formset.lines.get(form["id"].value() and int(form["id"].value())))
+            for form in formset.forms
+        ]
+        return super().desk_page(request, obj, forms_context, status)
+
+    def decide(self, request: HttpRequest, obj: Order) -> HttpResponse:
+        pending = [line for line in self.lines_of(obj) if line.decided is None]
+        formset = OrderLineFormSet(request.POST, lines=pending, prefix="lines")
+        if not formset.is_valid():
+            return self.desk_page(request, obj, {"formset": formset}, status=400)
+        refused = ""
+        try:
+            # All the chosen lines or none: a refusal of one leaves the others waiting too.
+            with transaction.atomic():
+                for line, done, reason in formset.decisions():
+                    try:
+                        do_fulfil_line(actor=user_of(request), line=line, done=done, reason=reason)
+                    except OrderRefused as refusal:
+                        refused = f"{line.person_label} – {line.system_role}: {refusal.reason}"
+                        raise
+        except OrderRefused:
+            return self.desk_page(request, obj, {"formset": formset, "refusal": refused}, 400)
+        return self.done(request, _("The lines are decided."))
 
 
 @admin.register(System)
@@ -375,180 +512,201 @@ class AccessGrantAdmin(ReadOnlyAdmin[AccessGrant]):
         return queryset.filter(system_role__system__area__in=[*areas, System.Area.CUSTOMER_CENTRE])
 
 
-class FullmaktStepForm(forms.ModelForm[FullmaktSubmission]):
-    step = forms.ChoiceField(
-        label=_("Step"),
-        choices=[
-            ("", "—"),
-            ("verify", _("Verify (first staff member)")),
-            ("confirm", _("Confirm and register the roles (second staff member)")),
-            ("reject", _("Reject")),
-        ],
-        required=False,
-    )
-    authority_confirmed = forms.BooleanField(
-        label=_("I have checked that the signer holds budget disposal authority"),
-        required=False,
-    )
-    reason = forms.CharField(
-        label=_("Reason for rejecting (the customer sees it in the case)"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        required=False,
-    )
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if self.instance.pk and "rows" in self.fields:
-            # The rows as they stand: the last keyed in, else those read from the form.
-            self.initial["rows"] = self.instance.current_rows
 
-    class Meta:
-        model = FullmaktSubmission
-        fields = ["rows"]
-        help_texts = {
-            "rows": _(
-                "For a scanned form without Excel: key in the rows as a JSON list of "
-                '{"row", "name", "email", "employee_number", "role", "action" (add/end), '
-                '"date" (YYYY-MM-DD)} before verifying.'
-            )
-        }
+PREVIEWABLE = ("application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp")
+
+
+def rows_for_reading(rows: list[Any]) -> list[dict[str, Any]]:
+    """Stored rows with labels for people: role names, "Add"/"End", dates as dates."""
+    roles = dict(role_choices())
+    actions = {code: str(label) for code, label in ACTION_CHOICES}
+    shown = []
+    for row in rows:
+        if not isinstance(row, dict):
+            continue
+        try:
+            day: Any = dt.date.fromisoformat(str(row.get("date", "")))
+        except ValueError:
+            day = row.get("date", "")
+        shown.append(
+            {
+                "row": row.get("row", ""),
+                "name": row.get("name", ""),
+                "email": row.get("email", ""),
+                "employee_number": row.get("employee_number", ""),
+                "role": roles.get(str(row.get("role", "")), _("Unknown role")),
+                "action": actions.get(str(row.get("action", "")), _("Unknown")),
+                "date": day,
+            }
+        )
+    return shown
 
 
 @admin.register(FullmaktSubmission)
-class FullmaktSubmissionAdmin(TeamScopedAdmin[FullmaktSubmission]):
+class FullmaktSubmissionAdmin(DeskAdmin[FullmaktSubmission]):
     """Two staff members: one verifies the signer's authority, another confirms and registers."""
 
-    form = FullmaktStepForm
-    list_display = ("submitted_at", "case_number", "organisation", "state", "verified_by")
+    desk_template = "admin/access/fullmaktsubmission/change_form.html"
+    list_display = ("submitted_at", "case_number", "organisation", "state_label", "verified_by")
     list_filter = (FullmaktStateFilter,)
-    list_select_related = ("case", "organisation", "verified_by")
+    list_select_related = ("case", "organisation")
     search_fields = ("case__number", "organisation__name", "signer_name")
-    readonly_fields = (
-        "case_number",
-        "organisation",
-        "form_version",
-        "parsed_rows",
-        "signed_copy",
-        "filled_form",
-        "signer_name",
-        "signer_title",
-        "signer_confirmed",
-        "signer_date",
-        "submitted_by",
-        "submitted_at",
-        "state",
-        "verified_by",
-        "verified_at",
-        "confirmed_by",
-        "confirmed_at",
-        "decision_reason",
-        "registration_report",
-    )
-
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        editable_rows = obj is not None and obj.state == FullmaktSubmission.State.SUBMITTED
-        rows = ("rows",) if editable_rows else ()
-        return (*self.readonly_fields, *rows, "step", "authority_confirmed", "reason")
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return (
             super()
             .get_queryset(request)
-            .select_related("case", "signed_attachment")
+            .select_related(
+                "case", "organisation", "signed_attachment", "xlsx_attachment", "submitted_by"
+            )
             .prefetch_related("steps__taken_by")
         )
 
     def team_scope(self, queryset: QuerySet[FullmaktSubmission], areas: list[str]) -> Any:
         return queryset.filter(case__category__in=areas)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
     @admin.display(description=_("case"))
     def case_number(self, submission: FullmaktSubmission) -> str:
-        url = reverse("admin:cases_case_change", args=[submission.case_id])
-        return format_html('<a href="{}">{}</a>', url, submission.case.number)
+        return submission.case.number
 
-    @admin.display(description=_("signed copy"))
-    def signed_copy(self, submission: FullmaktSubmission) -> str:
+    @admin.display(description=_("state"))
+    def state_label(self, submission: FullmaktSubmission) -> str:
+        return submission.get_state_display()
+
+    def get_urls(self) -> list[URLPattern]:
+        preview = path(
+            "<path:object_id>/signert-kopi/",
+            self.admin_site.admin_view(self.signed_copy_view),
+            name="access_fullmaktsubmission_signed_copy",
+        )
+        return [preview, *super().get_urls()]
+
+    @method_decorator(xframe_options_sameorigin)
+    def signed_copy_view(self, request: HttpRequest, object_id: str) -> FileResponse:
+        """The signed copy shown inline beside the form (PDF or image only), for the same
+        team that may open the form; the page that frames it must be our own."""
+        submission = self.get_object(request, unquote(object_id))
+        if submission is None:
+            raise Http404
+        if not self.has_view_permission(request, submission):
+            raise PermissionDenied
         attachment = submission.signed_attachment
-        url = reverse("admin:cases_case_attachment", args=[submission.case_id, attachment.pk])
-        return format_html(
-            '<a href="{}">{}</a> (SHA-256 {})', url, attachment.name, submission.signed_sha256
+        if attachment.content_type not in PREVIEWABLE:
+            raise Http404
+        response = attachment_download(attachment)
+        response["Content-Disposition"] = str(content_disposition_header(False, attachment.name))
+        response["Content-Security-Policy"] = str(settings.CONTENT_SECURITY_POLICY).replace(
+            "frame-ancestors 'none'", "frame-ancestors 'self'"
         )
+        return response
 
-    @admin.display(description=_("filled form"))
-    def filled_form(self, submission: FullmaktSubmission) -> str:
-        attachment = submission.xlsx_attachment
-        if attachment is None:
-            return str(_("No Excel file: key in the rows from the signed copy."))
-        url = reverse("admin:cases_case_attachment", args=[submission.case_id, attachment.pk])
-        return format_html(
-            '<a href="{}">{}</a> (SHA-256 {})', url, attachment.name, submission.xlsx_sha256
+    def desk_context(self, request: HttpRequest, obj: FullmaktSubmission) -> dict[str, Any]:
+        signed = obj.signed_attachment
+        held = (
+            RoleAssignment.objects.newest_versions()
+            .held_on(oslo_date(obj.submitted_at))
+            .filter(person=obj.submitted_by, organisation=obj.organisation)
+            .select_related("role")
+            .order_by("role__position")
         )
-
-    @admin.display(description=_("rows read from the form"))
-    def parsed_rows(self, submission: FullmaktSubmission) -> str:
-        rows = submission.current_rows
-        if not rows:
-            return "–"
-        body = format_html_join(
-            "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            (
-                (
-                    row.get("row"),
-                    row.get("name"),
-                    row.get("email"),
-                    row.get("employee_number"),
-                    row.get("role"),
-                    row.get("action"),
-                    row.get("date"),
-                )
-                for row in rows
-                if isinstance(row, dict)
+        verified_by = obj.verified_by
+        next_step = {
+            FullmaktSubmission.State.SUBMITTED: _(
+                "Verify: a staff member checks the signed copy "
+                "and the signer's budget disposal authority."
             ),
-        )
-        head = format_html(
-            "<thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>"
-            "<th>{}</th></tr></thead>",
-            _("Row"),
-            _("Name"),
-            _("E-mail"),
-            _("Employee number"),
-            _("Role"),
-            _("Add or end"),
-            _("Date"),
-        )
-        return format_html("<table>{}<tbody>{}</tbody></table>", head, body)
+            FullmaktSubmission.State.VERIFIED: _(
+                "Confirm: a second staff member registers the roles."
+            ),
+        }.get(obj.state, "")  # type: ignore[call-overload]
+        return {
+            "signed": signed,
+            "signed_url": reverse("admin:cases_case_attachment", args=[obj.case_id, signed.pk]),
+            "preview_url": reverse("admin:access_fullmaktsubmission_signed_copy", args=[obj.pk])
+            if signed.content_type in PREVIEWABLE
+            else "",
+            "preview_is_image": signed.content_type.startswith("image/"),
+            "xlsx_url": reverse(
+                "admin:cases_case_attachment", args=[obj.case_id, obj.xlsx_attachment_id]
+            )
+            if obj.xlsx_attachment_id
+            else "",
+            "rows": rows_for_reading(obj.current_rows),
+            "steps": [{"kind": step.get_kind_display(), "step": step} for step in obj.steps.all()],
+            "submitter_roles": [(assignment, chain(assignment)) for assignment in held],
+            "verified_by": verified_by,
+            "next_step": next_step,
+            "refusal_for_you": next_step_refusal(user_of(request), obj),
+            "report_lines": [line for line in obj.registration_report.splitlines() if line],
+        }
 
-    def save_model(
-        self, request: HttpRequest, obj: FullmaktSubmission, form: Any, change: bool
-    ) -> None:
+    def desk_page(
+        self,
+        request: HttpRequest,
+        obj: FullmaktSubmission,
+        forms_context: dict[str, Any],
+        status: int = 200,
+    ) -> TemplateResponse:
+        decided = obj.state in (
+            FullmaktSubmission.State.REGISTERED,
+            FullmaktSubmission.State.REJECTED,
+        )
+        if not decided:
+            forms_context.setdefault("step_form", FullmaktStepForm(state=obj.state))
+        if obj.state == FullmaktSubmission.State.SUBMITTED:
+            forms_context.setdefault(
+                "row_formset",
+                FullmaktRowFormSet(initial=initial_rows(obj.current_rows), prefix="rows"),
+            )
+        return super().desk_page(request, obj, forms_context, status)
+
+    def decide(self, request: HttpRequest, obj: FullmaktSubmission) -> HttpResponse:
+        if "_add_row" in request.POST or "_save_rows" in request.POST:
+            return self.key_in(request, obj)
+        form = FullmaktStepForm(request.POST, state=obj.state)
+        if not form.is_valid():
+            return self.desk_page(request, obj, {"step_form": form}, status=400)
         actor = user_of(request)
-        step = form.cleaned_data.get("step")
+        step = form.cleaned_data["step"]
         try:
-            if "rows" in form.changed_data:
-                do_key_in_fullmakt_rows(actor=actor, submission=obj, rows=obj.rows)
             if step == "verify":
-                do_verify_fullmakt(
-                    actor=actor,
-                    submission=obj,
-                    authority_confirmed=form.cleaned_data.get("authority_confirmed", False),
-                )
-                messages.success(request, _("Verified. A second staff member must confirm."))
+                do_verify_fullmakt(actor=actor, submission=obj, authority_confirmed=True)
+                message = _("Verified. A second staff member must confirm.")
             elif step == "confirm":
                 done = do_confirm_fullmakt(actor=actor, submission=obj)
-                messages.success(request, _("The roles are registered."))
+                message = _("The roles are registered.")
                 if done.registration_report:
                     messages.warning(request, done.registration_report)
-            elif step == "reject":
-                do_reject_fullmakt(
-                    actor=actor, submission=obj, reason=form.cleaned_data.get("reason", "")
-                )
-                messages.success(request, _("The form is rejected and the customer is told."))
+            else:
+                do_reject_fullmakt(actor=actor, submission=obj, reason=form.cleaned_data["reason"])
+                message = _("The form is rejected and the customer is told.")
         except FullmaktRefused as refusal:
-            messages.error(request, refusal.reason)
+            form.add_error(None, refusal.reason)
+            return self.desk_page(request, obj, {"step_form": form}, status=400)
+        return self.done(request, message)
+
+    def key_in(self, request: HttpRequest, obj: FullmaktSubmission) -> HttpResponse:
+        """Staff key in the rows from the signed copy: one row per person, never JSON."""
+        if obj.state != FullmaktSubmission.State.SUBMITTED:
+            raise PermissionDenied
+        formset = FullmaktRowFormSet(request.POST, prefix="rows")
+        if "_add_row" in request.POST:
+            # One more row, with what was typed kept; nothing is checked or stored yet.
+            more = FullmaktRowFormSet(initial=formset.typed(), prefix="rows")
+            return self.desk_page(request, obj, {"row_formset": more, "row_added": True})
+        if not formset.is_valid():
+            return self.desk_page(request, obj, {"row_formset": formset}, status=400)
+        try:
+            do_key_in_fullmakt_rows(actor=user_of(request), submission=obj, rows=formset.rows())
+        except FullmaktRefused as refusal:
+            return self.desk_page(
+                request, obj, {"row_formset": formset, "rows_refusal": refusal.reason}, status=400
+            )
+        messages.success(request, _("The rows are saved. Check them against the signed copy."))
+        return HttpResponseRedirect(request.get_full_path())

@@ -149,6 +149,29 @@ def _check_staff(actor: User, submission: FullmaktSubmission) -> None:
         raise FullmaktRefused(_("You cannot handle a fullmakt form you sent in yourself."))
 
 
+def _check_second_pair_of_eyes(actor: User, submission: FullmaktSubmission) -> None:
+    verified = submission.verified_by
+    if verified is not None and actor.pk == verified.pk:
+        raise FullmaktRefused(
+            _("A second staff member must confirm: you verified this form yourself.")
+        )
+
+
+def next_step_refusal(actor: User, submission: FullmaktSubmission) -> str | None:
+    """Why ``actor`` may not take the form's next step now, or None: the four-eyes checks
+    of the steps below (who handles the form, and who confirms), asked beforehand."""
+    try:
+        _check_staff(actor, submission)
+        match submission.state:
+            case FullmaktSubmission.State.VERIFIED:
+                _check_second_pair_of_eyes(actor, submission)
+            case FullmaktSubmission.State.REGISTERED | FullmaktSubmission.State.REJECTED:
+                raise FullmaktRefused(_("This form has already been decided."))
+    except FullmaktRefused as refusal:
+        return refusal.reason
+    return None
+
+
 def _locked(submission: FullmaktSubmission) -> FullmaktSubmission:
     """The submission read anew under a lock on its case (the form and its steps are
     append-only rows, which cannot be locked), so two staff members take turns."""
@@ -230,11 +253,7 @@ def do_confirm_fullmakt(*, actor: User, submission: FullmaktSubmission) -> Fullm
         locked = _locked(submission)
         if locked.state != FullmaktSubmission.State.VERIFIED:
             raise FullmaktRefused(_("This form must be verified before it is confirmed."))
-        verified = locked.verified_by
-        if verified is not None and actor.pk == verified.pk:
-            raise FullmaktRefused(
-                _("A second staff member must confirm: you verified this form yourself.")
-            )
+        _check_second_pair_of_eyes(actor, locked)
         rows = check_rows(locked.current_rows)
         _check_rows_fit_the_team(locked, rows)
         sha = locked.xlsx_sha256 or locked.signed_sha256

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,14 +26,19 @@ ORDERER_ROLE = {
 }
 
 
-def _holds(user: User, organisation: Organisation, codes: tuple[str, ...], day: dt.date) -> bool:
+def _held(
+    user: User, organisation: Organisation, codes: tuple[str, ...], day: dt.date
+) -> QuerySet[RoleAssignment]:
     return (
         RoleAssignment.objects.newest_versions()
         .held_on(day)
         .of_active_members()
         .filter(person=user, organisation=organisation, role__code__in=codes)
-        .exists()
     )
+
+
+def _holds(user: User, organisation: Organisation, codes: tuple[str, ...], day: dt.date) -> bool:
+    return _held(user, organisation, codes, day).exists()
 
 
 def _authorities_today(organisation: Organisation, codes: tuple[str, ...]) -> list[RoleAssignment]:
@@ -69,6 +75,19 @@ def may_order(
     if area == Area.PAYROLL and not payroll_control_applies(moment):
         return True
     return _holds(user, organisation, (ORDERER_ROLE[area],), oslo_date(moment))
+
+
+def order_authority(
+    user: User, organisation: Organisation, area: str, moment: dt.datetime
+) -> RoleAssignment | None:
+    """Rule 3's evidence for an order: the orderer role for ``area`` that ``user`` held in
+    ``organisation`` at ``moment`` (what ``may_order`` found), or None if they held none
+    (before the payroll control date none was needed: see ``payroll_control_applies``)."""
+    if area not in ORDERER_ROLE:
+        return None
+    codes = (ORDERER_ROLE[Area(area)],)
+    found = _held(user, organisation, codes, oslo_date(moment)).select_related("role", "person")
+    return found.order_by("valid_from", "pk").first()
 
 
 def may_appoint(

@@ -148,6 +148,25 @@ def _authority_basis(appointment: Appointment) -> str:
     return f"{held.role.name_nb} ({held.get_basis_display()})" if held else ""
 
 
+def _check_decider(actor: User, appointment: Appointment) -> None:
+    if appointment.decided is not None:
+        raise AppointmentRefused(_("This request has already been decided."))
+    if actor in (appointment.requested_by, appointment.person):
+        raise AppointmentRefused(_("You cannot decide a request you made or that concerns you."))
+
+
+def decision_refusal(actor: User, appointment: Appointment) -> str | None:
+    """Why ``actor`` may not decide ``appointment`` now, or None: the checks of
+    ``do_decide_appointment`` about who decides, asked before the decision is made."""
+    if not works_area(actor, appointment.area):
+        return _("Only the area's team at the customer centre decides this.")
+    try:
+        _check_decider(actor, appointment)
+    except AppointmentRefused as refusal:
+        return refusal.reason
+    return None
+
+
 def do_decide_appointment(
     *, actor: User, appointment: Appointment, approve: bool, reason: str
 ) -> Appointment:
@@ -161,12 +180,7 @@ def do_decide_appointment(
         # request's case is, so two staff members deciding at once take turns.
         Case.objects.select_for_update().get(pk=appointment.case_id)
         locked = Appointment.objects.select_related("case", "organisation").get(pk=appointment.pk)
-        if locked.decided is not None:
-            raise AppointmentRefused(_("This request has already been decided."))
-        if actor in (locked.requested_by, locked.person):
-            raise AppointmentRefused(
-                _("You cannot decide a request you made or that concerns you.")
-            )
+        _check_decider(actor, locked)
         if approve and not may_appoint(locked.requested_by, locked.organisation, locked.area):
             raise AppointmentRefused(
                 _("%(person)s no longer holds an authority that allows this request; reject it.")
