@@ -244,6 +244,7 @@ class AppointmentAdmin(DeskAdmin[Appointment]):
         "state_label",
         "case_number",
     )
+    list_display_links = ("requested_at", "case_number")
     list_filter = (DecidedFilter, "area", "action")
     list_select_related = ("organisation", "person", "requested_by", "case", "decision")
     search_fields = ("organisation__name", "person__last_name", "case__number")
@@ -355,6 +356,7 @@ class OrderAdmin(DeskAdmin[Order]):
         "ordered_by",
         "state_label",
     )
+    list_display_links = ("submitted_at", "case_number")
     list_filter = (OrderStateFilter, "area")
     list_select_related = ("case", "organisation", "ordered_by")
     search_fields = ("case__number", "organisation__name")
@@ -554,6 +556,7 @@ class FullmaktSubmissionAdmin(DeskAdmin[FullmaktSubmission]):
 
     desk_template = "admin/access/fullmaktsubmission/change_form.html"
     list_display = ("submitted_at", "case_number", "organisation", "state_label", "verified_by")
+    list_display_links = ("submitted_at", "case_number")
     list_filter = (FullmaktStateFilter,)
     list_select_related = ("case", "organisation")
     search_fields = ("case__number", "organisation__name", "signer_name")
