@@ -40,7 +40,6 @@ from access.desk_forms import (
     role_choices,
 )
 from access.fullmakt_services import (
-    FullmaktRefused,
     do_confirm_fullmakt,
     do_key_in_fullmakt_rows,
     do_reject_fullmakt,
@@ -57,7 +56,7 @@ from access.models import (
     System,
     SystemRole,
 )
-from access.ordering import LineInput, OrderRefused, do_fulfil_line, review_flags
+from access.ordering import LineInput, do_fulfil_line, review_flags
 from access.rules import (
     ORDERER_ROLE,
     explain,
@@ -68,7 +67,6 @@ from access.rules import (
     payroll_control_applies,
 )
 from access.services import (
-    AppointmentRefused,
     decision_refusal,
     do_decide_appointment,
     is_last_orderer,
@@ -79,6 +77,7 @@ from portal.admin import RoleAssignmentAdmin as PortalRoleAssignmentAdmin
 from portal.dates import oslo_date
 from portal.models import Area, RoleAssignment, RoleType
 from portal.organisations import user_of
+from portal.services import Refused
 
 M = TypeVar("M", bound=models.Model)
 
@@ -316,7 +315,7 @@ class AppointmentAdmin(DeskAdmin[Appointment]):
                 approve=form.cleaned_data["decision"] == "approve",
                 reason=form.cleaned_data["reason"],
             )
-        except AppointmentRefused as refusal:
+        except Refused as refusal:  # the service's, or one from the register below it
             form.add_error(None, refusal.reason)
             return self.desk_page(request, obj, {"form": form}, status=400)
         return self.done(request, _("The decision is saved and the requester is told."))
@@ -460,10 +459,10 @@ class OrderAdmin(DeskAdmin[Order]):
                 for line, done, reason in formset.decisions():
                     try:
                         do_fulfil_line(actor=user_of(request), line=line, done=done, reason=reason)
-                    except OrderRefused as refusal:
+                    except Refused as refusal:
                         refused = f"{line.person_label} – {line.system_role}: {refusal.reason}"
                         raise
-        except OrderRefused:
+        except Refused:
             return self.desk_page(request, obj, {"formset": formset, "refusal": refused}, 400)
         return self.done(request, _("The lines are decided."))
 
@@ -689,7 +688,7 @@ class FullmaktSubmissionAdmin(DeskAdmin[FullmaktSubmission]):
             else:
                 do_reject_fullmakt(actor=actor, submission=obj, reason=form.cleaned_data["reason"])
                 message = _("The form is rejected and the customer is told.")
-        except FullmaktRefused as refusal:
+        except Refused as refusal:
             form.add_error(None, refusal.reason)
             return self.desk_page(request, obj, {"step_form": form}, status=400)
         return self.done(request, message)
@@ -707,7 +706,7 @@ class FullmaktSubmissionAdmin(DeskAdmin[FullmaktSubmission]):
             return self.desk_page(request, obj, {"row_formset": formset}, status=400)
         try:
             do_key_in_fullmakt_rows(actor=user_of(request), submission=obj, rows=formset.rows())
-        except FullmaktRefused as refusal:
+        except Refused as refusal:
             return self.desk_page(
                 request, obj, {"row_formset": formset, "rows_refusal": refusal.reason}, status=400
             )
