@@ -82,7 +82,7 @@ def test_a_staff_member_keys_in_a_scanned_form_and_the_pages_pass_axe(
     submission: FullmaktSubmission = waiting["fullmakt"]
     page.goto(f"/admin/access/fullmaktsubmission/{submission.pk}/change/")
     expect(page.locator(".desk-scan iframe")).to_be_visible()
-    person = page.get_by_role("group", name="Person 1")
+    person = page.get_by_role("group", name="Person nr. 1")
     person.get_by_label("Navn").fill("Per Testesen")
     person.get_by_label("E-post").fill("per@example.no")
     person.get_by_label("Ansattnummer").fill("1001")
@@ -91,11 +91,11 @@ def test_a_staff_member_keys_in_a_scanned_form_and_the_pages_pass_axe(
     person.get_by_label("Dato").fill("01.12.2030")
     # One more row without JavaScript: the page comes back with what was typed.
     page.get_by_role("button", name="Legg til en rad").click()
-    expect(page.get_by_role("group", name="Person 2")).to_be_visible()
-    expect(page.get_by_role("group", name="Person 1").get_by_label("Navn")).to_have_value(
+    expect(page.get_by_role("group", name="Person nr. 2")).to_be_visible()
+    expect(page.get_by_role("group", name="Person nr. 1").get_by_label("Navn")).to_have_value(
         "Per Testesen"
     )
-    second = page.get_by_role("group", name="Person 2")
+    second = page.get_by_role("group", name="Person nr. 2")
     second.get_by_label("Navn").fill("Ola Testesen")
     second.get_by_label("E-post").fill("ikke-en-adresse")
     page.get_by_role("button", name="Lagre radene").click()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import io
 import re
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from portal.dates import today as oslo_today
 from portal.models import Area, Membership, RoleAssignment, RoleType, User
 from portal.teams import TEAM_GROUPS
 from tests.conftest import Cast, client_for, grant, make_user
-from tests.test_fullmakt_form import REVIEW, send
+from tests.test_fullmakt_form import REVIEW, UPLOAD, send
 
 EN = {"accept-language": "en"}
 
@@ -650,3 +651,23 @@ def test_the_changelists_show_labels_and_keep_the_queue_filters(
     verified = client.get("/admin/access/fullmaktsubmission/?tilstand=verified", headers=EN)
     assert verified.context["cl"].result_count == 0
     assert FullmaktStep.objects.count() == 0
+
+
+def test_a_scanned_image_is_shown_as_an_image_with_alt_text(
+    cast: Cast, desk: dict[str, User]
+) -> None:
+    client = client_for(cast.per)
+    scan = io.BytesIO(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    scan.name = "skann.png"
+    assert client.post(UPLOAD, {"signed_copy": scan}).status_code == 302
+    client.post(REVIEW)
+    submission = FullmaktSubmission.objects.get()
+    page = client_for(desk["lena"]).get(fullmakt_url(submission), headers=EN)
+    preview = f"/admin/access/fullmaktsubmission/{submission.pk}/signert-kopi/"
+    assert re.search(
+        rf'<img src="{preview}" alt="The signed fullmakt form as sent in \(skann.png\)">',
+        page.content.decode(),
+    )
+    response = client_for(desk["lena"]).get(preview)
+    assert response["Content-Type"] == "image/png"
+    assert response["Content-Disposition"].startswith("inline")
