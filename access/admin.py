@@ -442,8 +442,7 @@ class OrderAdmin(DeskAdmin[Order]):
             forms_context["formset"] = OrderLineFormSet(lines=pending, prefix="lines")
         formset = forms_context["formset"]
         forms_context["line_forms"] = [
-            (form, formset.lines.get(form["id"].value() and int(form["id"].value())))
-            for form in formset.forms
+            (form, formset.lines.get(_int(form["id"].value()))) for form in formset.forms
         ]
         return super().desk_page(request, obj, forms_context, status)
 

@@ -671,3 +671,35 @@ def test_a_scanned_image_is_shown_as_an_image_with_alt_text(
     response = client_for(desk["lena"]).get(preview)
     assert response["Content-Type"] == "image/png"
     assert response["Content-Disposition"].startswith("inline")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"lines-TOTAL_FORMS": "x", "lines-0-id": "abc", "lines-0-decision": "done"},
+        {"lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "1", "lines-0-id": "abc"},
+        {"lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "1", "lines-0-id": "999999999999"},
+        {"decision": "maybe", "reason": "\x00"},
+        {"step": "confirm", "reason": ["a", "b"]},
+        {"_save_rows": "1", "rows-TOTAL_FORMS": "-1"},
+        {"_add_row": "1", "rows-TOTAL_FORMS": "100000", "rows-0-date": "99.99.9999"},
+        {"_save_rows": "1", "rows-TOTAL_FORMS": "1", "rows-INITIAL_FORMS": "0", "rows-0-role": "x"},
+    ],
+)
+def test_tampered_posts_are_bad_requests_never_server_errors(
+    cast: Cast,
+    desk: dict[str, User],
+    appointment: Appointment,
+    order: Order,
+    scanned: FullmaktSubmission,
+    data: dict[str, Any],
+) -> None:
+    client = client_for(desk["lena"])
+    for url in (appointment_url(appointment), order_url(order), fullmakt_url(scanned)):
+        response = client.post(url, data, headers=EN)
+        assert response.status_code in (200, 400), (url, response.status_code)
+    assert not scanned.steps.exists()
+    assert not order.lines.filter(decision__isnull=False).exists()
+    appointment.refresh_from_db()
+    assert appointment.state == Appointment.State.PENDING
