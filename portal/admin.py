@@ -54,10 +54,6 @@ from portal.services import (
 from portal.teams import staff_areas
 from portal.xlsx import ExportColumn, xlsx_export
 
-admin.site.site_header = _("Kundesenter – support")
-admin.site.site_title = _("Kundesenter admin")
-admin.site.index_title = _("Support staff")
-
 M = TypeVar("M", bound=models.Model)
 
 

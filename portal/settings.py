@@ -52,7 +52,7 @@ INSTALLED_APPS = [
     "portal",
     "cases",
     "access",
-    "django.contrib.admin",
+    "portal.desk_config.DeskAdminConfig",  # django.contrib.admin with the desk's start page
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -248,6 +248,8 @@ CASE_COLUMNS = (
     "reporter_name",
     "assignee_name",
     "submission_key",
+    "customer_activity_at",
+    "status_since",
 )
 USER_COLUMNS = (
     "password",
@@ -791,6 +793,7 @@ class Command(BaseCommand):
         ]
         rare_chance = RARE_WORD_SHARE * len(RARE_WORDS)
         portal = str(Case.Channel.PORTAL)
+        active = str(Case.Status.ACTIVE)
         descriptions = DESCRIPTIONS
         year_at = 0
         next_new_year, year = new_years[0][0], new_years[0][1] - 1
@@ -851,7 +854,9 @@ class Command(BaseCommand):
                         f"{subject}\t{title}\t{title}. {description}\t{channel}\t"
                         f"{reporter.user_id if reporter else NULL}\t{NULL}\t{status}\t{NULL}\t"
                         f"{stamp(created)}\t{stamp(updated)}\t"
-                        f"{reporter.name if reporter else ''}\t\t{NULL}\n"
+                        f"{reporter.name if reporter else ''}\t\t{NULL}\t"
+                        # The desk's queue: an Aktiv case was last touched by its customer.
+                        f"{stamp(updated if status == active else created)}\t{stamp(updated)}\n"
                     )
                     if messages_per_case:
                         message_lines += self.messages_for(
