@@ -50,7 +50,7 @@ OPEN_STATUSES = [status for status in Case.Status if status != Case.Status.CLOSE
 
 def waiting_too_long_days() -> int:
     """After how many days "Waiting for customer" is worth a reminder (settings)."""
-    return int(getattr(settings, "DESK_WAITING_TOO_LONG_DAYS", 14))
+    return int(settings.DESK_WAITING_TOO_LONG_DAYS)
 
 
 # What waits for a decision in the layers above: each returns its lines for a staff
