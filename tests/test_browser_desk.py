@@ -42,15 +42,18 @@ def staff_member(username: str, area: Area) -> User:
     return user
 
 
-def test_queue_to_answered_case_and_back(page: Any, cast: Cast, tmp_path: Path) -> None:
+def test_queue_to_answered_case_and_back(
+    page: Any, cast: Cast, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     lena = staff_member("lena", Area.PAYROLL)
     staff_member("rolf", Area.ACCOUNTING)
     now = timezone.now()
-    # 55 cases waiting for the team: two pages of the queue, the oldest last on page 2.
-    for age in range(55):
+    # Seven cases waiting for the team, five a page: the oldest is last on page 2.
+    monkeypatch.setattr("cases.desk.QUEUE_PAGE_SIZE", 5)
+    for age in range(7):
         case = make_case(cast.fjordetaten, cast.per, "lonn", title=f"Lønnssak {age:02d}")
         Case.objects.filter(pk=case.pk).update(customer_activity_at=now - dt.timedelta(hours=age))
-    oldest = Case.objects.get(title="Lønnssak 54")
+    oldest = Case.objects.get(title="Lønnssak 06")
     make_case(cast.fjordetaten, cast.per, "regnskap", title="Regnskapssak")
     attachment = tmp_path / "lonnsslipp.pdf"
     attachment.write_bytes(PDF_BYTES)
@@ -60,13 +63,13 @@ def test_queue_to_answered_case_and_back(page: Any, cast: Cast, tmp_path: Path) 
     page.on("load", lambda: loads.append(page.url))
     queue = "/admin/?status=aktiv&side=2"
     page.goto(queue)
-    assert page.get_by_role("heading", name="55 saker").is_visible()
+    assert page.get_by_role("heading", name="7 saker").is_visible()
     assert page.get_by_text("Regnskapssak").count() == 0
     assert_no_axe_violations(page)
 
     page.get_by_role("link", name=oldest.number).click()
     page.wait_for_load_state()
-    assert page.get_by_role("heading", name=f"{oldest.number}: Lønnssak 54").is_visible()
+    assert page.get_by_role("heading", name=f"{oldest.number}: Lønnssak 06").is_visible()
     assert_no_axe_violations(page)
 
     # The answer box without the mouse: the shortcut listed on the page.
@@ -81,7 +84,7 @@ def test_queue_to_answered_case_and_back(page: Any, cast: Cast, tmp_path: Path) 
 
     assert page.url.endswith(queue)
     assert page.get_by_text(f"Svar sendt på {oldest.number}").is_visible()
-    assert page.get_by_role("heading", name="54 saker").is_visible()
+    assert page.get_by_role("heading", name="6 saker").is_visible()
     assert len(loads) == PAGE_LOADS_FROM_QUEUE_TO_ANSWERED_CASE, loads
 
     oldest.refresh_from_db()
