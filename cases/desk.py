@@ -21,7 +21,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin import ModelAdmin
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -32,7 +32,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cases.desk_forms import INSERT_TEMPLATE, AnswerForm, WorkForm
-from cases.models import STATUS_CHANGE_NOTES, Case, CaseChange, Message, StatusChange
+from cases.models import (
+    STATUS_CHANGE_NOTES,
+    Case,
+    CaseChange,
+    Message,
+    QueueCount,
+    StatusChange,
+)
 from cases.services import (
     DuplicateSubmission,
     do_add_message,
@@ -42,7 +49,7 @@ from cases.services import (
 from portal.models import Area, User
 from portal.organisations import user_of
 from portal.services import Refused
-from portal.teams import staff_areas
+from portal.teams import request_staff_areas
 
 QUEUE_PAGE_SIZE = 50
 OPEN_STATUSES = [status for status in Case.Status if status != Case.Status.CLOSED]
@@ -144,16 +151,39 @@ class Queue:
         return Q()
 
     def count(self) -> dict[str, int]:
-        """Every count of the page in one pass over the open cases' index."""
-        if not self.counts:
-            in_view = self.view_condition(self.view)
-            self.counts = self.open_cases().aggregate(
-                **{view: Count("id", filter=self.view_condition(view)) for view in VIEWS},
-                **{
-                    f"status:{status}": Count("id", filter=in_view & Q(status=status))
-                    for status in OPEN_STATUSES
-                },
-            )
+        """Every count of the page, from the kept counts (``QueueCount``) and the few
+        cases that went on "Waiting for customer" lately: no scan of the open cases."""
+        if self.counts:
+            return self.counts
+        kept = QueueCount.objects.filter(category__in=self.categories, cases__gt=0)
+        per_status: dict[str, int] = {str(status): 0 for status in OPEN_STATUSES}
+        mine = dict.fromkeys(per_status, 0)
+        unassigned = dict.fromkeys(per_status, 0)
+        for row in kept.values_list("status", "assigned_to_id", "cases"):
+            status, assignee, cases = row
+            if status not in per_status:
+                continue
+            per_status[status] += cases
+            if assignee is None:
+                unassigned[status] += cases
+            elif assignee == self.user.pk:
+                mine[status] += cases
+        waiting = str(Case.Status.WAITING_FOR_CUSTOMER)
+        lately = (
+            Case.objects.filter(category__in=self.categories, status=waiting)
+            .filter(status_since__gte=self.waiting_since())
+            .count()
+        )
+        waiting_long = dict.fromkeys(per_status, 0)
+        waiting_long[waiting] = max(per_status[waiting] - lately, 0)
+        by_view = {
+            "alle": per_status,
+            "mine": mine,
+            "ufordelt": unassigned,
+            "venter-lenge": waiting_long,
+        }
+        self.counts = {view: sum(counts.values()) for view, counts in by_view.items()}
+        self.counts |= {f"status:{status}": count for status, count in by_view[self.view].items()}
         return self.counts
 
     def rows(self) -> QuerySet[Case]:
@@ -186,7 +216,7 @@ def queue_view(request: HttpRequest) -> HttpResponse:
     from django.contrib import admin
 
     user = user_of(request)
-    areas = staff_areas(user)
+    areas = request_staff_areas(request)
     queue = Queue.from_request(request, user, areas)
     counts = queue.count()
     total = counts[f"{queue.view}"] if not queue.status else counts[f"status:{queue.status}"]
@@ -322,7 +352,7 @@ def status_line(change: StatusChange) -> str:
 def case_page(model_admin: ModelAdmin[Case], request: HttpRequest, case: Case) -> HttpResponse:
     """GET shows the case; POST answers, inserts a template, or changes how it is worked."""
     actor = user_of(request)
-    areas = staff_areas(actor)
+    areas = request_staff_areas(request)
     here = request.path
     came_from = safe_return(request, "")  # the queue, at the place the case was opened from
     action = request.POST.get("handling", "") if request.method == "POST" else ""

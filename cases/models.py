@@ -262,15 +262,29 @@ class Case(models.Model):
                 OpClass(F("title_folded"), name="gin_trgm_ops"),
                 name="case_org_title_folded_trgm",
             ),
-            # The desk's queue: a team's open cases, newest customer activity first,
-            # and its counts, read from the index alone (cases/desk.py, migration 0016).
+            # The desk's queue (cases/desk.py, migration 0016): open cases, newest
+            # customer activity first; a person's own (and the unassigned) apart; and
+            # the waiting cases by how long they have waited. Its counts are kept in
+            # QueueCount, so no count scans these.
             models.Index(
-                F("category"),
                 F("customer_activity_at").desc(nulls_last=True),
                 F("id").desc(),
-                include=["status", "assigned_to", "status_since"],
+                include=["category", "status", "assigned_to", "status_since"],
                 condition=~Q(status="avsluttet"),
                 name="case_open_queue",
+            ),
+            models.Index(
+                F("assigned_to"),
+                F("customer_activity_at").desc(nulls_last=True),
+                F("id").desc(),
+                include=["category", "status"],
+                condition=~Q(status="avsluttet"),
+                name="case_open_by_assignee",
+            ),
+            models.Index(
+                fields=["category", "status_since"],
+                condition=Q(status="venter_pa_kunde"),
+                name="case_waiting_since",
             ),
         ]
 
@@ -588,6 +602,49 @@ def fill_in_placeholders(text: str, case: Case) -> str:
     """``text`` with {kunde} and {saksnummer} filled in for ``case`` (others left as they are)."""
     values = _placeholders(case)
     return _PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), text)
+
+
+class QueueCount(models.Model):
+    """How many open cases a team has in a status, per assignee (none: unassigned).
+
+    Kept by triggers on ``cases_case`` (migration 0016), in the same transaction as
+    every insert, change and delete of a case, so the desk's queue reads its counts
+    from a few rows instead of counting hundreds of thousands of open cases at every
+    request (docs/decisions.md, "The support desk"). A bulk load that turns the
+    triggers off rebuilds them with ``refresh_queue_counts``.
+    """
+
+    category = models.CharField(max_length=10, choices=Area.choices)
+    status = models.CharField(max_length=20, choices=Case.Status.choices)
+    assigned_to = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    cases = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("queue count")
+        verbose_name_plural = _("queue counts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "status", "assigned_to"],
+                nulls_distinct=False,
+                name="queuecount_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} {self.status} {self.assigned_to_id}: {self.cases}"
+
+
+def refresh_queue_counts() -> None:
+    """Count the open cases anew (after a bulk load with the triggers off)."""
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM cases_queuecount")
+        cursor.execute(
+            "INSERT INTO cases_queuecount (category, status, assigned_to_id, cases) "
+            "SELECT category, status, assigned_to_id, count(*) FROM cases_case "
+            "WHERE status <> 'avsluttet' GROUP BY 1, 2, 3"
+        )
 
 
 class Follower(models.Model):

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, path
 from django.utils.translation import gettext_lazy as _
 
-from portal.teams import staff_areas
+from portal.teams import request_staff_areas
 
 
 class DeskSite(AdminSite):
@@ -26,7 +26,7 @@ class DeskSite(AdminSite):
     start_page: Callable[[HttpRequest], HttpResponse] | None = None
 
     def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
-        if self.start_page is not None and staff_areas(request.user):
+        if self.start_page is not None and request_staff_areas(request):
             return self.start_page(request)
         return super().index(request, extra_context)
 

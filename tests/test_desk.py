@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
@@ -17,7 +18,7 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from cases.models import AnswerTemplate, Case, CaseChange, Message, SubjectArea
+from cases.models import AnswerTemplate, Case, CaseChange, Message, QueueCount, SubjectArea
 from cases.services import do_add_message, do_change_status, do_update_case_by_staff
 from portal.models import Area, User
 from portal.teams import TEAM_GROUPS
@@ -384,3 +385,41 @@ def test_times_on_the_case_page_are_oslo_time(cast: Cast, staff: dict[str, User]
         page = text(client.get(f"/admin/cases/case/{case.pk}/change/"))
         assert shown in page
         assert "09:04" not in page
+
+
+def kept_counts() -> dict[tuple[str, str, int | None], int]:
+    return {
+        (row.category, row.status, row.assigned_to_id): row.cases
+        for row in QueueCount.objects.filter(cases__gt=0)
+    }
+
+
+def real_counts() -> dict[tuple[str, str, int | None], int]:
+    return dict(
+        Counter(
+            (case.category, case.status, case.assigned_to_id)
+            for case in Case.objects.exclude(status=Case.Status.CLOSED)
+        )
+    )
+
+
+def test_the_kept_counts_follow_every_change_to_a_case(cast: Cast, staff: dict[str, User]) -> None:
+    lena, siv = staff["lena"], cast.siv
+    first = make_case(cast.fjordetaten, cast.per, "lonn")
+    second = make_case(cast.fjordetaten, cast.per, "lonn")
+    make_case(cast.fjordetaten, cast.per, "regnskap")
+    assert kept_counts() == real_counts()
+    do_update_case_by_staff(
+        actor=lena, case=first, subject_area=first.subject_area, assigned_to=lena
+    )
+    do_add_message(
+        actor=lena, case=first, body="Svar", then_status=Case.Status.WAITING_FOR_CUSTOMER
+    )
+    do_add_message(actor=cast.per, case=first, body="Svar tilbake")  # back to Aktiv
+    do_change_status(actor=lena, case=second, status=Case.Status.CLOSED)
+    do_add_message(actor=cast.per, case=second, body="Åpne igjen")  # reopened
+    accounting = SubjectArea.objects.filter(category="regnskap").first()
+    assert accounting is not None
+    do_update_case_by_staff(actor=siv, case=second, subject_area=accounting, assigned_to=None)
+    assert kept_counts() == real_counts()
+    assert sum(kept_counts().values()) == 3
