@@ -332,7 +332,7 @@ def two_sides(cast: Cast, staff: dict[str, User]) -> dict[type, tuple[Any, ...]]
     )
     from access.ordering import LineInput, do_fulfil_line, do_submit_order
     from access.services import do_request_appointment
-    from cases.models import Case, SubjectArea
+    from cases.models import AnswerTemplate, Case, SubjectArea
     from portal.models import AuditEvent, ContactCentre, Organisation
     from tests.cases_helpers import make_case
 
@@ -419,9 +419,11 @@ def two_sides(cast: Cast, staff: dict[str, User]) -> dict[type, tuple[Any, ...]]
         SystemRole: tuple(SystemRole.objects.get(code=c) for c in ("lonnsleder", "attestant")),
         AccessGrant: tuple(AccessGrant.objects.get(order_line__order=o) for o in orders),
         FullmaktSubmission: tuple(submissions),
+        AnswerTemplate: tuple(AnswerTemplate.objects.filter(area=a).first() for a in AREAS),
     }
 
 
+AREAS = ("lonn", "regnskap")
 SHARED = {"Feedback"}  # anonymous answers about pages both teams serve
 
 
