@@ -295,3 +295,6 @@ class CaseAdmin(TeamScopedAdmin[Case]):
         if not self.has_view_permission(request, case):
             raise PermissionDenied
         return attachment_download(get_object_or_404(case.attachments, pk=attachment_id))
+
+
+from cases import admin_records  # noqa: E402, F401 - the read-only message and attachment lists

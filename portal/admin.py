@@ -10,7 +10,6 @@ next to the form, never stored.
 
 from __future__ import annotations
 
-import json
 from typing import Any, TypeVar
 
 from django import forms
@@ -24,9 +23,10 @@ from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRed
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from portal.audit_text import action_label, changes, changes_text
 from portal.dates import today as oslo_today
 from portal.models import (
     AuditEvent,
@@ -542,19 +542,81 @@ class RoleAssignmentAdmin(TeamScopedAdmin[RoleAssignment]):
         )
 
 
+class AuditActionFilter(admin.SimpleListFilter):
+    """The actions by their labels (the stored codes mean nothing to staff)."""
+
+    title = _("action")
+    parameter_name = "action"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        codes = (
+            model_admin.get_queryset(request).order_by().values_list("action", flat=True).distinct()
+        )
+        return sorted(((code, action_label(code)) for code in codes), key=lambda pair: pair[1])
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
+def _changes_html(event: AuditEvent, data: Any) -> str:
+    pairs = changes(data, event.action)
+    if not pairs:
+        return "–"
+    return format_html(
+        '<ul class="audit-changes">{}</ul>',
+        format_html_join("", "<li>{}: {}</li>", pairs),
+    )
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin[AuditEvent]):
-    list_display = ("occurred_at", "action", "summary", "organisation", "actor", "basis")
-    list_filter = ("action", ("organisation", admin.RelatedOnlyFieldListFilter))
+    list_display = (
+        "occurred_at",
+        "action_shown",
+        "summary",
+        "organisation",
+        "actor_shown",
+        "basis",
+        "before_shown",
+        "after_shown",
+    )
+    list_filter = (AuditActionFilter, ("organisation", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("organisation", "actor")
     search_fields = ("summary", "organisation__name", "actor__username")
     date_hierarchy = "occurred_at"
     actions = ["export_excel"]
+    fields = (
+        "occurred_at",
+        "action_shown",
+        "summary",
+        "organisation",
+        "actor_shown",
+        "basis",
+        "before_shown",
+        "after_shown",
+    )
+    readonly_fields = fields
 
     def team_scope(self, queryset: QuerySet[AuditEvent], areas: list[str]) -> QuerySet[AuditEvent]:
         return queryset.filter(
             organisation__in=Organisation.objects.filter(organisations_of_areas(areas))
         )
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_shown(self, event: AuditEvent) -> str:
+        return action_label(event.action)
+
+    @admin.display(description=_("actor"), ordering="actor")
+    def actor_shown(self, event: AuditEvent) -> str:
+        return str(event.actor) if event.actor else str(_("The system"))
+
+    @admin.display(description=_("before"))
+    def before_shown(self, event: AuditEvent) -> str:
+        return _changes_html(event, event.before)
+
+    @admin.display(description=_("after"))
+    def after_shown(self, event: AuditEvent) -> str:
+        return _changes_html(event, event.after)
 
     @admin.action(description=_("Export the selected events to Excel"))
     def export_excel(self, request: HttpRequest, queryset: QuerySet[AuditEvent]) -> FileResponse:
@@ -571,13 +633,13 @@ class AuditEventAdmin(ReadOnlyAdmin[AuditEvent]):
         rows = (
             [
                 event.occurred_at,
-                event.action,
+                action_label(event.action),
                 event.summary,
                 event.organisation.name if event.organisation else "",
                 str(event.actor) if event.actor else str(_("The system")),
                 event.basis,
-                json.dumps(event.before, ensure_ascii=False) if event.before else "",
-                json.dumps(event.after, ensure_ascii=False) if event.after else "",
+                changes_text(event.before, event.action),
+                changes_text(event.after, event.action),
             ]
             for event in queryset.select_related("organisation", "actor")
             .order_by("occurred_at", "id")
