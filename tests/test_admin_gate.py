@@ -332,7 +332,8 @@ def two_sides(cast: Cast, staff: dict[str, User]) -> dict[type, tuple[Any, ...]]
     )
     from access.ordering import LineInput, do_fulfil_line, do_submit_order
     from access.services import do_request_appointment
-    from cases.models import Case, SubjectArea
+    from cases.models import Attachment, Case, Message, SubjectArea
+    from cases.services import do_add_message
     from portal.models import AuditEvent, ContactCentre, Organisation
     from tests.cases_helpers import make_case
 
@@ -413,6 +414,11 @@ def two_sides(cast: Cast, staff: dict[str, User]) -> dict[type, tuple[Any, ...]]
             SubjectArea.objects.filter(category="regnskap").first(),
         ),
         Case: (payroll_case, accounting_case),
+        Message: tuple(
+            do_add_message(actor=cast.per, case=case, body=f"Melding om {case.title}")
+            for case in (payroll_case, accounting_case)
+        ),
+        Attachment: tuple(submission.signed_attachment for submission in submissions),
         Appointment: tuple(appointments),
         Order: tuple(orders),
         System: tuple(System.objects.get(code=c) for c in ("lonnssystem", "regnskapssystem")),
