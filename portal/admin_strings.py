@@ -16,6 +16,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_noop, ngettext_lazy
 
 DJANGO_ADMIN_STRINGS = (
+    # Django's nb/nn catalogues have this as a singular msgid; the admin asks ngettext.
+    ngettext_lazy("Please correct the error below.", "Please correct the errors below."),  # admin
     gettext_noop("Select this object for an action - {}"),  # admin
     gettext_noop("Breadcrumbs"),  # admin
     gettext_noop("Model name"),  # admin
