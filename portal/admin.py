@@ -202,6 +202,11 @@ def permission_label(permission: Permission) -> str:
     return f"{capfirst(app.verbose_name)} | {capfirst(model._meta.verbose_name)} | {what}"
 
 
+class PermissionChoiceField(forms.ModelMultipleChoiceField[Permission]):
+    def label_from_instance(self, obj: Any) -> str:
+        return permission_label(obj)
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin[User], TeamScopedAdmin[User]):  # type: ignore[misc]
     fieldsets = (
@@ -241,11 +246,10 @@ class UserAdmin(DjangoUserAdmin[User], TeamScopedAdmin[User]):  # type: ignore[m
         return ", ".join(permission_label(permission) for permission in permissions) or "–"
 
     def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        field = super().formfield_for_manytomany(db_field, request, **kwargs)
-        if db_field.name == "user_permissions" and field is not None:
-            field.queryset = field.queryset.select_related("content_type")
-            field.label_from_instance = permission_label
-        return field
+        if db_field.name == "user_permissions":
+            kwargs["queryset"] = Permission.objects.select_related("content_type")
+            kwargs["form_class"] = PermissionChoiceField
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "language":  # chosen by name; stored as the code

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Model
+from django.db.models import Field, Model
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -86,9 +86,11 @@ def field_label(name: str, action: str = "") -> str:
     model = _registry.models.get(action.split(".")[0])
     if model is not None:
         try:
-            return str(model._meta.get_field(name).verbose_name)
+            field = model._meta.get_field(name)
         except FieldDoesNotExist:
-            pass
+            field = None
+        if isinstance(field, Field):
+            return str(field.verbose_name)
     words = name.replace("_", " ").strip()
     return words[:1].upper() + words[1:]
 

@@ -17,6 +17,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import django
 import openpyxl
 import polib
 import pytest
@@ -36,7 +37,7 @@ from tests.cases_helpers import bytes_of, make_case, subject_area
 from tests.conftest import Cast, client_for, make_user
 
 ROOT = Path(__file__).resolve().parent.parent
-DJANGO = Path(__import__("django").__file__).parent
+DJANGO = Path(django.__file__).parent
 ADMIN_LOCALE = DJANGO / "contrib" / "admin" / "locale"
 WINTER = dt.datetime(2024, 1, 15, 9, 4, tzinfo=dt.UTC)  # 10:04 in Oslo
 SUMMER = dt.datetime(2024, 7, 15, 9, 4, tzinfo=dt.UTC)  # 11:04 in Oslo
@@ -104,7 +105,7 @@ def test_every_string_of_the_admins_javascript_is_translated(language: str) -> N
     assert left == []
 
 
-def _staff(name: str, area: str = Area.PAYROLL) -> User:
+def _staff(name: str, area: Area = Area.PAYROLL) -> User:
     member = make_user(name, is_staff=True)
     member.groups.add(Group.objects.get(name=TEAM_GROUPS[area]))
     return member
@@ -199,7 +200,7 @@ def _codes_in(node: ast.expr) -> set[str]:
     if isinstance(node, ast.IfExp):
         return _codes_in(node.body) | _codes_in(node.orelse)
     if isinstance(node, ast.JoinedStr) and isinstance(node.values[0], ast.Constant):
-        return {f"{node.values[0].value}*"}
+        return {f"{node.values[0].value!s}*"}
     return set()  # a name passed on (its caller's literal is found at the caller's call)
 
 
@@ -244,8 +245,8 @@ def test_every_action_the_services_write_has_a_label() -> None:
         assert f"order.line.{state}" in labelled
     for action in Appointment.Action:
         assert f"appointment.requested.{action}" in labelled
-    for state in (Appointment.State.APPROVED, Appointment.State.REJECTED):
-        assert f"appointment.{state}" in labelled
+    for decided in (Appointment.State.APPROVED, Appointment.State.REJECTED):
+        assert f"appointment.{decided}" in labelled
 
 
 def test_every_action_label_is_translated() -> None:
