@@ -3,7 +3,8 @@
 Every admin the team may open (Django's registry, so a new admin is checked as
 soon as it is registered): its change list and the change page of one of the
 team's rows (or its add page where it has no rows), plus the login page and the
-index. One browser context; each page is one ``page.goto``.
+index. One browser context; each page is one ``page.goto``. The yes/no icons have
+Norwegian text, not Django's "True"/"False".
 """
 
 from __future__ import annotations
@@ -82,4 +83,7 @@ def test_the_admin_a_payroll_team_member_sees_has_no_axe_violations(
         assert response is not None, url
         assert response.status == 200, url
         check(url)
+        # Django's yes/no icons say "True"/"False"; here they speak Norwegian.
+        english = page.locator('img[alt="True"], img[alt="False"], img[alt="None"]')
+        assert english.count() == 0, url
     assert found == {}, json.dumps(found, indent=2)

@@ -1,9 +1,11 @@
-// The staff's admin (templates/admin/base_site.html): names for the autocomplete boxes.
+// The staff's admin (templates/admin/base_site.html).
 //
-// Django's autocomplete fields are select2 comboboxes named by the text of their
-// current choice, so an empty one has no accessible name (axe-core:
-// aria-input-field-name). Each is named by its field's label as well, whenever
-// select2 makes one (on page load, or in a row added to an inline formset).
+// 1. Django's autocomplete fields are select2 comboboxes named by the text of their
+//    current choice, so an empty one has no accessible name (axe-core:
+//    aria-input-field-name). Each is named by its field's label as well, whenever
+//    select2 makes one (on page load, or in a row added to an inline formset).
+// 2. Django's yes/no icons have the English "True"/"False" as their text; they get
+//    the page's words (meta tags written by the template in its language).
 'use strict';
 {
     const labelOf = (select) => {
@@ -37,7 +39,32 @@
         });
     };
 
-    new MutationObserver(nameComboboxes).observe(document.documentElement, {
+    const ICONS = {yes: 'admin-word-yes', no: 'admin-word-no', unknown: 'admin-word-unknown'};
+
+    const nameIcons = () => {
+        Object.entries(ICONS).forEach(([icon, meta]) => {
+            const word = document.querySelector(`meta[name="${meta}"]`);
+            if (!word) {
+                return;
+            }
+            // Also when the static files' names carry a hash (icon-yes.1a2b3c.svg); not
+            // the help texts' question marks, whose text is the help.
+            const icons = `img:not(.help)[src*="/admin/img/icon-${icon}."]`;
+            document.querySelectorAll(icons).forEach((img) => {
+                if (img.alt !== word.content) {
+                    img.alt = word.content;
+                }
+            });
+        });
+    };
+
+    const nameAll = () => {
+        nameComboboxes();
+        nameIcons();
+    };
+
+    document.addEventListener('DOMContentLoaded', nameAll);
+    new MutationObserver(nameAll).observe(document.documentElement, {
         childList: true,
         subtree: true,
     });
