@@ -74,6 +74,7 @@ def register_access_audit_text() -> None:
             "employee_number": _("employee number"),
             "name": _("name"),
         },
+        hidden={"order", "appointment", "submission"},
         readers={
             "state": _read_state,
             "role": _read_system_role,

@@ -30,7 +30,13 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from portal.audit_text import action_label, changes, changes_text, value_text
+from portal.audit_text import (
+    action_label,
+    changes,
+    changes_summary,
+    changes_text,
+    value_text,
+)
 from portal.dates import today as oslo_today
 from portal.models import (
     AuditEvent,
@@ -649,13 +655,14 @@ class AuditActionFilter(admin.SimpleListFilter):
         return queryset.filter(action=self.value()) if self.value() else queryset
 
 
-def _changes_html(event: AuditEvent, data: Any) -> str:
-    pairs = changes(data, event.action)
+def _changes_html(pairs: list[tuple[str, str]]) -> str:
     if not pairs:
         return "–"
     return format_html(
         '<ul class="audit-changes">{}</ul>',
-        format_html_join("", "<li>{}: {}</li>", pairs),
+        format_html_join(
+            "", "<li>{}</li>", ((f"{label}: {text}" if text else label,) for label, text in pairs)
+        ),
     )
 
 
@@ -667,9 +674,7 @@ class AuditEventAdmin(ReadOnlyAdmin[AuditEvent]):
         "summary",
         "organisation",
         "actor_shown",
-        "basis",
-        "before_shown",
-        "after_shown",
+        "changes_shown",
     )
     list_filter = (AuditActionFilter, ("organisation", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("organisation", "actor")
@@ -701,13 +706,17 @@ class AuditEventAdmin(ReadOnlyAdmin[AuditEvent]):
     def actor_shown(self, event: AuditEvent) -> str:
         return str(event.actor) if event.actor else str(_("The system"))
 
+    @admin.display(description=_("changes"))
+    def changes_shown(self, event: AuditEvent) -> str:
+        return _changes_html(changes_summary(event.before, event.after, event.action))
+
     @admin.display(description=_("before"))
     def before_shown(self, event: AuditEvent) -> str:
-        return _changes_html(event, event.before)
+        return _changes_html(changes(event.before, event.action))
 
     @admin.display(description=_("after"))
     def after_shown(self, event: AuditEvent) -> str:
-        return _changes_html(event, event.after)
+        return _changes_html(changes(event.after, event.action))
 
     @admin.action(description=_("Export the selected events to Excel"))
     def export_excel(self, request: HttpRequest, queryset: QuerySet[AuditEvent]) -> FileResponse:

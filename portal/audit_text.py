@@ -129,15 +129,50 @@ def value_text(name: str, value: Any, action: str = "") -> str:
     return str(value)
 
 
+def _shown(name: str, value: Any) -> bool:
+    # A hidden key is an id or UUID; the same key holding a record's facts is shown.
+    return name not in _registry.hidden or isinstance(value, dict | list)
+
+
+def _in_order(names: Iterable[str]) -> list[str]:
+    """Fields in the order they were registered (person before role before dates), the
+    rest after them: PostgreSQL's jsonb keeps no order of its own."""
+    known = list(_registry.fields)
+    return sorted(names, key=lambda name: known.index(name) if name in known else len(known))
+
+
 def changes(data: dict[str, Any] | None, action: str = "") -> list[tuple[str, str]]:
     """``before`` or ``after`` of an event as (field label, value text) pairs."""
     if not isinstance(data, dict):
         return [] if data is None else [("", value_text("", data, action))]
     return [
-        (field_label(name, action), value_text(name, value, action))
-        for name, value in data.items()
-        if name not in _registry.hidden
+        (field_label(name, action), value_text(name, data[name], action))
+        for name in _in_order(data)
+        if _shown(name, data[name])
     ]
+
+
+def changes_summary(
+    before: Any, after: Any, action: str = "", limit: int = 4
+) -> list[tuple[str, str]]:
+    """What an event changed, for a list: each field whose value differs, as
+    "before → after" (or the one value there is), empty values left out, at most
+    ``limit`` fields and then "…"."""
+    old = before if isinstance(before, dict) else {}
+    new = after if isinstance(after, dict) else {}
+    shown: list[tuple[str, str]] = []
+    for name in _in_order({**old, **new}):
+        was, now = old.get(name), new.get(name)
+        if was == now or not _shown(name, now if name in new else was):
+            continue
+        if name in old and name in new:
+            text = f"{value_text(name, was, action)} → {value_text(name, now, action)}"
+        else:
+            text = value_text(name, now if name in new else was, action)
+            if text == "–":
+                continue
+        shown.append((field_label(name, action), text))
+    return [*shown[:limit], ("…", "")] if len(shown) > limit else shown
 
 
 def changes_text(data: dict[str, Any] | None, action: str = "", separator: str = "\n") -> str:
@@ -204,20 +239,20 @@ register(
         "user.changed": _("User changed"),
     },
     fields={
-        "assignment": _("role assignment"),
         "person": _("person"),
         "user": _("user"),
+        "organisation": _("organisation"),
         "role": _("role"),
         "valid_from": _("valid from"),
         "valid_to": _("valid to (inclusive)"),
-        "retracted": _("retracted"),
+        "date": _("date"),
         "basis": _("basis"),
         "evidence": _("evidence"),
+        "reason": _("reason"),
+        "retracted": _("retracted"),
         "derived_from": _("derived from"),
         "recorded_at": _("recorded at"),
-        "organisation": _("organisation"),
-        "reason": _("reason"),
-        "date": _("date"),
+        "assignment": _("role assignment"),
     },
     readers={
         "role": _read_role,
@@ -228,6 +263,6 @@ register(
         "language": _read_language,
         "derived_from": _read_derived_from,
     },
-    hidden={"lineage"},
+    hidden={"lineage", "assignment"},
     models={"organisation": Organisation, "user": User},
 )

@@ -259,6 +259,20 @@ def test_every_action_label_is_translated() -> None:
             assert action_label(code) != english, code
 
 
+def test_a_list_shows_only_what_changed_by_names_not_ids(cast: Cast) -> None:
+    from portal.audit_text import changes_summary
+
+    before = {"assignment": 12, "lineage": "6f1c…", "valid_to": None, "person": "per"}
+    after = {"assignment": 13, "lineage": "6f1c…", "valid_to": "2024-12-31", "person": "per"}
+    with translation.override("nb"):
+        assert changes_summary(before, after, "role.ended") == [
+            ("gyldig til og med", "– → 31.12.2024")
+        ]
+        many = changes_summary(None, {f"field_{n}": n for n in range(6)}, "x.y", limit=4)
+    assert len(many) == 5
+    assert many[-1] == ("…", "")
+
+
 def test_an_unknown_action_reads_as_words() -> None:
     assert action_label("case.reopened_by_customer") == "Case reopened by customer"
 
@@ -295,8 +309,9 @@ def test_the_audit_trail_shows_labels_and_fields_not_codes_or_json(
     assert "case.changed" not in rows
     assert "role.assigned" not in rows
     assert "{&quot;" not in rows
-    assert "fagområde: Reiseregninger" in rows
-    assert "saksbehandler: Lena Testesen" in rows
+    # What changed, "before → after", with names, not ids.
+    assert "fagområde: Lønnskjøring → Reiseregninger" in rows
+    assert "saksbehandler: – → Lena Testesen" in rows
     assert "rolle: Kontaktperson lønn" in rows
     assert "gyldig fra: 01.03.2024" in rows
     assert "grunnlag: Registrert av en ansatt" in rows
