@@ -36,11 +36,14 @@ class AccessConfig(AppConfig):
     verbose_name = _("Access and orderers")
 
     def ready(self) -> None:
+        from access import desk as access_desk
         from access.panels import appointment_panel, order_panel
-        from cases import panels
+        from cases import desk, panels
 
         panels.register(appointment_panel)
         panels.register(order_panel)
+        desk.register_pending(access_desk.pending)
+        desk.register_related(access_desk.related)
         post_migrate.connect(
             _ensure_reference_data, sender=self, dispatch_uid="access.reference_data"
         )

@@ -6,27 +6,22 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.forms import BaseInlineFormSet
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from cases import desk
 from cases.access import attachment_download
-from cases.models import Attachment, Case, Message, StatusChange, SubjectArea
-from cases.services import (
-    do_add_message,
-    do_change_status,
-    do_create_case,
-    do_update_case_by_staff,
-)
+from cases.models import AnswerTemplate, Case, SubjectArea
+from cases.services import do_create_case
 from portal.admin import TeamScopedAdmin
-from portal.models import User
+from portal.models import Area, User
 from portal.organisations import is_active_member, user_of
-from portal.teams import works_area
+from portal.teams import staff_areas, works_area
 
 
 @admin.register(SubjectArea)
@@ -39,68 +34,12 @@ class SubjectAreaAdmin(TeamScopedAdmin[SubjectArea]):
         return queryset.filter(category__in=areas)
 
 
-class MessageInline(admin.StackedInline[Message, Case]):
-    """Existing messages are read-only; the empty form at the end writes a new one."""
-
-    model = Message
-    extra = 1
-    fields = ("author", "from_staff", "is_internal", "created_at", "body")
-    readonly_fields = ("author", "from_staff", "created_at")
-    verbose_name = _("message")
-    verbose_name_plural = _("conversation (write an answer or an internal note below)")
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class AttachmentInline(admin.TabularInline[Attachment, Case]):
-    model = Attachment
-    extra = 0
-    fields = ("download", "content_type", "size", "sha256", "is_internal", "created_at")
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    @admin.display(description=_("file"))
-    def download(self, attachment: Attachment) -> str:
-        url = reverse("admin:cases_case_attachment", args=[attachment.case_id, attachment.pk])
-        return format_html('<a href="{}">{}</a>', url, attachment.name)
-
-
-class StatusChangeInline(admin.TabularInline[StatusChange, Case]):
-    model = StatusChange
-    extra = 0
-    fields = ("changed_at", "from_status", "to_status", "changed_by", "reason")
-    readonly_fields = fields
-    verbose_name_plural = _("status history")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 class CaseAdminForm(forms.ModelForm[Case]):
+    """Staff register a case that came by e-mail or phone."""
+
     class Meta:
         model = Case
-        fields = (
-            "organisation",
-            "reported_by",
-            "channel",
-            "subject_area",
-            "title",
-            "description",
-            "status",
-            "assigned_to",
-        )
+        fields = ("organisation", "reported_by", "channel", "subject_area", "title", "description")
 
     actor: User
 
@@ -117,14 +56,6 @@ class CaseAdminForm(forms.ModelForm[Case]):
         if subject_area and not works_area(self.actor, subject_area.category):
             self.add_error(
                 "subject_area", ValidationError(_("This subject area belongs to another team."))
-            )
-        assignee = cleaned.get("assigned_to")
-        if assignee and subject_area and not works_area(assignee, subject_area.category):
-            self.add_error(
-                "assigned_to",
-                ValidationError(
-                    _("%(person)s is not on the team that works this case.") % {"person": assignee}
-                ),
             )
         return cleaned
 
@@ -154,7 +85,6 @@ class CaseAdmin(TeamScopedAdmin[Case]):
     autocomplete_fields = ("organisation", "reported_by")
     date_hierarchy = "created_at"
     show_full_result_count = False
-    inlines = [MessageInline, AttachmentInline, StatusChangeInline]
     list_per_page = 50
 
     def team_scope(self, queryset: QuerySet[Case], areas: list[str]) -> QuerySet[Case]:
@@ -169,45 +99,24 @@ class CaseAdmin(TeamScopedAdmin[Case]):
         # and status history are append-only, cases migration 0010).
         return False
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Case | None = None) -> tuple[str, ...]:
-        if obj is None:
-            return ()
-        # The customer's own words are never edited; staff correct the subject area.
-        return (
-            "organisation",
-            "reported_by",
-            "channel",
-            "number_display",
-            "created_at",
-            "title",
-            "description",
-        )
-
     def get_fields(self, request: HttpRequest, obj: Case | None = None) -> Any:
-        if obj is None:
-            return [
-                "organisation",
-                "reported_by",
-                "channel",
-                "subject_area",
-                "title",
-                "description",
-            ]
-        return [
-            "number_display",
-            "organisation",
-            "reported_by",
-            "channel",
-            "created_at",
-            "subject_area",
-            "title",
-            "description",
-            "status",
-            "assigned_to",
-        ]
+        # The add page only: an existing case is worked on the desk's case page.
+        return ["organisation", "reported_by", "channel", "subject_area", "title", "description"]
 
-    def get_inlines(self, request: HttpRequest, obj: Case | None = None) -> list[Any]:
-        return list(self.inlines) if obj is not None else []
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """The desk's case page (cases/desk.py) instead of a form over the model."""
+        case = self.get_object(request, unquote(object_id))
+        if case is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)  # type: ignore[attr-defined,no-any-return]
+        if not self.has_view_permission(request, case):
+            raise PermissionDenied
+        return desk.case_page(self, request, case)
 
     @admin.display(description=_("case number"))
     def number_display(self, case: Case) -> str:
@@ -219,64 +128,24 @@ class CaseAdmin(TeamScopedAdmin[Case]):
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Case, form: Any, change: bool) -> None:
-        # Every write through the services, which check the team and the gate again.
-        actor = user_of(request)
-        if not change:
-            created = do_create_case(
-                actor=actor,
-                organisation=obj.organisation,
-                subject_area=obj.subject_area,
-                title=obj.title,
-                description=obj.description,
-                channel=Case.Channel(obj.channel),
-                reported_by=obj.reported_by,
-                on_behalf=True,
-            )
-            obj.pk = created.pk
-            obj.number = created.number
-            return
-        new_status = form.cleaned_data["status"]
-        do_update_case_by_staff(
-            actor=actor,
-            case=obj,
-            subject_area=form.cleaned_data["subject_area"],
-            assigned_to=form.cleaned_data["assigned_to"],
+        # Registering a case from e-mail or phone goes through the service, which checks
+        # the team and the gate again; existing cases change on the case page only.
+        created = do_create_case(
+            actor=user_of(request),
+            organisation=obj.organisation,
+            subject_area=obj.subject_area,
+            title=obj.title,
+            description=obj.description,
+            channel=Case.Channel(obj.channel),
+            reported_by=obj.reported_by,
+            on_behalf=True,
         )
-        if new_status != Case.objects.values_list("status", flat=True).get(pk=obj.pk):
-            do_change_status(actor=actor, case=obj, status=Case.Status(new_status))
-        obj.refresh_from_db()
+        obj.pk = created.pk
+        obj.number = created.number
 
-    def save_formset(
-        self,
-        request: HttpRequest,
-        form: Any,
-        formset: BaseInlineFormSet[Any, Any, Any],
-        change: bool,
-    ) -> None:
-        if formset.model is not Message:
-            super().save_formset(request, form, formset, change)
-            return
-        # New messages go through the service (reopening, e-mail after commit),
-        # never straight into the table; the admin's change log reads these lists.
-        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-        for message_form in formset.forms:
-            if not message_form.has_changed() or message_form.instance.pk:
-                continue
-            body = message_form.cleaned_data.get("body", "").strip()
-            if not body:
-                continue
-            do_add_message(
-                actor=user_of(request),
-                case=form.instance,
-                body=body,
-                internal=bool(message_form.cleaned_data.get("is_internal")),
-            )
-            if message_form.cleaned_data.get("is_internal"):
-                messages.info(request, _("Internal note saved. The customer does not see it."))
-            else:
-                messages.info(
-                    request, _("Answer sent. The customer is told by e-mail that there is news.")
-                )
+    def response_add(self, request: HttpRequest, obj: Case, post_url_continue: Any = None) -> Any:
+        messages.success(request, _("Case %(number)s is registered.") % {"number": obj.number})
+        return HttpResponseRedirect(reverse("admin:cases_case_change", args=[obj.pk]))
 
     def get_urls(self) -> list[URLPattern]:
         custom = [
@@ -295,6 +164,28 @@ class CaseAdmin(TeamScopedAdmin[Case]):
         if not self.has_view_permission(request, case):
             raise PermissionDenied
         return attachment_download(get_object_or_404(case.attachments, pk=attachment_id))
+
+
+@admin.register(AnswerTemplate)
+class AnswerTemplateAdmin(TeamScopedAdmin[AnswerTemplate]):
+    """A team's standard replies, chosen from the answer box on the case page."""
+
+    list_display = ("name_nb", "area", "position", "is_active")
+    list_filter = ("area", "is_active")
+    search_fields = ("name_nb", "name_nn", "name_en", "body")
+    fields = ("area", "name_nb", "name_nn", "name_en", "body", "position", "is_active")
+
+    def team_scope(self, queryset: QuerySet[AnswerTemplate], areas: list[str]) -> Any:
+        return queryset.filter(area__in=areas)
+
+    def formfield_for_choice_field(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "area" and not request.user.is_superuser:
+            areas = staff_areas(request.user)
+            kwargs["choices"] = [(a, label) for a, label in Area.choices if a in areas]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+
+admin.site.start_page = desk.queue_view  # type: ignore[attr-defined] # portal.desk_site.DeskSite
 
 
 from cases import admin_records  # noqa: E402, F401 - the read-only message and attachment lists

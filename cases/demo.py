@@ -16,6 +16,7 @@ from django.utils import timezone
 from cases.models import Attachment, Case, Message, StatusChange, SubjectArea
 from portal.dates import OSLO
 from portal.models import Area, Organisation, User
+from portal.teams import works_area
 
 CASES_PER_ORGANISATION = 60
 YEARS = 10
@@ -121,7 +122,8 @@ def _make_case(
         status = Case.Status.CLOSED
     else:
         status = rng.choices(list(Case.Status), weights=[20, 25, 15, 10, 30])[0]
-    handler = rng.choice(staff) if staff else None
+    team = [person for person in staff if works_area(person, category)]
+    handler = rng.choice(team) if team else None
     case = Case.objects.create(
         organisation=organisation,
         category=category,
@@ -139,7 +141,7 @@ def _make_case(
     StatusChange.objects.create(
         case=case, to_status=Case.Status.ACTIVE, changed_by=reporter, changed_at=created_at
     )
-    moment = created_at
+    moment = customer_activity = created_at
     for turn in range(rng.randint(1, 4)):
         moment += dt.timedelta(hours=rng.randint(1, 72))
         from_staff = turn % 2 == 0
@@ -150,6 +152,8 @@ def _make_case(
             body=rng.choice(STAFF_LINES if from_staff else CUSTOMER_LINES),
             created_at=moment,
         )
+        if not from_staff:
+            customer_activity = moment
     if rng.random() < 0.1:
         content = f"Oversikt for {case.number}\nAnsatt;Beløp\n1001;12 500\n".encode()
         attachment = Attachment(
@@ -172,4 +176,10 @@ def _make_case(
             changed_by=handler,
             changed_at=moment,
         )
-    Case.objects.filter(pk=case.pk).update(status=status, updated_at=min(moment, timezone.now()))
+    last = min(moment, timezone.now())
+    Case.objects.filter(pk=case.pk).update(
+        status=status,
+        updated_at=last,
+        status_since=last if status != Case.Status.ACTIVE else created_at,
+        customer_activity_at=min(customer_activity, timezone.now()),
+    )

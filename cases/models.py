@@ -7,10 +7,12 @@ a case is rule 1 of docs/rules.md, answered by ``Case.objects.visible_to``.
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Cast
@@ -194,6 +196,14 @@ class Case(models.Model):
     # The form's one-time key: a second submission of the same form (double
     # click, reload) finds the case the first one made instead of a new one.
     submission_key = models.UUIDField(null=True, blank=True, editable=False)
+    # For the support desk's queue (cases/desk.py): when the customer last did
+    # something (reported the case, wrote a message), and since when the case
+    # has had its status. Kept by the services; empty on a case closed before
+    # the desk existed (migration 0016 fills the open ones).
+    customer_activity_at = models.DateTimeField(
+        _("latest from the customer"), null=True, blank=True, editable=False
+    )
+    status_since = models.DateTimeField(_("status since"), null=True, blank=True, editable=False)
 
     objects = CaseQuerySet.as_manager()
 
@@ -201,6 +211,7 @@ class Case(models.Model):
         messages: RelatedManager[Message]
         attachments: RelatedManager[Attachment]
         status_changes: RelatedManager[StatusChange]
+        changes: RelatedManager[CaseChange]
         followers: RelatedManager[Follower]
 
     class Meta:
@@ -250,6 +261,30 @@ class Case(models.Model):
                 F("organisation"),
                 OpClass(F("title_folded"), name="gin_trgm_ops"),
                 name="case_org_title_folded_trgm",
+            ),
+            # The desk's queue (cases/desk.py, migration 0016): open cases, newest
+            # customer activity first; a person's own (and the unassigned) apart; and
+            # the waiting cases by how long they have waited. Its counts are kept in
+            # QueueCount, so no count scans these.
+            models.Index(
+                F("customer_activity_at").desc(nulls_last=True),
+                F("id").desc(),
+                include=["category", "status", "assigned_to", "status_since"],
+                condition=~Q(status="avsluttet"),
+                name="case_open_queue",
+            ),
+            models.Index(
+                F("assigned_to"),
+                F("customer_activity_at").desc(nulls_last=True),
+                F("id").desc(),
+                include=["category", "status"],
+                condition=~Q(status="avsluttet"),
+                name="case_open_by_assignee",
+            ),
+            models.Index(
+                fields=["category", "status_since"],
+                condition=Q(status="venter_pa_kunde"),
+                name="case_waiting_since",
             ),
         ]
 
@@ -444,6 +479,173 @@ class StatusChange(models.Model):
     def __str__(self) -> str:
         before = self.get_from_status_display() if self.from_status else "–"
         return f"{self.case.number}: {before} → {self.get_to_status_display()}"
+
+
+class CaseChange(models.Model):
+    """A history line for a change staff made to how a case is worked: its subject area
+    corrected, or who it is assigned to. Append-only, as the status history; shown to
+    staff with names in the reader's language (``describe``), never ids or codes."""
+
+    class What(models.TextChoices):
+        SUBJECT_AREA = "subject_area", _("Subject area")
+        ASSIGNED_TO = "assigned_to", _("Assigned to")
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="changes", verbose_name=_("case")
+    )
+    what = models.CharField(_("what"), max_length=20, choices=What.choices)
+    from_subject_area = models.ForeignKey(
+        SubjectArea, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    to_subject_area = models.ForeignKey(
+        SubjectArea, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    from_user = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    to_user = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    changed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("changed by")
+    )
+    changed_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("change to a case")
+        verbose_name_plural = _("changes to cases")
+        ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case.number}: {self.describe()}"
+
+    def describe(self) -> str:
+        """The line in the reader's language: "Subject area: Payroll run → Pension"."""
+        if self.what == self.What.SUBJECT_AREA:
+            before, after = self.from_subject_area, self.to_subject_area
+            return _("Subject area changed from %(before)s to %(after)s") % {
+                "before": before.name if before else "–",
+                "after": after.name if after else "–",
+            }
+        if self.to_user is None:
+            return _("No longer assigned to %(person)s") % {"person": self.from_user or "–"}
+        if self.from_user is None:
+            return _("Assigned to %(person)s") % {"person": self.to_user}
+        return _("Assigned to %(person)s instead of %(before)s") % {
+            "person": self.to_user,
+            "before": self.from_user,
+        }
+
+
+class AnswerTemplate(Localised, models.Model):
+    """A standard reply of a team, chosen from the desk's answer box. ``{kunde}`` and
+    ``{saksnummer}`` are filled in with the customer's name and the case number
+    (``ANSWER_PLACEHOLDERS``); other braces are refused when the template is saved."""
+
+    area = models.CharField(_("team"), max_length=10, choices=Area.choices)
+    name_nb = models.CharField(_("name (Norwegian)"), max_length=120)
+    name_nn = models.CharField(_("name (Nynorsk)"), max_length=120, blank=True)
+    name_en = models.CharField(_("name (English)"), max_length=120, blank=True)
+    body = models.TextField(
+        _("text"),
+        help_text=_(
+            "Written as the customer will read it. {kunde} becomes the customer's name "
+            "and {saksnummer} the case number."
+        ),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("answer template")
+        verbose_name_plural = _("answer templates")
+        ordering = ["area", "position", "name_nb"]
+        constraints = [
+            models.UniqueConstraint(fields=["area", "name_nb"], name="answertemplate_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        unknown = unknown_placeholders(self.body)
+        if unknown:
+            raise ValidationError(
+                {
+                    "body": _("Unknown placeholder: %(names)s. Use {kunde} or {saksnummer}.")
+                    % {"names": ", ".join(unknown)}
+                }
+            )
+
+    def filled_in(self, case: Case) -> str:
+        return fill_in_placeholders(self.body, case)
+
+
+def _placeholders(case: Case) -> dict[str, str]:
+    return {
+        "kunde": case.reported_by.get_full_name() if case.reported_by else "",
+        "saksnummer": case.number,
+    }
+
+
+ANSWER_PLACEHOLDERS = ("kunde", "saksnummer")
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def unknown_placeholders(text: str) -> list[str]:
+    return sorted(
+        {f"{{{name}}}" for name in _PLACEHOLDER.findall(text)}
+        - {f"{{{name}}}" for name in ANSWER_PLACEHOLDERS}
+    )
+
+
+def fill_in_placeholders(text: str, case: Case) -> str:
+    """``text`` with {kunde} and {saksnummer} filled in for ``case`` (others left as they are)."""
+    values = _placeholders(case)
+    return _PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), text)
+
+
+class QueueCount(models.Model):
+    """How many open cases a team has in a status, per assignee (none: unassigned).
+
+    Kept by triggers on ``cases_case`` (migration 0016), in the same transaction as
+    every insert, change and delete of a case, so the desk's queue reads its counts
+    from a few rows instead of counting hundreds of thousands of open cases at every
+    request (docs/decisions.md, "The support desk"). A bulk load that turns the
+    triggers off rebuilds them with ``refresh_queue_counts``.
+    """
+
+    category = models.CharField(max_length=10, choices=Area.choices)
+    status = models.CharField(max_length=20, choices=Case.Status.choices)
+    assigned_to = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    cases = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("queue count")
+        verbose_name_plural = _("queue counts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "status", "assigned_to"],
+                nulls_distinct=False,
+                name="queuecount_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} {self.status} {self.assigned_to_id}: {self.cases}"
+
+
+def refresh_queue_counts() -> None:
+    """Count the open cases anew (after a bulk load with the triggers off)."""
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM cases_queuecount")
+        cursor.execute(
+            "INSERT INTO cases_queuecount (category, status, assigned_to_id, cases) "
+            "SELECT category, status, assigned_to_id, count(*) FROM cases_case "
+            "WHERE status <> 'avsluttet' GROUP BY 1, 2, 3"
+        )
 
 
 class Follower(models.Model):

@@ -34,6 +34,8 @@ TEAM_PERMISSIONS = [
     ("cases", "message", ["view", "add"]),
     ("cases", "attachment", ["view", "add"]),
     ("cases", "statuschange", ["view"]),
+    ("cases", "casechange", ["view"]),
+    ("cases", "answertemplate", ["view", "add", "change", "delete"]),
     ("cases", "subjectarea", ["view"]),
     ("portal", "organisation", ["view"]),
     ("portal", "membership", ["view", "add", "delete"]),

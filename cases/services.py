@@ -24,6 +24,7 @@ from cases import notify
 from cases.models import (
     Attachment,
     Case,
+    CaseChange,
     Message,
     StatusChange,
     SubjectArea,
@@ -118,6 +119,8 @@ def do_create_case(
                 registered_by=actor if on_behalf else None,
                 created_at=now,
                 updated_at=now,
+                customer_activity_at=now,
+                status_since=now,
                 submission_key=submission_key,
             )
             StatusChange.objects.create(
@@ -148,16 +151,21 @@ def do_add_message(
     uploads: Iterable[CheckedUpload] = (),
     internal: bool = False,
     submission_key: uuid.UUID | None = None,
+    then_status: Case.Status | None = None,
 ) -> Message:
     """Add to the conversation.
 
     A customer's message on a case that waits for the customer, or is closed, hands
     it back to the team as Aktiv (rule 2, ``handed_back_by_customer``). A staff answer
-    that the customer can see tells the reporter and the followers by e-mail.
+    that the customer can see tells the reporter and the followers by e-mail. Staff
+    may set the status in the same step (``then_status``: "Answer and set Waiting for
+    customer"): one transaction, one e-mail.
     """
     from_staff = bool(actor.is_staff)
     if from_staff and not works_area(actor, case.category):
         raise Refused(_("Only the area's team answers this case."))
+    if then_status is not None and not from_staff:
+        raise Refused(_("Only the customer centre sets the status of a case."))
     if (
         not from_staff
         and not Case.objects.visible_to(actor, case.organisation).filter(pk=case.pk).exists()
@@ -192,8 +200,13 @@ def do_add_message(
             handed_back = None if from_staff else handed_back_by_customer(locked.status)
             if handed_back is not None:
                 _record_status(locked, Case.Status.ACTIVE, actor, now, reason=handed_back)
+            if then_status is not None and then_status != locked.status:
+                _record_status(locked, then_status, actor, now)
+            if not from_staff:
+                Case.objects.filter(pk=locked.pk).update(customer_activity_at=now)
             locked.touch(now)
-            if from_staff and not internal:
+            told = then_status == Case.Status.WAITING_FOR_CUSTOMER
+            if from_staff and (not internal or told):
                 transaction.on_commit(lambda: notify.news_on_case(locked.pk))
     except BaseException:
         _remove_files(stored)
@@ -241,10 +254,29 @@ def do_update_case_by_staff(
     }
     if before == after:
         return locked
+    now = timezone.now()
+    if locked.subject_area_id != subject_area.pk:
+        CaseChange.objects.create(
+            case=locked,
+            what=CaseChange.What.SUBJECT_AREA,
+            from_subject_area_id=locked.subject_area_id,
+            to_subject_area=subject_area,
+            changed_by=actor,
+            changed_at=now,
+        )
+    if locked.assigned_to_id != (assigned_to.pk if assigned_to else None):
+        CaseChange.objects.create(
+            case=locked,
+            what=CaseChange.What.ASSIGNED_TO,
+            from_user_id=locked.assigned_to_id,
+            to_user=assigned_to,
+            changed_by=actor,
+            changed_at=now,
+        )
     locked.subject_area = subject_area
     locked.category = subject_area.category
     locked.assigned_to = assigned_to
-    locked.updated_at = timezone.now()
+    locked.updated_at = now
     locked.save(update_fields=["subject_area", "category", "assigned_to", "updated_at"])
     write_audit(
         actor=actor,
@@ -270,7 +302,8 @@ def _record_status(
         reason=reason,
     )
     case.status = status
-    Case.objects.filter(pk=case.pk).update(status=status)
+    case.status_since = moment
+    Case.objects.filter(pk=case.pk).update(status=status, status_since=moment)
     return change
 
 

@@ -61,12 +61,8 @@ from portal.services import (
     do_update_organisation,
     do_update_user,
 )
-from portal.teams import staff_areas
+from portal.teams import request_staff_areas, staff_areas
 from portal.xlsx import ExportColumn, xlsx_export
-
-admin.site.site_header = _("Kundesenter – support")
-admin.site.site_title = _("Kundesenter admin")
-admin.site.index_title = _("Support staff")
 
 M = TypeVar("M", bound=models.Model)
 
@@ -113,11 +109,11 @@ class TeamScopedAdmin(admin.ModelAdmin[M]):
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
-        areas = staff_areas(request.user)
+        areas = request_staff_areas(request)
         return self.team_scope(queryset, areas) if areas else queryset.none()
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return bool(staff_areas(request.user)) and super().has_module_permission(request)
+        return bool(request_staff_areas(request)) and super().has_module_permission(request)
 
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any

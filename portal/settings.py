@@ -52,7 +52,7 @@ INSTALLED_APPS = [
     "portal",
     "cases",
     "access",
-    "django.contrib.admin",
+    "portal.desk_config.DeskAdminConfig",  # django.contrib.admin with the desk's start page
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -269,6 +269,8 @@ SERVER_TIMING = envbool("SERVER_TIMING", False)
 # Large Excel exports run in a thread of the web process unless this is off;
 # then `manage.py run_export_jobs` must run beside the web processes.
 EXPORT_IN_THREAD = envbool("EXPORT_IN_THREAD", True)
+# The desk's queue: after how many days on "Venter på kunde" a case is worth a reminder.
+DESK_WAITING_TOO_LONG_DAYS = envint("DESK_WAITING_TOO_LONG_DAYS", 14)
 
 # --- Static and uploaded files ---------------------------------------------------
 STATIC_URL = "/static/"

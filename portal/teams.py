@@ -24,6 +24,16 @@ def staff_areas(user: Any) -> list[str]:
     return [str(area) for area, group in TEAM_GROUPS.items() if group in names]
 
 
+def request_staff_areas(request: Any) -> list[str]:
+    """``staff_areas`` of the request's user, asked once per request: the admin asks it
+    for every register on every page (the sidebar, the index), and a request's user
+    does not change teams while it is answered."""
+    cached = getattr(request, "_staff_areas", None)
+    if cached is None:
+        cached = request._staff_areas = tuple(staff_areas(request.user))
+    return list(cached)
+
+
 def works_area(user: Any, area: str) -> bool:
     """May ``user`` work on something of ``area`` ("" means shared by both teams)?"""
     areas = staff_areas(user)

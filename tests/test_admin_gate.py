@@ -332,7 +332,7 @@ def two_sides(cast: Cast, staff: dict[str, User]) -> dict[type, tuple[Any, ...]]
     )
     from access.ordering import LineInput, do_fulfil_line, do_submit_order
     from access.services import do_request_appointment
-    from cases.models import Attachment, Case, Message, SubjectArea
+    from cases.models import AnswerTemplate, Attachment, Case, Message, SubjectArea
     from cases.services import do_add_message
     from portal.models import AuditEvent, ContactCentre, Organisation
     from tests.cases_helpers import make_case
@@ -425,9 +425,15 @@ def two_sides(cast: Cast, staff: dict[str, User]) -> dict[type, tuple[Any, ...]]
         SystemRole: tuple(SystemRole.objects.get(code=c) for c in ("lonnsleder", "attestant")),
         AccessGrant: tuple(AccessGrant.objects.get(order_line__order=o) for o in orders),
         FullmaktSubmission: tuple(submissions),
+        # The seeded templates, or new ones where a transactional test flushed them.
+        AnswerTemplate: tuple(
+            AnswerTemplate.objects.get_or_create(area=a, name_nb=f"Svar {a}", body="Hei")[0]
+            for a in AREAS
+        ),
     }
 
 
+AREAS = ("lonn", "regnskap")
 SHARED = {"Feedback"}  # anonymous answers about pages both teams serve
 
 

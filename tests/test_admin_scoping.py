@@ -40,6 +40,7 @@ SCOPED = {
     "cases.Case",
     "cases.Message",
     "cases.Attachment",
+    "cases.AnswerTemplate",
     "access.Appointment",
     "access.Order",
     "access.System",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from io import StringIO
 from typing import Any
 
@@ -17,7 +18,7 @@ from cases.management.commands.generate_cases import (
     organisation_shares,
     vocabulary_is_copy_safe,
 )
-from cases.models import Case, Message, case_number
+from cases.models import Case, Message, QueueCount, case_number
 from portal.models import Membership, Organisation, RoleAssignment, RoleType, User
 from portal.validators import validate_org_number
 
@@ -100,6 +101,8 @@ def test_cases_look_like_cases(generated: str) -> None:
         assert case.registered_by_id is None
         assert case.submission_key is None
         assert case.subject_area.category == case.category
+        assert case.status_since == case.updated_at
+        assert case.customer_activity_at in (case.created_at, case.updated_at)
         if case.reported_by is None:
             assert case.channel != Case.Channel.PORTAL
             assert case.reporter_name == ""
@@ -111,6 +114,12 @@ def test_cases_look_like_cases(generated: str) -> None:
     portal_share = sum(case.channel == Case.Channel.PORTAL for case in cases) / len(cases)
     assert 0.7 < portal_share < 0.9
     assert vocabulary_is_copy_safe()
+    # The desk's queue counts, made once after the load with their trigger off.
+    open_cases = Counter(
+        (case.category, case.status) for case in cases if case.status != Case.Status.CLOSED
+    )
+    kept = {(row.category, row.status): row.cases for row in QueueCount.objects.all()}
+    assert kept == dict(open_cases)
 
 
 def test_every_organisation_has_a_viewer_who_sees_all_its_cases(generated: str) -> None:

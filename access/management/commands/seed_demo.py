@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from access import demo as access_demo
 from cases import demo as case_demo
 from cases.search import refresh_title_trigrams
 from portal import demo as portal_demo
@@ -31,6 +32,7 @@ class Command(BaseCommand):
             )
         organisations, people, new_users = portal_demo.load()
         new_cases = case_demo.load(organisations, people)
+        new_cases += access_demo.load(organisations, people)
         refresh_title_trigrams()  # what production's nightly run keeps (cases/search.py)
         self.stdout.write(
             f"Demo data ready: {len(organisations)} organisations, {new_users} new users, "

@@ -38,7 +38,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from django.utils import timezone
 
-from cases.models import Case, SubjectArea
+from cases.models import Case, SubjectArea, refresh_queue_counts
 from cases.search import refresh_title_trigrams
 from portal.dates import OSLO
 from portal.db.roles import append_only_suspended, as_owner
@@ -248,6 +248,8 @@ CASE_COLUMNS = (
     "reporter_name",
     "assignee_name",
     "submission_key",
+    "customer_activity_at",
+    "status_since",
 )
 USER_COLUMNS = (
     "password",
@@ -652,9 +654,16 @@ class Command(BaseCommand):
             "truncate the empty case tables (for COPY FREEZE)", self.truncate_if_empty
         )
         started = time.perf_counter()
+        # The desk's queue counts (cases.models.QueueCount) are kept by a trigger per
+        # row; for a bulk load it is off, and the counts are made once at the end.
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE cases_case DISABLE TRIGGER cases_case_queue_count")
         messages = self.write_cases(
             organisations, subject_areas, count, years, messages_per_case, first_id, freeze
         )
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE cases_case ENABLE TRIGGER cases_case_queue_count")
+        refresh_queue_counts()
         elapsed = time.perf_counter() - started
         self.stdout.write(
             f"  cases: {count} (ids {first_id}–{first_id + count - 1}), "
@@ -791,6 +800,7 @@ class Command(BaseCommand):
         ]
         rare_chance = RARE_WORD_SHARE * len(RARE_WORDS)
         portal = str(Case.Channel.PORTAL)
+        active = str(Case.Status.ACTIVE)
         descriptions = DESCRIPTIONS
         year_at = 0
         next_new_year, year = new_years[0][0], new_years[0][1] - 1
@@ -851,7 +861,9 @@ class Command(BaseCommand):
                         f"{subject}\t{title}\t{title}. {description}\t{channel}\t"
                         f"{reporter.user_id if reporter else NULL}\t{NULL}\t{status}\t{NULL}\t"
                         f"{stamp(created)}\t{stamp(updated)}\t"
-                        f"{reporter.name if reporter else ''}\t\t{NULL}\n"
+                        f"{reporter.name if reporter else ''}\t\t{NULL}\t"
+                        # The desk's queue: an Aktiv case was last touched by its customer.
+                        f"{stamp(updated if status == active else created)}\t{stamp(updated)}\n"
                     )
                     if messages_per_case:
                         message_lines += self.messages_for(

@@ -1,0 +1,65 @@
+"""Demo work for the support desk: an order, an appointment request and a scanned
+fullmakt form waiting for a decision, each made through the customer's own service
+(so the desk's queue has something to decide after ``make run``)."""
+
+from __future__ import annotations
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from access.fullmakt_services import do_submit_fullmakt
+from access.models import Appointment, FullmaktSubmission, Order, OrderLine, SystemRole
+from access.ordering import LineInput, do_submit_order
+from access.services import do_request_appointment
+from cases.uploads import check_upload
+from portal.dates import today as oslo_today
+from portal.models import Area, Organisation, User
+
+# The smallest PDF a scanner could have made: the signed copy of Jon's form.
+SIGNED_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def load(organisations: dict[str, Organisation], people: dict[str, User]) -> int:
+    """Make what is missing; returns how many were made (0 on a second run)."""
+    fjordetaten, fjellskolen = organisations["fjordetaten"], organisations["fjellskolen"]
+    today = oslo_today()
+    made = 0
+    if not Order.objects.filter(organisation=fjordetaten).exists():
+        role = SystemRole.objects.filter(system__area=Area.PAYROLL, is_active=True).first()
+        if role is not None:
+            line = LineInput(
+                system_role=role,
+                action=OrderLine.Action.GRANT,
+                valid_from=today,
+                person=people["per"],
+            )
+            do_submit_order(
+                actor=people["kari"],
+                organisation=fjordetaten,
+                area=Area.PAYROLL,
+                lines=[line],
+                comment="Per skal føre timelister for avdelingen.",
+            )
+            made += 1
+    if not Appointment.objects.filter(organisation=fjordetaten).exists():
+        do_request_appointment(
+            actor=people["ola"],
+            organisation=fjordetaten,
+            area=Area.PAYROLL,
+            action=Appointment.Action.APPOINT,
+            person=people["mona"],
+            valid_from=today,
+            comment="Mona bestiller lønnstilganger når Kari har ferie.",
+        )
+        made += 1
+    if not FullmaktSubmission.objects.filter(organisation=fjellskolen).exists():
+        signed = check_upload(
+            SimpleUploadedFile("fullmakt-signert.pdf", SIGNED_PDF, "application/pdf")
+        )
+        do_submit_fullmakt(
+            actor=people["jon"], organisation=fjellskolen, reading=None, xlsx=None, signed=signed
+        )
+        made += 1
+    return made
