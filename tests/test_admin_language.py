@@ -435,10 +435,10 @@ ENGLISH_STATES = {
 }
 
 
-# Pages that show codes today, whose admin another part of issue 14 rebuilds
-# (access/admin.py): an order's lines show their state by its code ("done"), and a
-# fullmakt form's rows their roles by code and "add"/"end".
-KNOWN_CODES_ELSEWHERE = {"access.Order", "access.FullmaktSubmission"}
+# A page that shows a code today, whose admin another part of issue 14 rebuilds
+# (access/admin.py): an order's list and lines show their state by its code ("done":
+# ``Order.state`` is a TextChoices member, which the admin prints as its value).
+KNOWN_CODES_ELSEWHERE = {"access.Order"}
 
 
 def test_no_admin_page_shows_a_choice_or_action_code(

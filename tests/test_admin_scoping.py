@@ -177,3 +177,32 @@ def test_an_attachment_downloads_only_for_its_team(
     assert other not in page
     assert lena.get(own).status_code == 200
     assert lena.get(other).status_code == 404
+
+
+def test_messages_are_found_by_their_text_and_never_changed_here(
+    cast: Cast, staff: dict[str, User], two_sides: dict[type, tuple[Any, ...]]
+) -> None:
+    from cases.models import Message
+
+    payroll_message = two_sides[Message][0]
+    lena = client_for(staff["lena"])
+    lena.defaults["HTTP_ACCEPT_LANGUAGE"] = "nb"
+    found = lena.get(_url(Message, "changelist"), {"q": "Lønnssak"})
+    assert [row.pk for row in found.context["cl"].result_list] == [payroll_message.pk]
+    # The other team's text is not found either.
+    assert (
+        not lena.get(_url(Message, "changelist"), {"q": "Regnskapssak"}).context["cl"].result_list
+    )
+    rows = found.content.decode().split('id="result_list"')[1].split("</table>")[0]
+    assert reverse("admin:cases_case_change", args=[payroll_message.case_id]) in rows
+    assert "Kunden" in rows  # who wrote it and who sees it, in words
+    assert "Synlig for kunden" in rows
+    # Read-only: nothing is added, changed or deleted through this list.
+    change = _url(Message, "change", payroll_message.pk)
+    assert lena.post(change, {"body": "Endret"}).status_code == 403
+    assert lena.get(_url(Message, "add")).status_code == 403
+    assert (
+        lena.post(_url(Message, "delete", payroll_message.pk), {"post": "yes"}).status_code == 403
+    )
+    payroll_message.refresh_from_db()
+    assert payroll_message.body == "Melding om Lønnssak"
