@@ -47,3 +47,6 @@ class AccessConfig(AppConfig):
         post_migrate.connect(
             _ensure_reference_data, sender=self, dispatch_uid="access.reference_data"
         )
+        from access.audit_text import register_access_audit_text
+
+        register_access_audit_text()

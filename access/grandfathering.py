@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
-from portal.dates import end_of_day_exclusive
+from portal.dates import end_of_day_exclusive, shown_moment
 from portal.models import RoleAssignment, RoleType
 from portal.organisations import is_active_member
 from portal.services import do_assign_role
@@ -86,7 +86,7 @@ def grandfather_payroll_orderers(
                 # The record itself, by its id and lineage; the audit row also names it.
                 evidence=(
                     f"Fullmakt {fullmakt.pk} ({fullmakt.lineage}), registrert "
-                    f"{fullmakt.recorded_at.isoformat()}"
+                    f"{shown_moment(fullmakt.recorded_at)}"
                 ),
                 derived_from=fullmakt,
             )

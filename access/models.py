@@ -145,7 +145,8 @@ class AppointmentDecision(models.Model):
         verbose_name_plural = _("appointment decisions")
 
     def __str__(self) -> str:
-        return f"{self.appointment}: {'+' if self.approved else '-'}"
+        state = Appointment.State.APPROVED if self.approved else Appointment.State.REJECTED
+        return f"{self.appointment}: {state.label}"
 
 
 class System(Localised, models.Model):
@@ -370,7 +371,8 @@ class OrderLineDecision(models.Model):
         verbose_name_plural = _("order line decisions")
 
     def __str__(self) -> str:
-        return f"{self.line}: {'done' if self.done else 'rejected'}"
+        state = OrderLine.State.DONE if self.done else OrderLine.State.REJECTED
+        return f"{self.line}: {state.label}"
 
 
 class AccessGrantQuerySet(models.QuerySet["AccessGrant"]):

@@ -186,3 +186,6 @@ class AnswerTemplateAdmin(TeamScopedAdmin[AnswerTemplate]):
 
 
 admin.site.start_page = desk.queue_view  # type: ignore[attr-defined] # portal.desk_site.DeskSite
+
+
+from cases import admin_records  # noqa: E402, F401 - the read-only message and attachment lists

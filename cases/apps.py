@@ -64,3 +64,6 @@ class CasesConfig(AppConfig):
         post_migrate.connect(
             _ensure_reference_data, sender=self, dispatch_uid="cases.reference_data"
         )
+        from cases.audit_text import register_cases_audit_text
+
+        register_cases_audit_text()

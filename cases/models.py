@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.text import Fold, OsloYear, SortKey, StatusRank
-from portal.dates import oslo_date
+from portal.dates import oslo_date, shown_moment
 from portal.dates import today as oslo_today
 from portal.models import (
     Area,
@@ -410,7 +410,7 @@ class Message(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.case.number} {self.created_at:%d.%m.%Y %H:%M}"
+        return f"{self.case.number} {shown_moment(self.created_at)}"
 
     def case_url(self) -> str:
         return self.case.get_absolute_url()
@@ -477,7 +477,8 @@ class StatusChange(models.Model):
         ordering = ["changed_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.case.number}: {self.from_status} → {self.to_status}"
+        before = self.get_from_status_display() if self.from_status else "–"
+        return f"{self.case.number}: {before} → {self.get_to_status_display()}"
 
 
 class CaseChange(models.Model):
@@ -724,7 +725,7 @@ class ExportJob(models.Model):
         indexes = [models.Index(fields=["state", "created_at"], name="exportjob_state")]
 
     def __str__(self) -> str:
-        return f"{self.user} {self.created_at:%d.%m.%Y %H:%M} {self.state}"
+        return f"{self.user} {shown_moment(self.created_at)} {self.get_state_display()}"
 
     @property
     def percent(self) -> int:

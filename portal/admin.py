@@ -10,13 +10,15 @@ next to the form, never stored.
 
 from __future__ import annotations
 
-import json
 from typing import Any, TypeVar
 
 from django import forms
+from django.apps import apps as django_apps
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Q, QuerySet
@@ -24,9 +26,17 @@ from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRed
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from portal.audit_text import (
+    action_label,
+    changes,
+    changes_summary,
+    changes_text,
+    value_text,
+)
 from portal.dates import today as oslo_today
 from portal.models import (
     AuditEvent,
@@ -174,6 +184,31 @@ class UserMembershipInline(admin.TabularInline[Membership, User]):
         return False
 
 
+_PERMISSION_ACTIONS = {
+    "add": _("Can add %(name)s"),
+    "change": _("Can change %(name)s"),
+    "delete": _("Can delete %(name)s"),
+    "view": _("Can view %(name)s"),
+}
+
+
+def permission_label(permission: Permission) -> str:
+    """A permission in the reader's language. Django stores its names in English
+    ("Can view access grant"); this names the app and model by their verbose names."""
+    model = permission.content_type.model_class()
+    action = permission.codename.split("_", 1)[0]
+    if model is None or action not in _PERMISSION_ACTIONS:
+        return str(permission)
+    app = django_apps.get_app_config(model._meta.app_label)
+    what = _PERMISSION_ACTIONS[action] % {"name": model._meta.verbose_name}
+    return f"{capfirst(app.verbose_name)} | {capfirst(model._meta.verbose_name)} | {what}"
+
+
+class PermissionChoiceField(forms.ModelMultipleChoiceField[Permission]):
+    def label_from_instance(self, obj: Any) -> str:
+        return permission_label(obj)
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin[User], TeamScopedAdmin[User]):  # type: ignore[misc]
     fieldsets = (
@@ -184,6 +219,49 @@ class UserAdmin(DjangoUserAdmin[User], TeamScopedAdmin[User]):  # type: ignore[m
     list_display = ("username", "first_name", "last_name", "email", "is_staff")
     search_fields = ("username", "first_name", "last_name", "email", "oidc_sub")
     inlines = [UserMembershipInline]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        # Read-only: the permissions by their names in the reader's language.
+        return [
+            (
+                name,
+                {
+                    **options,
+                    "fields": [
+                        "shown_permissions" if field == "user_permissions" else field
+                        for field in options["fields"]
+                    ],
+                },
+            )
+            for name, options in fieldsets
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return (*super().get_readonly_fields(request, obj), "shown_permissions")
+
+    @admin.display(description=_("user permissions"))
+    def shown_permissions(self, user: User) -> str:
+        permissions = user.user_permissions.select_related("content_type")
+        return ", ".join(permission_label(permission) for permission in permissions) or "–"
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "user_permissions":
+            kwargs["queryset"] = Permission.objects.select_related("content_type")
+            kwargs["form_class"] = PermissionChoiceField
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "language":  # chosen by name; stored as the code
+            return forms.TypedChoiceField(
+                label=capfirst(db_field.verbose_name),
+                choices=[("", "–"), *settings.LANGUAGES],
+                required=False,
+                help_text=db_field.help_text,
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def team_scope(self, queryset: QuerySet[User], areas: list[str]) -> QuerySet[User]:
         # The customers of the team's organisations; staff accounts are the superusers' work.
@@ -306,17 +384,36 @@ class MembershipAdmin(TeamScopedAdmin[Membership]):
             do_end_membership(actor=user_of(request), membership=membership)
 
 
+class LanguageFilter(admin.SimpleListFilter):
+    """The page's language by its name, not its code."""
+
+    title = _("language")
+    parameter_name = "language"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return list(settings.LANGUAGES)
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(language=self.value()) if self.value() else queryset
+
+
 @admin.register(Feedback)
 class FeedbackAdmin(ReadOnlyAdmin[Feedback]):
     """Read-only: feedback is the users' words and is never edited."""
 
-    list_display = ("created_hour", "page", "answer", "comment", "language")
-    list_filter = ("answer", "language", "created_hour")
+    list_display = ("created_hour", "page", "answer", "comment", "language_name")
+    list_filter = ("answer", LanguageFilter, "created_hour")
     search_fields = ("page", "comment")
     date_hierarchy = "created_hour"
+    fields = ("created_hour", "page", "answer", "comment", "language_name")
+    readonly_fields = fields
 
     def team_scope(self, queryset: QuerySet[Feedback], areas: list[str]) -> QuerySet[Feedback]:
         return queryset  # anonymous answers about pages both teams serve
+
+    @admin.display(description=_("language"), ordering="language")
+    def language_name(self, feedback: Feedback) -> str:
+        return value_text("language", feedback.language)
 
 
 @admin.register(ContactCentre)
@@ -538,19 +635,84 @@ class RoleAssignmentAdmin(TeamScopedAdmin[RoleAssignment]):
         )
 
 
+class AuditActionFilter(admin.SimpleListFilter):
+    """The actions by their labels (the stored codes mean nothing to staff)."""
+
+    title = _("action")
+    parameter_name = "action"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        codes = (
+            model_admin.get_queryset(request).order_by().values_list("action", flat=True).distinct()
+        )
+        return sorted(((code, action_label(code)) for code in codes), key=lambda pair: pair[1])
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
+def _changes_html(pairs: list[tuple[str, str]]) -> str:
+    if not pairs:
+        return "–"
+    return format_html(
+        '<ul class="audit-changes">{}</ul>',
+        format_html_join(
+            "", "<li>{}</li>", ((f"{label}: {text}" if text else label,) for label, text in pairs)
+        ),
+    )
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin[AuditEvent]):
-    list_display = ("occurred_at", "action", "summary", "organisation", "actor", "basis")
-    list_filter = ("action", ("organisation", admin.RelatedOnlyFieldListFilter))
+    list_display = (
+        "occurred_at",
+        "action_shown",
+        "summary",
+        "organisation",
+        "actor_shown",
+        "changes_shown",
+    )
+    list_filter = (AuditActionFilter, ("organisation", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("organisation", "actor")
     search_fields = ("summary", "organisation__name", "actor__username")
     date_hierarchy = "occurred_at"
     actions = ["export_excel"]
+    fields = (
+        "occurred_at",
+        "action_shown",
+        "summary",
+        "organisation",
+        "actor_shown",
+        "basis",
+        "before_shown",
+        "after_shown",
+    )
+    readonly_fields = fields
 
     def team_scope(self, queryset: QuerySet[AuditEvent], areas: list[str]) -> QuerySet[AuditEvent]:
         return queryset.filter(
             organisation__in=Organisation.objects.filter(organisations_of_areas(areas))
         )
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_shown(self, event: AuditEvent) -> str:
+        return action_label(event.action)
+
+    @admin.display(description=_("actor"), ordering="actor")
+    def actor_shown(self, event: AuditEvent) -> str:
+        return str(event.actor) if event.actor else str(_("The system"))
+
+    @admin.display(description=_("changes"))
+    def changes_shown(self, event: AuditEvent) -> str:
+        return _changes_html(changes_summary(event.before, event.after, event.action))
+
+    @admin.display(description=_("before"))
+    def before_shown(self, event: AuditEvent) -> str:
+        return _changes_html(changes(event.before, event.action))
+
+    @admin.display(description=_("after"))
+    def after_shown(self, event: AuditEvent) -> str:
+        return _changes_html(changes(event.after, event.action))
 
     @admin.action(description=_("Export the selected events to Excel"))
     def export_excel(self, request: HttpRequest, queryset: QuerySet[AuditEvent]) -> FileResponse:
@@ -567,13 +729,13 @@ class AuditEventAdmin(ReadOnlyAdmin[AuditEvent]):
         rows = (
             [
                 event.occurred_at,
-                event.action,
+                action_label(event.action),
                 event.summary,
                 event.organisation.name if event.organisation else "",
                 str(event.actor) if event.actor else str(_("The system")),
                 event.basis,
-                json.dumps(event.before, ensure_ascii=False) if event.before else "",
-                json.dumps(event.after, ensure_ascii=False) if event.after else "",
+                changes_text(event.before, event.action),
+                changes_text(event.after, event.action),
             ]
             for event in queryset.select_related("organisation", "actor")
             .order_by("occurred_at", "id")

@@ -11,6 +11,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django.utils.formats import date_format
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -45,3 +46,14 @@ def is_from(day: dt.date, moment: dt.datetime | None = None) -> bool:
 def is_through(day: dt.date, moment: dt.datetime | None = None) -> bool:
     """Whether ``moment`` (default: now) falls on or before Oslo date ``day``."""
     return (moment or timezone.now()) < end_of_day_exclusive(day)
+
+
+def shown_moment(moment: dt.datetime) -> str:
+    """An aware moment as staff and customers read it: Oslo time, the portal's
+    DATETIME_FORMAT (dd.mm.yyyy HH:MM). Never format a stored moment with strftime."""
+    return date_format(timezone.localtime(moment, OSLO), "DATETIME_FORMAT")
+
+
+def shown_date(day: dt.date) -> str:
+    """A calendar date in the portal's DATE_FORMAT (dd.mm.yyyy)."""
+    return date_format(day, "DATE_FORMAT")

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from portal.dates import shown_moment
 from portal.dates import today as oslo_today
 from portal.validators import validate_org_number
 
@@ -497,4 +498,6 @@ class AuditEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.occurred_at:%d.%m.%Y %H:%M} {self.action}: {self.summary}"
+        from portal.audit_text import action_label
+
+        return f"{shown_moment(self.occurred_at)} {action_label(self.action)}: {self.summary}"

@@ -17,8 +17,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal.models import AuditEvent, Membership, Organisation, RoleAssignment, RoleType, User
@@ -354,6 +355,19 @@ def _changes(instance: models.Model, changed: list[str]) -> tuple[dict[str, Any]
     )
 
 
+def _field_names(model: type[models.Model], names: list[str]) -> str:
+    """The changed fields by their names in Bokmål, as the rest of a summary (stored text,
+    so in one language), not by their codes ("is_active")."""
+    with translation.override("nb"):
+        shown = []
+        for name in names:
+            try:
+                shown.append(str(model._meta.get_field(name).verbose_name))  # type: ignore[union-attr]
+            except FieldDoesNotExist:
+                shown.append(name)
+    return ", ".join(shown) or "-"
+
+
 def _jsonable(value: Any) -> Any:
     return value if isinstance(value, str | int | float | bool | None) else str(value)
 
@@ -374,7 +388,7 @@ def do_update_organisation(
         actor=actor,
         organisation=organisation,
         action="organisation.added" if adding else "organisation.changed",
-        summary=f"{organisation}: {', '.join(fields) or '-'}",
+        summary=f"{organisation}: {_field_names(Organisation, fields)}",
         before=before or None,
         after=after or {"name": organisation.name, "org_number": organisation.org_number},
     )
@@ -411,7 +425,7 @@ def do_update_user(*, actor: User, user: User, changed: list[str]) -> User:
         actor=actor,
         organisation=None,
         action="user.added" if adding else "user.changed",
-        summary=f"{user.username}: {', '.join(changed) or '-'}",
+        summary=f"{user.username}: {_field_names(User, changed)}",
         before=before or None,
         after=after or {"username": user.username},
     )

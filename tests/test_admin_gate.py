@@ -332,7 +332,8 @@ def two_sides(cast: Cast, staff: dict[str, User]) -> dict[type, tuple[Any, ...]]
     )
     from access.ordering import LineInput, do_fulfil_line, do_submit_order
     from access.services import do_request_appointment
-    from cases.models import AnswerTemplate, Case, SubjectArea
+    from cases.models import AnswerTemplate, Attachment, Case, Message, SubjectArea
+    from cases.services import do_add_message
     from portal.models import AuditEvent, ContactCentre, Organisation
     from tests.cases_helpers import make_case
 
@@ -413,13 +414,22 @@ def two_sides(cast: Cast, staff: dict[str, User]) -> dict[type, tuple[Any, ...]]
             SubjectArea.objects.filter(category="regnskap").first(),
         ),
         Case: (payroll_case, accounting_case),
+        Message: tuple(
+            do_add_message(actor=cast.per, case=case, body=f"Melding om {case.title}")
+            for case in (payroll_case, accounting_case)
+        ),
+        Attachment: tuple(submission.signed_attachment for submission in submissions),
         Appointment: tuple(appointments),
         Order: tuple(orders),
         System: tuple(System.objects.get(code=c) for c in ("lonnssystem", "regnskapssystem")),
         SystemRole: tuple(SystemRole.objects.get(code=c) for c in ("lonnsleder", "attestant")),
         AccessGrant: tuple(AccessGrant.objects.get(order_line__order=o) for o in orders),
         FullmaktSubmission: tuple(submissions),
-        AnswerTemplate: tuple(AnswerTemplate.objects.filter(area=a).first() for a in AREAS),
+        # The seeded templates, or new ones where a transactional test flushed them.
+        AnswerTemplate: tuple(
+            AnswerTemplate.objects.get_or_create(area=a, name_nb=f"Svar {a}", body="Hei")[0]
+            for a in AREAS
+        ),
     }
 
 

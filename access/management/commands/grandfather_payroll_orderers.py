@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from access.grandfathering import GRANDFATHERING_DATE, grandfather_payroll_orderers
+from portal.dates import shown_moment
 
 
 class Command(BaseCommand):
@@ -37,7 +38,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{grant.outcome:15} {fullmakt.organisation.name} – {fullmakt.person}"
                 f" (fullmakt fra {fullmakt.valid_from:%d.%m.%Y}, registrert"
-                f" {fullmakt.recorded_at:%d.%m.%Y %H:%M} UTC) → fra {grant.valid_from:%d.%m.%Y}"
+                f" {shown_moment(fullmakt.recorded_at)}) → fra {grant.valid_from:%d.%m.%Y}"
             )
         counts: dict[str, int] = {}
         for grant in grants:
