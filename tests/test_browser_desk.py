@@ -1,15 +1,17 @@
-"""The support desk walked in a browser, as a staff member of Team lønn would.
+"""The support desk walked in a browser, as staff members of Team lønn would.
 
 Lena opens her queue at the place she left it (Aktiv, page 2), opens the oldest
 waiting case, answers with an attachment and sets "Venter på kunde" in one step,
 and is back at the same place in the queue: three page loads from queue to
-answered case (docs/performance.md). Per, a plain member, reads the answer; Rolf
-of Team regnskap cannot open the case.
+answered case (docs/performance.md). Then she fulfils an order and keys in and
+verifies a scanned fullmakt form, which Lars, the second staff member, confirms.
+Per, a plain member, reads the answer; Rolf of Team regnskap cannot open the case.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +19,18 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.utils import timezone
+from playwright.sync_api import expect
 
+from access.models import FullmaktSubmission, Order, OrderLine, SystemRole
+from access.ordering import LineInput, do_submit_order
 from cases.models import Case, Message
-from portal.models import Area, User
+from portal.dates import today as oslo_today
+from portal.models import Area, RoleAssignment, RoleType, User
 from portal.teams import TEAM_GROUPS
 from tests.browser import assert_no_axe_violations, log_in
 from tests.cases_helpers import PDF_BYTES, make_case
-from tests.conftest import PASSWORD, Cast, make_user
+from tests.conftest import PASSWORD, Cast, client_for, grant, make_user
+from tests.test_fullmakt_form import REVIEW, send
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -111,3 +118,77 @@ def test_a_plain_member_is_not_let_into_the_desk(page: Any, cast: Cast) -> None:
     page.goto("/admin/")
     assert "Arbeidskø" not in page.content()
     assert "Lønnssak" not in page.content()
+
+
+def test_an_order_decided_and_a_keyed_in_form_confirmed_by_a_second_staff_member(
+    page: Any, cast: Cast
+) -> None:
+    """From the queue's "waiting for a decision": Lena fulfils Kari's order, keys in Per's
+    scanned fullmakt form and verifies it; Lars, the second pair of eyes, confirms it."""
+    staff_member("lena", Area.PAYROLL)
+    staff_member("lars", Area.PAYROLL)
+    grant(cast.kari, cast.fjordetaten, RoleType.PAYROLL_ORDERER)
+    order = do_submit_order(
+        actor=cast.kari,
+        organisation=cast.fjordetaten,
+        area=Area.PAYROLL,
+        lines=[
+            LineInput(
+                system_role=SystemRole.objects.get(code="lonnsmedarbeider"),
+                action=OrderLine.Action.GRANT,
+                valid_from=oslo_today(),
+                person=cast.per,
+            )
+        ],
+    )
+    customer = client_for(cast.per)
+    assert send(customer, None).status_code == 302  # a signed scan, no Excel file
+    customer.post(REVIEW)
+    submission = FullmaktSubmission.objects.get()
+
+    log_in(page, "lena", PASSWORD)
+    page.goto("/admin/")
+    page.get_by_role("link", name="Bestillinger av roller og tilganger").click()
+    page.get_by_role("link", name=order.case.number).click()
+    expect(page.get_by_role("heading", name="Regler")).to_be_visible()
+    page.get_by_label("Ferdig").check()
+    page.get_by_role("button", name="Lagre avgjørelsene").click()
+    expect(page).to_have_url(re.compile(r"/admin/access/order/\?avgjort=nei$"))
+    assert Order.objects.open().count() == 0
+
+    page.goto("/admin/")
+    page.get_by_role("link", name="Fullmaktsskjemaer som skal verifiseres").click()
+    page.get_by_role("link", name=submission.case.number).click()
+    person = page.get_by_role("group", name="Person nr. 1")
+    person.get_by_label("Navn").fill("Kari Testesen")
+    person.get_by_label("E-post").fill(cast.kari.email)
+    person.get_by_label("Ansattnummer").fill("1002")
+    person.get_by_label("Rolle").select_option(label="Autorisert bestiller regnskap")
+    person.get_by_label("Legg til", exact=True).check()
+    person.get_by_label("Dato").fill(oslo_today().strftime("%d.%m.%Y"))
+    page.get_by_role("button", name="Lagre radene").click()
+    expect(page.locator(".messagelist")).to_contain_text("Radene er lagret")
+    page.get_by_label("Kontroller (første saksbehandler)").check()
+    page.get_by_label(re.compile("Jeg har kontrollert at den som har signert")).check()
+    page.get_by_role("button", name="Utfør trinnet").click()
+    assert FullmaktSubmission.objects.get().state == FullmaktSubmission.State.VERIFIED
+    # Lena may not confirm what she verified: the page says so before she tries.
+    page.goto(f"/admin/access/fullmaktsubmission/{submission.pk}/change/")
+    expect(page.locator(".desk-warning")).to_contain_text("Kan du ta det?")
+    expect(page.locator(".desk-warning")).to_contain_text("Nei")
+
+    page.context.clear_cookies()
+    log_in(page, "lars", PASSWORD)
+    page.goto("/admin/")
+    page.get_by_role("link", name="Fullmaktsskjemaer som skal bekreftes").click()
+    page.get_by_role("link", name=submission.case.number).click()
+    page.get_by_label("Bekreft og registrer rollene (andre saksbehandler)").check()
+    page.get_by_role("button", name="Utfør trinnet").click()
+    expect(page.locator(".messagelist")).to_contain_text("Rollene er registrert")
+    assert_no_axe_violations(page)
+    assert FullmaktSubmission.objects.get().state == FullmaktSubmission.State.REGISTERED
+    assert (
+        RoleAssignment.objects.held_today()
+        .filter(person=cast.kari, role__code=RoleType.ACCOUNTING_ORDERER)
+        .exists()
+    )
