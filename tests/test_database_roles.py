@@ -44,6 +44,7 @@ APPEND_ONLY = [
     "access_order",
     "access_orderline",
     "access_orderlinedecision",
+    "cases_casechange",
     "cases_message",
     "cases_statuschange",
     "portal_auditevent",

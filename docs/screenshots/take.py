@@ -3,7 +3,8 @@
 Starts the development server on a port of its own with the demo data
 (`seed_demo`, idempotent), logs in as Kari with the password form and saves the
 case list, a case and Min side (whole pages, its first grouping open) at 1280
-and 390 px wide into docs/screenshots/.
+and 390 px wide into docs/screenshots/; then, as Lena of Team lønn, the support
+desk's queue and a case on it at 1280 px.
 Uses Debian's Chromium like the browser tests (CHROMIUM_PATH to override).
 """
 
@@ -71,6 +72,22 @@ def main() -> None:
                 page.locator("details").first.evaluate("(d) => { d.open = true; }")
                 page.screenshot(path=OUT / f"my-page-{label}.png", full_page=True)
                 context.close()
+            # The support desk, as Lena of Team lønn sees it (the admin is for desktops).
+            context = browser.new_context(
+                locale="nb-NO", viewport=WIDTHS["desktop"], base_url=BASE, reduced_motion="reduce"
+            )
+            page = context.new_page()
+            page.goto("/logg-inn/")
+            page.fill("#id_username", "lena")
+            page.fill("#id_password", "kundesenter-demo")
+            page.locator('form[action="/logg-inn/"] button[type=submit]').click()
+            page.wait_for_load_state()
+            page.goto("/admin/")
+            page.screenshot(path=OUT / "desk-queue-desktop.png")
+            page.locator(".desk-table tbody a").first.click()
+            page.wait_for_load_state()
+            page.screenshot(path=OUT / "desk-case-desktop.png", full_page=True)
+            context.close()
             browser.close()
     finally:
         server.terminate()
