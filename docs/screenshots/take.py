@@ -73,8 +73,12 @@ def main() -> None:
                 page.screenshot(path=OUT / f"my-page-{label}.png", full_page=True)
                 context.close()
             # The support desk, as Lena of Team lønn sees it (the admin is for desktops).
+            width, height = WIDTHS["desktop"]
             context = browser.new_context(
-                locale="nb-NO", viewport=WIDTHS["desktop"], base_url=BASE, reduced_motion="reduce"
+                locale="nb-NO",
+                viewport={"width": width, "height": height},
+                base_url=BASE,
+                reduced_motion="reduce",
             )
             page = context.new_page()
             page.goto("/logg-inn/")
