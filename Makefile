@@ -9,6 +9,10 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The suite runs on two processes (pytest-xdist), each with its own test database:
+# the machine has two cores, and one process leaves one idle while it waits on
+# PostgreSQL or Chromium. TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
 
 .PHONY: install run serve test lint typecheck migrations-check pytest bench messages screenshots lock clean
 
@@ -46,7 +50,7 @@ migrations-check:
 	SECRET_KEY=check-only $(PY) manage.py makemigrations --check --dry-run
 
 pytest:
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 bench: install
 	$(PY) bench/run.py
