@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from cases.desk_forms import INSERT_TEMPLATE, AnswerForm, WorkForm
 from cases.models import (
@@ -237,12 +237,13 @@ def queue_view(request: HttpRequest) -> HttpResponse:
     page = paginator.get_page(request.GET.get("side"))
     cases = queue.fetch(list(page.object_list))
     here = reverse("admin:index") + queue.query(side=page.number if page.number > 1 else "")
+    here = here.removesuffix("?")
     views = [
         (view, label, counts[view], queue.query(vis=view if view != "alle" else "", status=""))
         for view, label in (
             ("alle", _("All open")),
             ("mine", _("Mine")),
-            ("ufordelt", _("Unassigned")),
+            ("ufordelt", pgettext("queue of cases", "Unassigned")),
             (
                 "venter-lenge",
                 ngettext(
