@@ -553,7 +553,7 @@ class FullmaktSubmissionAdmin(DeskAdmin[FullmaktSubmission]):
     """Two staff members: one verifies the signer's authority, another confirms and registers."""
 
     desk_template = "admin/access/fullmaktsubmission/change_form.html"
-    list_display = ("submitted_at", "case_number", "organisation", "state_label", "verified_by")
+    list_display = ("submitted_at", "case_number", "organisation", "state_label", "verifier")
     list_display_links = ("submitted_at", "case_number")
     list_filter = (FullmaktStateFilter,)
     list_select_related = ("case", "organisation")
@@ -571,6 +571,10 @@ class FullmaktSubmissionAdmin(DeskAdmin[FullmaktSubmission]):
 
     def team_scope(self, queryset: QuerySet[FullmaktSubmission], areas: list[str]) -> Any:
         return queryset.filter(case__category__in=areas)
+
+    @admin.display(description=_("verified by"))
+    def verifier(self, submission: FullmaktSubmission) -> str:
+        return str(submission.verified_by or "–")
 
     @admin.display(description=_("case"))
     def case_number(self, submission: FullmaktSubmission) -> str:

@@ -160,7 +160,7 @@ class FullmaktRowForm(forms.Form):
     employee_number = forms.CharField(
         label=_("Employee number"),
         max_length=30,
-        error_messages={"required": _("Write the employee number.")},
+        required=False,  # a scanned form may not show it; the e-mail finds the person
     )
     role = forms.ChoiceField(label=_("Role"), error_messages={"required": _("Choose the role.")})
     action = forms.ChoiceField(

@@ -28,6 +28,8 @@ from portal.services import Refused, do_assign_role, do_end_role, write_audit
 from portal.teams import works_area
 
 ROW_KEYS = ("row", "name", "email", "employee_number", "role", "action", "date")
+# A scanned form may lack the employee number: registering finds the person by e-mail.
+REQUIRED_KEYS = tuple(key for key in ROW_KEYS if key != "employee_number")
 KNOWN_ROLES = (RoleType.FULLMAKT, RoleType.PAYROLL_ORDERER, RoleType.ACCOUNTING_ORDERER)
 
 
@@ -131,8 +133,10 @@ def check_rows(rows: Any) -> list[dict[str, Any]]:
     if not isinstance(rows, list) or not rows:
         raise FullmaktRefused(_("The submission has no rows to register."))
     for row in rows:
-        if not isinstance(row, dict) or any(not str(row.get(key, "")) for key in ROW_KEYS):
-            raise FullmaktRefused(_("Every row needs %(keys)s.") % {"keys": ", ".join(ROW_KEYS)})
+        if not isinstance(row, dict) or any(not str(row.get(key, "")) for key in REQUIRED_KEYS):
+            raise FullmaktRefused(
+                _("Every row needs %(keys)s.") % {"keys": ", ".join(REQUIRED_KEYS)}
+            )
         if row["role"] not in KNOWN_ROLES or row["action"] not in ("add", "end"):
             raise FullmaktRefused(_("A row has an unknown role or action."))
         try:
@@ -259,6 +263,16 @@ def do_confirm_fullmakt(*, actor: User, submission: FullmaktSubmission) -> Fullm
         sha = locked.xlsx_sha256 or locked.signed_sha256
         evidence = f"Sak {locked.case.number}, SHA-256 {sha}"
         skipped = _register_rows(actor, locked, rows, evidence)
+        if len(skipped) == len(rows):
+            # Nothing would change: registering would say "registered" about nothing.
+            # The rolled-back transaction keeps the form verified, to be rejected.
+            raise FullmaktRefused(
+                _(
+                    "No row can be registered, so the form is not confirmed: %(reasons)s "
+                    "Reject it with that reason."
+                )
+                % {"reasons": " ".join(skipped)}
+            )
         FullmaktStep.objects.create(
             submission=locked,
             kind=FullmaktStep.Kind.REGISTERED,

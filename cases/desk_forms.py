@@ -76,7 +76,7 @@ class AnswerForm(SubmissionKeyMixin):
             if not cleaned.get("template"):
                 self.add_error("template", _("Choose the template to insert."))
             return cleaned
-        if not str(cleaned.get("body", "")).strip():
+        if "body" not in self.errors and not str(cleaned.get("body", "")).strip():
             self.add_error("body", _("Write the answer or the note."))
         status = ANSWER_ACTIONS.get(self.action)
         if cleaned.get("kind") == "notat" and status == Case.Status.WAITING_FOR_CUSTOMER:

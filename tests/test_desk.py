@@ -423,3 +423,16 @@ def test_the_kept_counts_follow_every_change_to_a_case(cast: Cast, staff: dict[s
     do_update_case_by_staff(actor=siv, case=second, subject_area=accounting, assigned_to=None)
     assert kept_counts() == real_counts()
     assert sum(kept_counts().values()) == 3
+
+
+def test_a_too_long_answer_is_told_once_and_kept(cast: Cast, staff: dict[str, User]) -> None:
+    case = make_case(cast.fjordetaten, cast.per, "lonn")
+    response = client_for(staff["lena"]).post(
+        f"/admin/cases/case/{case.pk}/change/", answer(case, body="x" * 20_001)
+    )
+    assert response.status_code == 400
+    page = text(response)
+    assert "20000" in page
+    assert "Skriv svaret eller notatet." not in page
+    assert "x" * 20_001 in page
+    assert not Message.objects.filter(case=case).exists()

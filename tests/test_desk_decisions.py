@@ -703,3 +703,24 @@ def test_tampered_posts_are_bad_requests_never_server_errors(
     assert not order.lines.filter(decision__isnull=False).exists()
     appointment.refresh_from_db()
     assert appointment.state == Appointment.State.PENDING
+
+
+def test_a_form_whose_rows_match_nobody_is_not_confirmed_as_registered(
+    cast: Cast, desk: dict[str, User], scanned: FullmaktSubmission
+) -> None:
+    """Confirming would register nothing: it is refused with the reasons, the form stays
+    verified for a rejection, and no row goes without an employee number being asked."""
+    lena, lars = client_for(desk["lena"]), client_for(desk["lars"])
+    url = fullmakt_url(scanned)
+    saved = lena.post(url, rows_post([person_row(email="ukjent@example.no", employee_number="")]))
+    assert saved.status_code == 302  # the employee number may be missing from a scan
+    assert FullmaktSubmission.objects.get(pk=scanned.pk).current_rows[0]["employee_number"] == ""
+    assert lena.post(url, {"step": "verify", "authority_confirmed": "on"}).status_code == 302
+    refused = lars.post(url, {"step": "confirm"}, headers=EN)
+    assert refused.status_code == 400
+    assert "No row can be registered" in text(refused)
+    assert "ukjent@example.no" in text(refused)
+    state = FullmaktSubmission.objects.get(pk=scanned.pk).state
+    assert state == FullmaktSubmission.State.VERIFIED
+    assert not RoleAssignment.objects.filter(basis=RoleAssignment.Basis.FULLMAKT_FORM).exists()
+    assert lars.post(url, {"step": "reject", "reason": "Ingen kjente personer"}).status_code == 302
