@@ -24,7 +24,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.formats import number_format
 from django.utils.html import format_html_join
-from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -49,7 +49,6 @@ from access.fullmakt_services import (
 from access.models import (
     AccessGrant,
     Appointment,
-    FullmaktStep,
     FullmaktSubmission,
     Order,
     OrderLine,
@@ -78,6 +77,7 @@ from portal.dates import oslo_date
 from portal.models import Area, RoleAssignment, RoleType
 from portal.organisations import user_of
 from portal.services import Refused
+from portal.version import safe_next_url
 
 M = TypeVar("M", bound=models.Model)
 
@@ -116,16 +116,8 @@ class FullmaktStateFilter(admin.SimpleListFilter):
         return list(FullmaktSubmission.State.choices)
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        decided = [FullmaktStep.Kind.REGISTERED, FullmaktStep.Kind.REJECTED]
-        match self.value():
-            case FullmaktSubmission.State.SUBMITTED:
-                return queryset.exclude(steps__kind__in=[*decided, FullmaktStep.Kind.VERIFIED])
-            case FullmaktSubmission.State.VERIFIED:
-                return queryset.filter(steps__kind=FullmaktStep.Kind.VERIFIED).exclude(
-                    steps__kind__in=decided
-                )
-            case FullmaktSubmission.State.REGISTERED | FullmaktSubmission.State.REJECTED:
-                return queryset.filter(steps__kind=self.value())
+        if self.value() in FullmaktSubmission.State.values:
+            return queryset.in_state(self.value())  # type: ignore[attr-defined,no-any-return]
         return queryset
 
 
@@ -198,12 +190,7 @@ class DeskAdmin(TeamScopedAdmin[M]):
         return TemplateResponse(request, self.desk_template, context, status=status)
 
     def safe_next(self, request: HttpRequest) -> str:
-        wanted = request.POST.get("next") or request.GET.get("next") or ""
-        if wanted and url_has_allowed_host_and_scheme(
-            wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            return wanted
-        return ""
+        return safe_next_url(request, request.POST.get("next") or request.GET.get("next")) or ""
 
     def return_url(self, request: HttpRequest) -> str:
         """Where the staff member came from: a safe ``next``, else the filtered changelist."""

@@ -4,30 +4,21 @@ page the link to where its own order, appointment or fullmakt form is decided.""
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from access.models import Appointment, FullmaktStep, FullmaktSubmission, Order, System
+from access.models import Appointment, FullmaktSubmission, Order, System
 from cases.desk import Pending, Related
 from cases.models import Case
 from portal.models import User
 
 
-def _step(kind: str) -> Exists:
-    return Exists(FullmaktStep.objects.filter(submission=OuterRef("pk"), kind=kind))
-
-
 def fullmakt_waiting(areas: list[str]) -> tuple[int, int]:
     """Fullmakt forms of the team's cases: (to verify, verified and waiting for a second
-    staff member). The same states as the list's filter (access/admin.py)."""
-    forms = (
-        FullmaktSubmission.objects.filter(case__category__in=areas)
-        .exclude(_step(FullmaktStep.Kind.REGISTERED))
-        .exclude(_step(FullmaktStep.Kind.REJECTED))
-    )
-    to_verify = forms.exclude(_step(FullmaktStep.Kind.VERIFIED)).count()
-    to_confirm = forms.filter(_step(FullmaktStep.Kind.VERIFIED)).count()
+    staff member), the same states as the list's filter (``in_state``)."""
+    forms = FullmaktSubmission.objects.filter(case__category__in=areas)
+    to_verify = forms.in_state(FullmaktSubmission.State.SUBMITTED).count()
+    to_confirm = forms.in_state(FullmaktSubmission.State.VERIFIED).count()
     return to_verify, to_confirm
 
 

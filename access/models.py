@@ -447,6 +447,25 @@ class AccessGrant(models.Model):
         return f"{self.person_name}: {self.system_role}"
 
 
+class FullmaktSubmissionQuerySet(models.QuerySet["FullmaktSubmission"]):
+    def in_state(self, state: str) -> FullmaktSubmissionQuerySet:
+        """The forms whose steps put them in ``state``, as ``FullmaktSubmission.state``
+        reads them: rejected or registered ends it, verified before that."""
+
+        def step(kind: str) -> Exists:
+            return Exists(FullmaktStep.objects.filter(submission=OuterRef("pk"), kind=kind))
+
+        decided = step(FullmaktStep.Kind.REGISTERED) | step(FullmaktStep.Kind.REJECTED)
+        match state:
+            case FullmaktSubmission.State.SUBMITTED:
+                return self.exclude(decided).exclude(step(FullmaktStep.Kind.VERIFIED))
+            case FullmaktSubmission.State.VERIFIED:
+                return self.filter(step(FullmaktStep.Kind.VERIFIED)).exclude(decided)
+            case FullmaktSubmission.State.REGISTERED | FullmaktSubmission.State.REJECTED:
+                return self.filter(step(state))
+        raise ValueError(f"not a state of a fullmakt form: {state!r}")
+
+
 class FullmaktSubmission(models.Model):
     """A fullmakt form sent in (rules 5 and 6), verified and registered by two staff members.
 
@@ -493,6 +512,8 @@ class FullmaktSubmission(models.Model):
         User, on_delete=models.PROTECT, related_name="+", verbose_name=_("submitted by")
     )
     submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
+
+    objects = FullmaktSubmissionQuerySet.as_manager()
 
     if TYPE_CHECKING:
         steps: RelatedManager[FullmaktStep]

@@ -21,7 +21,7 @@ from cases.services import do_create_case
 from portal.admin import TeamScopedAdmin
 from portal.models import Area, User
 from portal.organisations import is_active_member, user_of
-from portal.teams import staff_areas, works_area
+from portal.teams import request_staff_areas, works_area
 
 
 @admin.register(SubjectArea)
@@ -180,7 +180,7 @@ class AnswerTemplateAdmin(TeamScopedAdmin[AnswerTemplate]):
 
     def formfield_for_choice_field(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "area" and not request.user.is_superuser:
-            areas = staff_areas(request.user)
+            areas = request_staff_areas(request)
             kwargs["choices"] = [(a, label) for a, label in Area.choices if a in areas]
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 

@@ -27,7 +27,6 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
@@ -50,6 +49,7 @@ from portal.models import Area, User
 from portal.organisations import user_of
 from portal.services import Refused
 from portal.teams import request_staff_areas
+from portal.version import safe_next_url
 
 QUEUE_PAGE_SIZE = 50
 OPEN_STATUSES = [status for status in Case.Status if status != Case.Status.CLOSED]
@@ -293,12 +293,8 @@ def queue_view(request: HttpRequest) -> HttpResponse:
 
 def safe_return(request: HttpRequest, fallback: str) -> str:
     """Where "back" leads: the queue the staff member came from (``next``), if it is ours."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target.startswith(reverse("admin:index")) and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
+    target = safe_next_url(request, request.POST.get("next") or request.GET.get("next"))
+    return target if target and target.startswith(reverse("admin:index")) else fallback
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ from portal.services import (
     do_update_organisation,
     do_update_user,
 )
-from portal.teams import request_staff_areas, staff_areas
+from portal.teams import request_staff_areas
 from portal.xlsx import ExportColumn, xlsx_export
 
 M = TypeVar("M", bound=models.Model)
@@ -548,7 +548,7 @@ class RoleAssignmentAdmin(TeamScopedAdmin[RoleAssignment]):
         return ("end_link",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return bool(staff_areas(request.user)) and super().has_add_permission(request)
+        return bool(request_staff_areas(request)) and super().has_add_permission(request)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -560,7 +560,7 @@ class RoleAssignmentAdmin(TeamScopedAdmin[RoleAssignment]):
         if db_field.name == "role":
             roles = RoleType.objects.filter(kind__in=STAFF_REGISTERED_KINDS, is_active=True)
             if not request.user.is_superuser:
-                areas = staff_areas(request.user)
+                areas = request_staff_areas(request)
                 roles = roles.filter(Q(area="") | Q(area__in=areas))
             kwargs["queryset"] = roles
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
