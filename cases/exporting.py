@@ -20,8 +20,7 @@ import datetime as dt
 import logging
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from operator import itemgetter
+from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
 from django.conf import settings
@@ -32,17 +31,10 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from cases.listing import (
-    COLUMN_FIELDS,
-    COLUMNS,
-    choice_labels,
-    filtered_cases,
-    list_ordering,
-    read_request,
-)
+from cases.listing import columns, filtered_cases, list_ordering, read_request
 from cases.models import ExportJob, extended_categories
 from portal.dates import today as oslo_today
-from portal.models import Organisation, User, language_suffix
+from portal.models import Organisation, User
 from portal.organisations import is_active_member
 from portal.xlsx import ExportColumn, write_xlsx
 
@@ -68,16 +60,15 @@ def count_all_rows(user: User, organisations: list[Organisation], params: QueryD
     return queryset.order_by().count()
 
 
-def export_columns(keys: Sequence[str]) -> list[ExportColumn]:
-    kinds = {"datetime": "datetime"}
+def export_columns(names: Sequence[str]) -> list[ExportColumn]:
     return [
         ExportColumn(
-            key=key,
-            header=str(COLUMNS[key].label),
-            kind=kinds.get(COLUMNS[key].kind, "text"),  # type: ignore[arg-type]
-            width=COLUMNS[key].width,
+            key=name,
+            header=str(column.verbose_name),
+            kind=column.export_kind,  # type: ignore[arg-type]
+            width=column.width,
         )
-        for key in keys
+        for name, column in ((name, columns()[name]) for name in names)
     ]
 
 
@@ -85,39 +76,22 @@ def export_rows(
     user: User,
     organisations: list[Organisation],
     params: QueryDict,
-    keys: Sequence[str],
+    names: Sequence[str],
     language: str,
 ) -> Iterator[list[Any]]:
-    """Every row the list would show over all its pages, in its order, streamed."""
+    """Every row the list would show over all its pages, in its order, streamed.
+
+    Each column's value is its ``reader``, in the file's language: the same
+    declaration the list's cells come from.
+    """
     request = read_request(params)
     queryset, _filter = filtered_cases(user, organisations, params)
-    ordering = list_ordering(COLUMNS[request.sort_key].sort_expression(), request.descending)
-    # Rows come as tuples (no model objects), which keeps a 100 000-row
-    # export's database side to a few seconds.
-    fields = [field for key in keys for field in COLUMN_FIELDS[key]]
+    shown = [columns()[name] for name in names]
     with translation.override(language):
-        shown = choice_labels()
-    position = {field: index for index, field in enumerate(fields)}
-
-    def cell(key: str) -> Callable[[Sequence[Any]], Any]:
-        """How a row's value for column ``key`` is read from the database row."""
-        match key:
-            case "kategori" | "status" | "kanal":
-                names, index = shown[key], position[COLUMN_FIELDS[key][0]]
-                return lambda values: names.get(values[index], values[index])
-            case "fagomrade":  # the reader's language, else bokmål (portal.models.Localised)
-                nb = position["subject_area__name_nb"]
-                own = position[f"subject_area__name_{language_suffix(language)}"]
-                return lambda values: values[own] or values[nb]
-            case "tittel":  # as Case.shown_title
-                suffix = language_suffix(language)
-                own = position["title" if suffix == "nb" else f"title_{suffix}"]
-                return lambda values: values[own] or values[position["title"]]
-            case _:
-                return itemgetter(position[COLUMN_FIELDS[key][0]])
-
-    cells = [cell(key) for key in keys]
-    rows = queryset.order_by(*ordering).values_list(*fields).iterator(chunk_size=ITERATOR_CHUNK)
+        ordering = list_ordering(columns()[request.sort_key].sort.order_by(), request.descending)
+        readers = [column.reader() for column in shown]
+    fields = list(dict.fromkeys(field for column in shown for field in column.reads))
+    rows = queryset.order_by(*ordering).values(*fields).iterator(chunk_size=ITERATOR_CHUNK)
     # The rows come through a server-side cursor, which PostgreSQL plans for
     # its first tenth by default: for 100 000 rows of a large organisation it
     # then walked the list's index with a table read per case (12 s) instead
@@ -127,7 +101,7 @@ def export_rows(
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")
         for values in rows:
-            yield [read(values) for read in cells]
+            yield [read(values) for read in readers]
 
 
 def file_name(organisation: Organisation) -> str:

@@ -1,7 +1,11 @@
-"""The case list's filters: one per column, parsed and validated by django-filter.
+"""The case list's filters, on django-filter.
 
-Every key a user controls is on an allowlist here; values are validated by
-the form fields, and a bad value is an error next to its input, never a 500.
+The columns of ``cases.tables.CaseTable`` declare their filters with the
+classes here, and ``cases.tables.filterset_for`` collects them into a
+subclass of ``CaseFilter``. Every key a user controls is a declared filter;
+values are validated by the form fields, and a bad value is an error next to
+its input, never a 500. A filter whose value is in error is left out, as
+django-filter does, so the rest of the list still applies.
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, Follower, SubjectArea
@@ -22,118 +27,149 @@ from portal.models import Area, Organisation, User
 from portal.validators import validate_date_in_range
 
 # The placeholder shows the date's shape in the reader's words (dd.mm.åååå in Norwegian).
-DATE_INPUT = forms.DateInput(attrs={"inputmode": "numeric", "placeholder": _("dd.mm.yyyy")})
 DATE_FORMATS = ["%d.%m.%Y", "%Y-%m-%d"]
 # A case id fits PostgreSQL's bigint in at most 18 digits.
 MAX_ID_DIGITS = 18
 
 
-# No filter here joins another table, so none can produce duplicate rows; and
-# the DISTINCT django-filter adds to multiple-choice filters by default would
-# stop PostgreSQL from walking an index in the list's order.
-class CaseFilter(django_filters.FilterSet):
-    nummer = django_filters.CharFilter(label=_("Number"), method="filter_number")
-    tittel = django_filters.CharFilter(label=_("Title"), method="filter_title")
-    kategori = django_filters.MultipleChoiceFilter(
-        label=_("Category"), field_name="category", choices=Area.choices, distinct=False
-    )
-    fagomrade = django_filters.MultipleChoiceFilter(
-        label=_("Subject area"), field_name="subject_area", choices=[], distinct=False
-    )
-    status = django_filters.MultipleChoiceFilter(
-        label=_("Status"), field_name="status", choices=Case.Status.choices, distinct=False
-    )
-    kanal = django_filters.MultipleChoiceFilter(
-        label=_("Channel"), field_name="channel", choices=Case.Channel.choices, distinct=False
-    )
-    innmeldt_av = django_filters.CharFilter(label=_("Reported by"), method="filter_reporter")
-    saksbehandler = django_filters.CharFilter(label=_("Assigned to"), method="filter_assignee")
-    opprettet_fra = django_filters.DateFilter(
-        label=_("Created from"),
-        method="filter_noop",
-        input_formats=DATE_FORMATS,
-        widget=DATE_INPUT,
-        validators=[validate_date_in_range],
-    )
-    opprettet_til = django_filters.DateFilter(
-        label=_("Created to"),
-        method="filter_noop",
-        input_formats=DATE_FORMATS,
-        widget=DATE_INPUT,
-        validators=[validate_date_in_range],
-    )
-    endret_fra = django_filters.DateFilter(
-        label=_("Last changed from"),
-        method="filter_noop",
-        input_formats=DATE_FORMATS,
-        widget=DATE_INPUT,
-        validators=[validate_date_in_range],
-    )
-    endret_til = django_filters.DateFilter(
-        label=_("Last changed to"),
-        method="filter_noop",
-        input_formats=DATE_FORMATS,
-        widget=DATE_INPUT,
-        validators=[validate_date_in_range],
-    )
-    # A checkbox: "fulgt=on" in the address, so the choice can be bookmarked.
-    fulgt = django_filters.BooleanFilter(
-        label=_("Followed by me"),
-        method="filter_followed",
-        widget=forms.CheckboxInput,
-    )
+class NumberFilter(django_filters.CharFilter):
+    """A case number, whole or its start; its digits alone find the case by id."""
 
-    class Meta:
-        model = Case
-        fields: list[str] = []
+    def filter(self, qs: QuerySet[Case], value: str) -> QuerySet[Case]:
+        text = (value or "").strip().upper().replace(" ", "")
+        if not text:
+            return qs
+        # Only the digits 0–9 are a number here ("²" and "１２" are digits to Python).
+        if text.isascii() and text.isdigit() and len(text) <= MAX_ID_DIGITS:
+            # The digits of the number: exactly that case, or numbers starting with them.
+            return qs.filter(Q(pk=int(text)) | Q(number__startswith=f"SAK-{text}"))
+        return qs.filter(number__startswith=text)
 
-    def __init__(
-        self, *args: Any, organisations: list[Organisation], user: User, **kwargs: Any
-    ) -> None:
+
+class TitleFilter(django_filters.CharFilter):
+    """Titles that contain the text, folded (cases.search)."""
+
+    def filter(self, qs: QuerySet[Case], value: str) -> QuerySet[Case]:
+        text = (value or "").strip()
+        return title_contains(qs, text) if text else qs
+
+
+class ChoicesFilter(django_filters.MultipleChoiceFilter):
+    """Any of the chosen codes, as checkboxes.
+
+    No filter here joins another table, so none can produce duplicate rows;
+    and the DISTINCT django-filter adds by default would stop PostgreSQL from
+    walking an index in the list's order.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("distinct", False)
+        kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
         super().__init__(*args, **kwargs)
-        self.organisations = organisations
-        # The choices show as checkboxes (cases/_column_filter.html); so does the
-        # widget, so that an error in the summary links to the first checkbox.
-        for name in ("kategori", "fagomrade", "status", "kanal"):
-            self.filters[name].extra["widget"] = forms.CheckboxSelectMultiple
-        self.user = user
-        areas = sorted({area for org in organisations for area in org.areas})
-        self.filters["kategori"].extra["choices"] = [(a.value, a.label) for a in areas]
-        # The subject areas of the organisation's areas, named in the user's language.
+
+    def choices_for(self, organisations: list[Organisation]) -> list[tuple[str, str]] | None:
+        """The choices that make sense for these organisations (None: the declared ones)."""
+        if self.field_name == "category":
+            areas = sorted({area for org in organisations for area in org.areas})
+            return [(a.value, str(a.label)) for a in areas]
+        return None
+
+
+class SubjectAreaFilter(ChoicesFilter):
+    """The subject areas of the organisations' areas, named in the reader's language."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, choices=[], **kwargs)
+
+    def choices_for(self, organisations: list[Organisation]) -> list[tuple[str, str]]:
+        areas = {area for org in organisations for area in org.areas}
         names = dict(Area.choices)
-        self.filters["fagomrade"].extra["choices"] = [
+        return [
             (str(area.pk), f"{names[area.category]}: {area.name}")
             for area in SubjectArea.objects.filter(category__in=areas).only(
                 "category", "name_nb", "name_nn", "name_en"
             )
         ]
 
-    def date_bounds(self, prefix: str) -> tuple[dt.date | None, dt.date | None]:
-        """The from- and to-date of "opprettet" or "endret", when the filters are valid."""
-        data = self.form.cleaned_data if self.form.is_valid() else {}
-        return data.get(f"{prefix}_fra"), data.get(f"{prefix}_til")
 
-    @property
-    def qs(self) -> QuerySet[Case]:
-        queryset = super().qs
-        for prefix, field in (("opprettet", "created_at"), ("endret", "updated_at")):
-            start, end = self.date_bounds(prefix)
-            if start and end and end < start:
-                continue  # reported as an error by the form; never an empty list
-            if start:
-                queryset = queryset.filter(**{f"{field}__gte": start_of_day(start)})
-            if end:
-                queryset = queryset.filter(**{f"{field}__lt": end_of_day_exclusive(end)})
-        return queryset
+class PersonNameFilter(django_filters.CharFilter):
+    """Cases whose person (``field_name``) has a name or username containing the text.
 
-    def is_valid(self) -> bool:
-        valid = super().is_valid()
-        data = self.form.cleaned_data
-        for prefix in ("opprettet", "endret"):
-            start, end = data.get(f"{prefix}_fra"), data.get(f"{prefix}_til")
+    The people are few (members of the organisations, or staff); they are
+    found first and the cases by an indexed IN.
+    """
+
+    def __init__(self, *args: Any, among: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.among = among
+
+    def filter(self, qs: QuerySet[Case], value: str) -> QuerySet[Case]:
+        text = fold((value or "").strip())
+        if not text:
+            return qs
+        if self.among == "staff":
+            people = User.objects.filter(is_staff=True)
+        else:
+            people = User.objects.filter(memberships__organisation__in=self.parent.organisations)
+        matching = (
+            people.alias(full=Fold(Concat("first_name", Value(" "), "last_name")))
+            .filter(Q(full__contains=text) | Q(username__icontains=text))
+            .values("pk")
+        )
+        return qs.filter(**{f"{self.field_name}__in": matching})
+
+
+class OsloDayFilter(django_filters.DateFilter):
+    """A bound of a date range: from the start of an Oslo day, or through its end."""
+
+    def __init__(self, *args: Any, through: bool, **kwargs: Any) -> None:
+        kwargs.setdefault("input_formats", DATE_FORMATS)
+        kwargs.setdefault(
+            "widget",
+            forms.DateInput(
+                format="%d.%m.%Y", attrs={"inputmode": "numeric", "placeholder": _("dd.mm.yyyy")}
+            ),
+        )
+        kwargs.setdefault("validators", [validate_date_in_range])
+        super().__init__(*args, **kwargs)
+        self.through = through
+
+    def filter(self, qs: QuerySet[Case], value: dt.date | None) -> QuerySet[Case]:
+        if value is None:
+            return qs
+        if self.through:  # "through D" is before the first moment after D
+            return qs.filter(**{f"{self.field_name}__lt": end_of_day_exclusive(value)})
+        return qs.filter(**{f"{self.field_name}__gte": start_of_day(value)})
+
+
+class DateRange:
+    """A column's from- and to-date filters: ``<column>_fra`` and ``<column>_til``."""
+
+    def __init__(self, field_name: str, from_label: Any, to_label: Any) -> None:
+        self.field_name = field_name
+        self.labels = (from_label, to_label)
+
+    def filters(self, name: str) -> dict[str, django_filters.Filter]:
+        from_label, to_label = self.labels
+        return {
+            f"{name}_fra": OsloDayFilter(self.field_name, label=from_label, through=False),
+            f"{name}_til": OsloDayFilter(self.field_name, label=to_label, through=True),
+        }
+
+
+class CaseFilterForm(forms.Form):
+    """Checks what one field cannot: a to-date before its from-date."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name in list(self.fields):
+            if not name.endswith("_fra"):
+                continue
+            to_name = name.removesuffix("_fra") + "_til"
+            start, end = data.get(name), data.get(to_name)
             if start and end and end < start:
-                self.form.add_error(
-                    f"{prefix}_til",
+                self.add_error(
+                    to_name,
                     forms.ValidationError(
                         _(
                             "The to-date is before the from-date. "
@@ -143,11 +179,39 @@ class CaseFilter(django_filters.FilterSet):
                         code="to_before_from",
                     ),
                 )
-                valid = False
-        return valid
+        return data
 
-    def filter_noop(self, queryset: QuerySet[Case], name: str, value: Any) -> QuerySet[Case]:
-        return queryset  # the date bounds are applied together in qs, with their check
+
+class CaseFilter(django_filters.FilterSet):
+    """The filters of no column; ``cases.tables.filterset_for`` adds every column's."""
+
+    # A checkbox: "fulgt=on" in the address, so the choice can be bookmarked.
+    fulgt = django_filters.BooleanFilter(
+        label=_("Followed by me"), method="filter_followed", widget=forms.CheckboxInput
+    )
+
+    class Meta:
+        model = Case
+        fields: list[str] = []
+        form = CaseFilterForm
+
+    def __init__(
+        self, *args: Any, organisations: list[Organisation], user: User, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.organisations = organisations
+        self.user = user
+        for filter_ in self.filters.values():
+            if isinstance(filter_, ChoicesFilter):
+                choices = filter_.choices_for(organisations)
+                if choices is not None:
+                    filter_.extra["choices"] = choices
+
+    def date_bounds(self, name: str) -> tuple[dt.date | None, dt.date | None]:
+        """The from- and to-date of column ``name``'s range, as far as they are valid."""
+        self.form.is_valid()
+        data = self.form.cleaned_data
+        return data.get(f"{name}_fra"), data.get(f"{name}_til")
 
     def filter_followed(self, queryset: QuerySet[Case], name: str, value: bool) -> QuerySet[Case]:
         """The cases the person follows (among those rule 1 lets them see, as always).
@@ -159,44 +223,3 @@ class CaseFilter(django_filters.FilterSet):
             return queryset
         followed = Follower.objects.filter(user_id=self.user.pk).values("case_id")
         return queryset.filter(pk__in=followed)
-
-    def filter_number(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
-        text = value.strip().upper().replace(" ", "")
-        if not text:
-            return queryset
-        # Only the digits 0–9 are a number here ("²" and "１２" are digits to Python).
-        if text.isascii() and text.isdigit() and len(text) <= MAX_ID_DIGITS:
-            # The digits of the number: exactly that case, or numbers starting with them.
-            return queryset.filter(Q(pk=int(text)) | Q(number__startswith=f"SAK-{text}"))
-        return queryset.filter(number__startswith=text)
-
-    def filter_title(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
-        text = value.strip()
-        if not text:
-            return queryset
-        return title_contains(queryset, text)
-
-    def filter_reporter(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
-        people = self._people_matching(
-            value, User.objects.filter(memberships__organisation__in=self.organisations)
-        )
-        return queryset if people is None else queryset.filter(reported_by__in=people)
-
-    def filter_assignee(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
-        people = self._people_matching(value, User.objects.filter(is_staff=True))
-        return queryset if people is None else queryset.filter(assigned_to__in=people)
-
-    @staticmethod
-    def _people_matching(value: str, people: QuerySet[User]) -> QuerySet[Any] | None:
-        """People whose name contains ``value`` (folded): few rows, then an indexed IN."""
-        text = fold(value.strip())
-        if not text:
-            return None
-        from django.db.models import Value
-        from django.db.models.functions import Concat
-
-        return (
-            people.alias(full=Fold(Concat("first_name", Value(" "), "last_name")))
-            .filter(Q(full__contains=text) | Q(username__icontains=text))
-            .values("pk")
-        )

@@ -20,28 +20,25 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cases import exporting
 from cases.listing import (
-    COLUMNS,
     PAGE_SIZES,
     CasePage,
-    Column,
     build_page,
+    case_table,
     clean_columns,
+    columns,
     default_columns,
 )
 from cases.models import ExportJob, ListPreference, extended_categories
-from cases.tables import CaseTable, body_html, table_rows
+from cases.tables import body_html
 from portal.dates import today as oslo_today
 from portal.models import Organisation, User
 from portal.organisations import active_organisation, member_required, user_of
 from portal.xlsx import xlsx_download
 
 
-def chosen_columns(user: User, several: bool) -> list[str]:
+def chosen_columns(user: User) -> list[str]:
     preference = ListPreference.objects.filter(user=user).first()
-    names = preference.columns if preference else default_columns()
-    if several and preference is None:
-        names = [*names, "virksomhet"]
-    return clean_columns(names, several)
+    return clean_columns(preference.columns if preference else default_columns())
 
 
 def list_organisations(request: HttpRequest) -> list[Organisation]:
@@ -54,14 +51,9 @@ def list_organisations(request: HttpRequest) -> list[Organisation]:
 def case_list(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     organisations = list_organisations(request)
-    several = len(request.organisations) > 1  # type: ignore[attr-defined]
-    page = build_page(user, organisations, request.GET)
-    page.columns = [COLUMNS[key] for key in chosen_columns(user, several)]
-    shown = {c.key for c in page.columns}
-    table = CaseTable(
-        table_rows(page.rows),
-        exclude=[key for key in COLUMNS if key not in shown],
-    )
+    shown = chosen_columns(user)
+    page = build_page(user, organisations, request.GET, shown)
+    table = case_table()(page.rows, exclude=[name for name in columns() if name not in shown])
     filter_form = page.filter.form if page.filter else None
     context = {
         # "Followed by me" is offered to whoever can follow: a person who sees
@@ -70,16 +62,13 @@ def case_list(request: HttpRequest) -> HttpResponse:
         or any(extended_categories(user, organisation) for organisation in organisations),
         "page": page,
         "table": table,
-        # The cells are already rendered; placing them directly skips
-        # django-tables2's per-cell signature inspection (about 0.3 ms a row).
-        "body": body_html(table),
+        "body": body_html(table, page.rows),
         "filter_form": filter_form,
-        "column_filters": column_filters(filter_form, page.columns),
-        "several": several,
-        "all_columns": [c for c in COLUMNS.values() if c.key != "virksomhet" or several],
-        "chosen": {c.key for c in page.columns},
+        "headers": headers(table, page, filter_form, request.GET),
+        "date_ranges": date_ranges(filter_form, request.GET),
+        "all_columns": list(columns().items()),
+        "chosen": set(shown),
         "links": _links(request.GET, page),
-        "quick_dates": _quick_dates(request.GET),
         "page_sizes": PAGE_SIZES,
         "query": request.GET.urlencode(),
         "language": get_language() or "nb",
@@ -88,11 +77,14 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 @dataclass
-class ColumnFilter:
-    """What the filter row shows under one column header."""
+class Header:
+    """A column's header: its sort link, and the filter under it in the filter row."""
 
-    column: Column
-    kind: str = ""  # "text", "choice" or "" (no filter for this column)
+    name: str
+    label: str
+    sort_link: str
+    sorted: str = ""  # "ascending", "descending" or "" (aria-sort)
+    kind: str = ""  # "text", "choice" or "" (no filter in the row; dates are above the table)
     value: str = ""
     invalid: bool = False
     choices: list[tuple[str, str, bool]] = field(default_factory=list)  # value, label, chosen
@@ -102,33 +94,85 @@ class ColumnFilter:
         return sum(1 for *_, chosen in self.choices if chosen)
 
 
-def column_filters(form: forms.Form | None, columns: list[Column]) -> list[ColumnFilter]:
-    """The filter row, from the filter form's fields and what the user sent.
+def headers(table: Any, page: CasePage, form: forms.Form | None, params: QueryDict) -> list[Header]:
+    """The header row and the filter row: for each shown column, from its declaration.
 
-    Read from the fields directly rather than by rendering each choice as a
-    widget: the row has about fifty checkboxes.
+    The filter row is read from the filter form's fields rather than by
+    rendering each choice as a widget: the row has about fifty checkboxes.
     """
     cells = []
-    for column in columns:
-        cell = ColumnFilter(column)
-        # A column has a filter where CaseFilter has a field of the column's key.
-        field = form.fields.get(column.key) if form is not None else None
-        if form is not None and isinstance(field, forms.MultipleChoiceField | forms.CharField):
-            bound = form[column.key]
-            cell.invalid = bool(bound.errors)
-            if isinstance(field, forms.MultipleChoiceField):
-                cell.kind = "choice"
-                sent = {str(v) for v in bound.value() or []}
-                # Flat choices (no groups) in every choice filter of CaseFilter.
-                options: Iterable[tuple[Any, Any]] = field.choices  # type: ignore[assignment]
-                cell.choices = [
-                    (str(value), str(label), str(value) in sent) for value, label in options
-                ]
-            else:
-                cell.kind = "text"
-                cell.value = str(bound.value() or "")
+    for bound in table.columns:
+        name, column = bound.name, bound.column
+        if page.sort_key == name:
+            target = name if page.descending else f"-{name}"
+            sorted_ = "descending" if page.descending else "ascending"
+        else:
+            target = f"-{name}" if column.export_kind == "datetime" else name
+            sorted_ = ""
+        cell = Header(
+            name,
+            str(bound.header),
+            _with(params, sort=target, side=None, etter=None, foer=None),
+            sorted_,
+        )
+        field_ = form.fields.get(name) if form is not None else None
+        if form is not None and isinstance(field_, forms.MultipleChoiceField):
+            bound_field = form[name]
+            sent = {str(v) for v in bound_field.value() or []}
+            # Flat choices (no groups) in every choice filter.
+            options: Iterable[tuple[Any, Any]] = field_.choices  # type: ignore[assignment]
+            cell.kind, cell.invalid = "choice", bool(bound_field.errors)
+            cell.choices = [(str(v), str(label), str(v) in sent) for v, label in options]
+        elif form is not None and isinstance(field_, forms.CharField):
+            bound_field = form[name]
+            cell.kind, cell.invalid = "text", bool(bound_field.errors)
+            cell.value = str(bound_field.value() or "")
         cells.append(cell)
     return cells
+
+
+@dataclass
+class DateRangeFields:
+    """A column's from- and to-date, with quick choices that fill in real dates."""
+
+    label: str
+    start: forms.BoundField
+    end: forms.BoundField
+    quick: list[tuple[str, str]]
+
+
+def date_ranges(form: forms.Form | None, params: QueryDict) -> list[DateRangeFields]:
+    """The date filters above the table: one group for each column with a DateRange."""
+    if form is None:
+        return []
+    today = oslo_today()
+    quick = [
+        (_("Last 7 days"), today - dt.timedelta(days=6), today),
+        (_("Last 30 days"), today - dt.timedelta(days=29), today),
+        (_("This year"), dt.date(today.year, 1, 1), today),
+        (_("Last year"), dt.date(today.year - 1, 1, 1), dt.date(today.year - 1, 12, 31)),
+    ]
+    groups = []
+    for name, column in columns().items():
+        start_name, end_name = f"{name}_fra", f"{name}_til"
+        if not isinstance(form.fields.get(start_name), forms.DateField):
+            continue
+        links = [
+            (
+                label,
+                _with(
+                    params,
+                    **{start_name: f"{start:%d.%m.%Y}", end_name: f"{end:%d.%m.%Y}"},
+                    side=None,
+                    etter=None,
+                    foer=None,
+                ),
+            )
+            for label, start, end in quick
+        ]
+        label = str(column.verbose_name)
+        groups.append(DateRangeFields(label, form[start_name], form[end_name], links))
+    return groups
 
 
 def _with(params: QueryDict, **changes: Any) -> str:
@@ -143,14 +187,7 @@ def _with(params: QueryDict, **changes: Any) -> str:
 
 def _links(params: QueryDict, page: CasePage) -> dict[str, Any]:
     base = {key: None for key in ("etter", "foer")}
-    sort_links = {}
-    for key in COLUMNS:
-        if page.sort_key == key:
-            target = key if page.descending else f"-{key}"
-        else:
-            target = f"-{key}" if COLUMNS[key].kind == "datetime" else key
-        sort_links[key] = _with(params, sort=target, side=None, **base)
-    links: dict[str, Any] = {"sort": sort_links}
+    links: dict[str, Any] = {}
     if page.page > 1:
         links["previous"] = _with(params, side=page.page - 1, foer=page.previous_cursor, etter=None)
         links["first"] = _with(params, side=None, **base)
@@ -163,45 +200,14 @@ def _links(params: QueryDict, page: CasePage) -> dict[str, Any]:
     return links
 
 
-def _quick_dates(params: QueryDict) -> dict[str, list[tuple[str, str]]]:
-    """ "Last 7 days" and friends as links that fill in real dates (so a shared link keeps them)."""
-    today = oslo_today()
-    ranges = [
-        (_("Last 7 days"), today - dt.timedelta(days=6), today),
-        (_("Last 30 days"), today - dt.timedelta(days=29), today),
-        (_("This year"), dt.date(today.year, 1, 1), today),
-        (_("Last year"), dt.date(today.year - 1, 1, 1), dt.date(today.year - 1, 12, 31)),
-    ]
-    result: dict[str, list[tuple[str, str]]] = {}
-    for prefix in ("opprettet", "endret"):
-        result[prefix] = [
-            (
-                label,
-                _with(
-                    params,
-                    **{
-                        f"{prefix}_fra": start.strftime("%d.%m.%Y"),
-                        f"{prefix}_til": end.strftime("%d.%m.%Y"),
-                        "side": None,
-                        "etter": None,
-                        "foer": None,
-                    },
-                ),
-            )
-            for label, start, end in ranges
-        ]
-    return result
-
-
 @member_required
 @require_POST
 def choose_columns(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
-    several = len(request.organisations) > 1  # type: ignore[attr-defined]
     if "standard" in request.POST:
         names = default_columns()
     else:
-        names = clean_columns(request.POST.getlist("kolonner"), several)
+        names = clean_columns(request.POST.getlist("kolonner"))
     ListPreference.objects.update_or_create(user=user, defaults={"columns": names})
     messages.success(request, _("The columns are saved. They apply to the Excel export too."))
     target = request.POST.get("next", "")
@@ -219,20 +225,19 @@ def choose_columns(request: HttpRequest) -> HttpResponse:
 def export(request: HttpRequest) -> HttpResponse | FileResponse:
     user = user_of(request)
     organisations = list_organisations(request)
-    several = len(request.organisations) > 1  # type: ignore[attr-defined]
-    columns = chosen_columns(user, several)
+    shown = chosen_columns(user)
     total = exporting.count_rows(user, organisations, request.GET)
     if total > exporting.EXPORT_INLINE_LIMIT:
         job = exporting.start_job(
             user=user,
             organisation=organisations[0],
             params=request.GET,
-            columns=columns,
+            columns=shown,
             language=get_language() or "nb",
         )
         return redirect("cases:export_status", job_id=job.id)
     handle, name = exporting.export_to_file(
-        user, organisations, request.GET, columns, language=get_language() or "nb"
+        user, organisations, request.GET, shown, language=get_language() or "nb"
     )
     return xlsx_download(handle, name)
 

@@ -1,6 +1,8 @@
-"""The case list ("innmeldte saker"): columns, sort, count and pages over millions of cases.
+"""The case list ("innmeldte saker"): filter, sort, count and pages over millions of cases.
 
-How a page is fetched (figures in docs/performance.md):
+The columns, with their filters and sorts, are declared in ``cases.tables``;
+this module reads the address and fetches the page. How a page is fetched
+(figures in docs/performance.md):
 
 1. The visible set (rule 1) with the user's filters.
 2. A count that stops at COUNT_LIMIT + 1 rows: exact up to the limit, "over"
@@ -13,7 +15,9 @@ How a page is fetched (figures in docs/performance.md):
 4. If the set is large, the page is an index walk in the list's order: by
    keyset (``etter``/``foer`` cursors in the URL, equally fast at any depth)
    when the user pages forward or back, else by an offset over ids only, so
-   a bookmarked deep page costs an index-only walk, not a heap walk.
+   a bookmarked deep page costs an index-only walk, not a heap walk. A
+   column sorted by a ranking no index has (subject areas by name) walks its
+   field's index value by value instead (``_page_by_ranks``).
 5. The page's rows are then read by id, with the joins they need.
 """
 
@@ -25,124 +29,51 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
 
-from django.db.models import F, Func, QuerySet
+from django.db.models import F, Field, Func, QuerySet, Value
 from django.db.models.expressions import Combinable
+from django.db.models.lookups import GreaterThan, LessThan
 from django.http import QueryDict
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
+from cases import tables
 from cases.filters import CaseFilter
 from cases.models import Case
-from cases.text import OsloYear, SortKey, StatusRank
-from portal.models import Area, Organisation, User
+from cases.tables import CaseTable, ListColumn, Ranked, Row, filterset_for, list_columns
+from cases.text import OsloYear
+from portal.models import Organisation, User
 
 COUNT_LIMIT = 10_000
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
 DEFAULT_SORT = "-endret"
 MAX_PAGE = 1_000_000
+LIST_PARAMS = {"sort", "side", "per_side", "etter", "foer"}
 
 
-@dataclass(frozen=True)
-class Column:
-    key: str
-    label: Any
-    sort_sql: str  # the sort expression in SQL, exactly as its index has it
-    kind: str = "text"  # text, datetime or choice: how it is shown and exported
-    width: float = 18
-    always: bool = False
-    default: bool = True
-
-    def sort_expression(self) -> Combinable:
-        return SORT_EXPRESSIONS[self.key]
+def case_table() -> type[CaseTable]:
+    """The list's column declaration (a test may put an extended one in its place)."""
+    return tables.CaseTable
 
 
-COLUMNS: dict[str, Column] = {
-    c.key: c
-    for c in [
-        Column("nummer", gettext_lazy("Number"), '"cases_case"."id"', width=18, always=True),
-        Column(
-            "tittel",
-            gettext_lazy("Title"),
-            'ks_sortkey("cases_case"."title")',
-            width=60,
-            always=True,
-        ),
-        Column("kategori", gettext_lazy("Category"), '"cases_case"."category"', "choice", 12),
-        Column(
-            "fagomrade",
-            gettext_lazy("Subject area"),
-            '"cases_case"."subject_area_id"',
-            "choice",
-            26,
-        ),
-        Column(
-            "status", gettext_lazy("Status"), 'ks_status_rank("cases_case"."status")', "choice", 18
-        ),
-        Column(
-            "kanal", gettext_lazy("Channel"), '"cases_case"."channel"', "choice", 16, default=False
-        ),
-        Column(
-            "innmeldt_av", gettext_lazy("Reported by"), '"cases_case"."reporter_name"', width=24
-        ),
-        Column(
-            "saksbehandler",
-            gettext_lazy("Assigned to"),
-            '"cases_case"."assignee_name"',
-            width=24,
-            default=False,
-        ),
-        Column("opprettet", gettext_lazy("Created"), '"cases_case"."created_at"', "datetime", 18),
-        Column("endret", gettext_lazy("Last changed"), '"cases_case"."updated_at"', "datetime", 18),
-        Column(
-            "virksomhet",
-            gettext_lazy("Organisation"),
-            '"cases_case"."organisation_id"',
-            "choice",
-            30,
-        ),
-    ]
-}
+def columns() -> dict[str, ListColumn]:
+    return list_columns(case_table())
 
-SORT_EXPRESSIONS: dict[str, Combinable] = {
-    "nummer": F("id"),
-    "tittel": SortKey("title"),
-    "kategori": F("category"),
-    "fagomrade": F("subject_area_id"),
-    "status": StatusRank("status"),
-    "kanal": F("channel"),
-    "innmeldt_av": F("reporter_name"),
-    "saksbehandler": F("assignee_name"),
-    "opprettet": F("created_at"),
-    "endret": F("updated_at"),
-    "virksomhet": F("organisation_id"),
-}
 
-KNOWN_PARAMS = {
-    *CaseFilter.base_filters.keys(),
-    "sort",
-    "side",
-    "per_side",
-    "etter",
-    "foer",
-}
+def case_filter_class() -> type[CaseFilter]:
+    return filterset_for(case_table())
 
 
 def default_columns() -> list[str]:
-    return [c.key for c in COLUMNS.values() if c.default and c.key != "virksomhet"]
+    return [name for name, column in columns().items() if column.shown_by_default]
 
 
-def clean_columns(names: Sequence[object], several_organisations: bool) -> list[str]:
-    """An allowlisted, ordered list of column keys; number and title are always in it."""
+def clean_columns(names: Sequence[object]) -> list[str]:
+    """An allowlisted, ordered list of column names; the always-shown ones are in it."""
     wanted = {n for n in names if isinstance(n, str)}
-    return [
-        key
-        for key, column in COLUMNS.items()
-        if (column.always or key in wanted) and (key != "virksomhet" or several_organisations)
-    ]
+    return [name for name, column in columns().items() if column.always or name in wanted]
 
 
 class Unordered(Func):
@@ -159,8 +90,7 @@ class Unordered(Func):
 
 @dataclass
 class CasePage:
-    rows: list[Case]
-    columns: list[Column]
+    rows: list[Row]
     sort_key: str
     descending: bool
     page: int
@@ -268,7 +198,8 @@ class ListRequest:
 
 def read_request(params: QueryDict) -> ListRequest:
     notices: list[str] = []
-    unknown = sorted(set(params.keys()) - KNOWN_PARAMS)
+    known = {*case_filter_class().base_filters, *LIST_PARAMS}
+    unknown = sorted(set(params.keys()) - known)
     if unknown:
         notices.append(
             _("These parts of the address were not understood and are ignored: %(names)s.")
@@ -277,7 +208,7 @@ def read_request(params: QueryDict) -> ListRequest:
     sort = params.get("sort", DEFAULT_SORT)
     descending = sort.startswith("-")
     sort_key = sort.lstrip("-")
-    if sort_key not in COLUMNS:
+    if sort_key not in columns():
         notices.append(
             _("The list cannot be sorted by “%(key)s”; it is sorted by last changed.")
             % {"key": sort_key}
@@ -338,12 +269,12 @@ def _read_cursor(raw: str | None, sort_key: str, notices: list[str]) -> tuple[An
         value, pk = decoded
         if not _is_bigint(pk):
             raise ValueError("id")
-        kind = COLUMNS[sort_key].kind
-        if kind == "datetime":
+        kind = columns()[sort_key].sort.cursor
+        if kind is dt.datetime:
             value = dt.datetime.fromisoformat(value)
             if value.tzinfo is None:
                 raise ValueError("naive")
-        elif sort_key in {"nummer", "fagomrade", "status", "virksomhet"}:
+        elif kind is int:
             if not _is_bigint(value):
                 raise ValueError("not an integer key")
         elif not isinstance(value, str):
@@ -374,67 +305,36 @@ def visible_cases(user: User, organisations: list[Organisation]) -> QuerySet[Cas
 def filtered_cases(
     user: User, organisations: list[Organisation], params: QueryDict
 ) -> tuple[QuerySet[Case], CaseFilter]:
-    visible = visible_cases(user, organisations)
-    case_filter = CaseFilter(params, queryset=visible, organisations=organisations, user=user)
-    # Errors are shown next to their inputs; the other filters still apply.
-    if case_filter.is_valid():
-        return case_filter.qs, case_filter
-    valid_data = {k: v for k, v in params.lists() if k not in case_filter.form.errors}
-    applied = CaseFilter(
-        QueryDict(urlencode(valid_data, doseq=True)),
-        queryset=visible,
-        organisations=organisations,
-        user=user,
+    """Rule 1's cases with the user's filters; a filter in error is left out (and shown)."""
+    case_filter = case_filter_class()(
+        params, queryset=visible_cases(user, organisations), organisations=organisations, user=user
     )
-    return applied.qs, case_filter
+    return case_filter.qs, case_filter
 
 
-# What each column reads from the database: for the page's cases (build_page,
-# shown by cases.tables) and for the export's rows (cases.exporting).
-COLUMN_FIELDS: dict[str, tuple[str, ...]] = {
-    "nummer": ("number",),
-    "tittel": ("title", "title_nn", "title_en"),
-    "kategori": ("category",),
-    "fagomrade": ("subject_area__name_nb", "subject_area__name_nn", "subject_area__name_en"),
-    "status": ("status",),
-    "kanal": ("channel",),
-    "innmeldt_av": ("reporter_name",),
-    "saksbehandler": ("assignee_name",),
-    "opprettet": ("created_at",),
-    "endret": ("updated_at",),
-    "virksomhet": ("organisation__name",),
-}
-SHOWN_FIELDS = tuple(field for fields in COLUMN_FIELDS.values() for field in fields)
-
-
-def choice_labels() -> dict[str, dict[str, str]]:
-    """The name each code of a choice column is shown by, in the active language."""
-    return {
-        key: {code: str(label) for code, label in choices}
-        for key, choices in (
-            ("kategori", Area.choices),
-            ("status", Case.Status.choices),
-            ("kanal", Case.Channel.choices),
-        )
-    }
-
-
-def build_page(user: User, organisations: list[Organisation], params: QueryDict) -> CasePage:
+def build_page(
+    user: User, organisations: list[Organisation], params: QueryDict, shown: Sequence[str]
+) -> CasePage:
+    """The page the address asks for, with what the ``shown`` columns read."""
     request = read_request(params)
     queryset, case_filter = filtered_cases(user, organisations, params)
-    column = COLUMNS[request.sort_key]
-    expression = column.sort_expression()
+    column = columns()[request.sort_key]
+    sort = column.sort
     count = queryset.order_by().values("pk")[: COUNT_LIMIT + 1].count()
     is_lower_bound = count > COUNT_LIMIT
     count = min(count, COUNT_LIMIT)
-    has_filters = any(k in case_filter.base_filters for k, v in params.items() if v)
+    has_filters = any(k in case_filter.filters for k, v in params.items() if v)
 
     ids: list[int]
     keys: list[Any]
     if not is_lower_bound:
         strategy = "small set, sorted after filtering" if has_filters else "small set"
-        sort_by = Unordered(expression) if has_filters else expression
+        expression = sort.order_by()
+        sort_by = Unordered(expression) if has_filters and sort.walkable else expression
         ids, keys = _page_by_offset(queryset, sort_by, request)
+    elif isinstance(sort, Ranked):
+        strategy = "value by value, in the ranking's order"
+        ids, keys = _page_by_ranks(queryset, sort, request)
     elif (year := _one_created_year(case_filter, request.sort_key)) is not None:
         # Up to a year of "opprettet", newest change first: the year's cases in
         # last-changed order from their own index (migration cases 0009). The
@@ -446,34 +346,26 @@ def build_page(user: User, organisations: list[Organisation], params: QueryDict)
         in_year = queryset.alias(created_year=OsloYear("created_at")).filter(
             created_year__gte=year, created_year__lte=year
         )
-        ids, keys = _page_by_offset(in_year, expression, request, first=OsloYear("created_at"))
+        ids, keys = _page_by_offset(in_year, sort.order_by(), request, first=OsloYear("created_at"))
     elif _narrow_date_range_across_the_sort(case_filter, request.sort_key):
         # A year of one date, listed in the order of another: walking the sort's
         # index would pass every case outside the range. Take the range from its
         # own index, then sort it (a year of the largest organisation is ~50 000).
         strategy = "date range first, then sorted"
-        ids, keys = _page_by_offset(queryset, Unordered(expression), request)
+        ids, keys = _page_by_offset(queryset, Unordered(sort.order_by()), request)
     elif request.after or request.before:
         strategy = "keyset"
-        ids, keys = _page_by_keyset(queryset, column, expression, request)
+        ids, keys = _page_by_keyset(queryset, sort.order_by(), request)
     else:
         strategy = "offset over ids"
-        ids, keys = _page_by_offset(queryset, expression, request)
+        ids, keys = _page_by_offset(queryset, sort.order_by(), request)
 
     has_next = len(ids) > request.page_size
     ids, keys = ids[: request.page_size], keys[: request.page_size]
     if request.before:
         has_next = True  # we came back from a later page
-    rows_by_id = {
-        case.pk: case
-        for case in Case.objects.filter(pk__in=ids)
-        .select_related("subject_area", "organisation")
-        .only(*SHOWN_FIELDS)
-    }
-    rows = [rows_by_id[pk] for pk in ids if pk in rows_by_id]
     return CasePage(
-        rows=rows,
-        columns=[],
+        rows=read_rows(ids, [columns()[name] for name in shown]),
         sort_key=request.sort_key,
         descending=request.descending,
         page=request.page,
@@ -489,13 +381,20 @@ def build_page(user: User, organisations: list[Organisation], params: QueryDict)
     )
 
 
+def read_rows(ids: list[int], shown: Sequence[ListColumn]) -> list[Row]:
+    """The page's cases, in the order of ``ids``, as what the columns read."""
+    fields = {"id", *(field for column in shown for field in column.reads)}
+    by_id = {row["id"]: row for row in Case.objects.filter(pk__in=ids).values(*fields)}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
 NARROW_RANGE_DAYS = 366
 
 
 def _narrow_date_range_across_the_sort(case_filter: CaseFilter, sort_key: str) -> bool:
-    for prefix in ("opprettet", "endret"):
-        start, end = case_filter.date_bounds(prefix)
-        if start and end and 0 <= (end - start).days <= NARROW_RANGE_DAYS and sort_key != prefix:
+    for name in ("opprettet", "endret"):
+        start, end = case_filter.date_bounds(name)
+        if start and end and 0 <= (end - start).days <= NARROW_RANGE_DAYS and sort_key != name:
             return True
     return False
 
@@ -533,25 +432,75 @@ def _page_by_offset(
     return [r[0] for r in rows], [r[1] for r in rows]
 
 
+class RowValue(Func):
+    """``ROW(a, b)``: compared with another row, PostgreSQL reads it as an index
+    bound on (a, b), so a keyset page starts right at its cursor."""
+
+    function = "ROW"
+    output_field = Field()
+
+
 def _page_by_keyset(
-    queryset: QuerySet[Case], column: Column, expression: Combinable, request: ListRequest
+    queryset: QuerySet[Case], expression: Combinable, request: ListRequest
 ) -> tuple[list[int], list[Any]]:
     cursor = request.after or request.before
     assert cursor is not None
     forward = request.after is not None
     # Going forward in a descending list means smaller keys; going back, larger.
     smaller = request.descending == forward
-    operator = "<" if smaller else ">"
     descending = request.descending if forward else not request.descending
-    page = queryset.extra(  # noqa: S610 - the SQL is ours (COLUMNS); values are parameters
-        where=[f'({column.sort_sql}, "cases_case"."id") {operator} (%s, %s)'],
-        params=[cursor[0], cursor[1]],
+    compare = LessThan if smaller else GreaterThan
+    past_cursor = compare(
+        RowValue(expression, F("id")), RowValue(Value(cursor[0]), Value(cursor[1]))
     )
     rows = list(
-        page.annotate(sort_value=expression)
+        queryset.filter(past_cursor)
+        .annotate(sort_value=expression)
         .order_by(*list_ordering(expression, descending))
         .values_list("id", "sort_value")[: request.page_size + 1]
     )
+    if not forward:
+        extra = rows[request.page_size :]
+        rows = list(reversed(rows[: request.page_size])) + extra
+    return [r[0] for r in rows], [r[1] for r in rows]
+
+
+def _page_by_ranks(
+    queryset: QuerySet[Case], sort: Ranked, request: ListRequest
+) -> tuple[list[int], list[Any]]:
+    """A page of a large set in a ranking no index has (subject areas by name).
+
+    Each ranked value's cases come from the index on (organisation, value, id),
+    at most as many as the page needs; the few hundred ids are then put in
+    order. A cursor (rank, id) starts its value past the id and skips the
+    values before it.
+    """
+    ranks = sort.ranking()
+    cursor = request.after or request.before
+    forward = request.before is None
+    descending = request.descending if forward else not request.descending
+    offset = 0 if cursor else (request.page - 1) * request.page_size
+    wanted = offset + request.page_size + 1
+    by_id = F("id").desc() if descending else F("id").asc()
+    branches = []
+    for rank, value in enumerate(ranks):
+        branch = queryset.filter(**{sort.field: value})
+        if cursor is not None:
+            after_cursor = (rank < cursor[0]) == descending  # this value comes after the cursor's
+            if rank == cursor[0]:
+                branch = branch.filter(**{"id__lt" if descending else "id__gt": cursor[1]})
+            elif not after_cursor:
+                continue
+        branches.append(
+            branch.annotate(sort_value=Value(rank))
+            .order_by(by_id)
+            .values_list("id", "sort_value")[:wanted]
+        )
+    if not branches:
+        return [], []
+    ordering = ["-sort_value", "-id"] if descending else ["sort_value", "id"]
+    combined = branches[0].union(*branches[1:], all=True).order_by(*ordering)
+    rows = list(combined[offset : offset + request.page_size + 1])
     if not forward:
         extra = rows[request.page_size :]
         rows = list(reversed(rows[: request.page_size])) + extra

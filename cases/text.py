@@ -27,6 +27,7 @@ SORT_FROM = "æøå"
 SORT_TO = "{|}"
 
 _FOLD_TABLE = str.maketrans(FOLD_FROM, FOLD_TO)
+_SORT_TABLE = str.maketrans(SORT_FROM, SORT_TO)
 
 STATUS_ORDER = ["aktiv", "under_arbeid", "venter_pa_kunde", "utsatt", "avsluttet"]
 
@@ -57,6 +58,11 @@ DROP FUNCTION IF EXISTS ks_fold(text);
 def fold(value: str) -> str:
     """Python's twin of ``ks_fold`` (for values PostgreSQL lowercases the same way)."""
     return value.lower().translate(_FOLD_TABLE)
+
+
+def sort_key(value: str) -> str:
+    """Python's twin of ``ks_sortkey``: folded, with æ, ø, å after z."""
+    return fold(value).translate(_SORT_TABLE)
 
 
 class Fold(Func):

@@ -118,8 +118,7 @@ def test_the_plain_member_and_the_outsider_are_counted_their_own_cases(
 def test_page_400_of_a_large_list_in_every_language(language: str, expected: str) -> None:
     """The issue's own example: 50 a page, page 400, counted only to 10 000."""
     page = CasePage(
-        rows=[Case()] * 50,
-        columns=[],
+        rows=[{}] * 50,
         sort_key="endret",
         descending=True,
         page=400,

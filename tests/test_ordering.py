@@ -238,7 +238,7 @@ def test_fulfilment_creates_grants_and_extended_access_changes_the_case_list(
 ) -> None:
     colleague_case = make_case(cast.fjordetaten, cast.ola, "lonn", title="Olas lønnssak")
     assert colleague_case.number not in [
-        c.number for c in client_for(cast.per).get("/saker/").context["page"].rows
+        c["number"] for c in client_for(cast.per).get("/saker/").context["page"].rows
     ]
     _order(
         client_for(cast.kari),
@@ -257,7 +257,7 @@ def test_fulfilment_creates_grants_and_extended_access_changes_the_case_list(
         .exists()
     )
     assert AccessGrant.objects.get().system_role.code == "lonnsmedarbeider"
-    listed = [c.number for c in client_for(cast.per).get("/saker/").context["page"].rows]
+    listed = [c["number"] for c in client_for(cast.per).get("/saker/").context["page"].rows]
     assert colleague_case.number in listed
     assert all(o.state == Order.State.DONE for o in Order.objects.all())
     assert {m.to[0] for m in mail.outbox} == {cast.kari.email}

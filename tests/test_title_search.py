@@ -64,7 +64,7 @@ def cases(cast: Cast, monkeypatch: pytest.MonkeyPatch) -> list[Case]:
 def found(client, term: str) -> set[str]:
     response = client.get("/saker/", {"tittel": term, "per_side": 100})
     assert response.status_code == 200
-    return {case.title for case in response.context["page"].rows}
+    return {case["title"] for case in response.context["page"].rows}
 
 
 def expected(term: str, titles: list[str]) -> set[str]:

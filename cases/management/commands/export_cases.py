@@ -41,7 +41,7 @@ class Command(BaseCommand):
             user,
             [organisation],
             QueryDict(options["query"]),
-            chosen_columns(user, several=False),
+            chosen_columns(user),
             language=options["language"],
             progress=progress,
         )
