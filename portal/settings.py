@@ -165,6 +165,15 @@ else:
         }
     }
 
+# Page fragments that are the same for many requests (the case list's filters):
+# kept in each process's memory, never shared between servers or restarts.
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "fragments",
+    "TIMEOUT": 300,
+    "OPTIONS": {"MAX_ENTRIES": 5_000},
+}
+
 # --- Users and login -----------------------------------------------------------
 AUTH_USER_MODEL = "portal.User"
 LOGIN_URL = "portal:login"

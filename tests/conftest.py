@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.test import Client
 
 from portal.demo import org_number
@@ -92,6 +92,13 @@ def client_for(user: User) -> Client:
 def _fast_password_hashing(settings: Any) -> None:
     # PBKDF2's deliberate slowness protects real passwords; the cast's are not.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_fragments() -> None:
+    # Kept page fragments (the case list's filters) are per process; a test
+    # starts without another test's, as a server starts after a deploy.
+    caches["fragments"].clear()
 
 
 def grant(
