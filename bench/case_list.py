@@ -12,7 +12,11 @@ For each scenario the "SQL floor" is what the database alone needs: the
 request is made once in-process with the test client, its SQL captured, and
 every captured SELECT re-run with a raw cursor; the floor is the median of
 their summed time. Server time well above the floor is Python: the view,
-the template, the middleware.
+the template, the middleware; the table prints that share of the median.
+
+Every scenario gets REPEAT timed requests; the run exits non-zero when one
+got fewer or any answer was not 200. The targets (median under 30 ms, p95
+under 50 ms) are printed for each scenario.
 
 The export is timed with ``manage.py export_cases`` (when it exists) for
 about 100 000 rows of the large organisation, with the child's peak memory.
@@ -56,8 +60,11 @@ from portal.models import Organisation, User
 ROOT = Path(__file__).resolve().parent.parent
 WARMUP = 5
 REPEAT = 30
-# A scenario whose warm-up requests are slow gets fewer timed ones (at least
-# MIN_REPEAT), so one slow query cannot make the run take an hour.
+# The targets of issue 15, in server milliseconds, count included.
+TARGET_MEDIAN_MS = 30.0
+TARGET_P95_MS = 50.0
+# The SQL floor of a slow scenario is re-run fewer times (at least MIN_REPEAT),
+# so one slow query cannot make the run take an hour; the timed requests never are.
 SCENARIO_BUDGET_S = 60.0
 MIN_REPEAT = 5
 FLOOR_REPEAT = 30
@@ -123,6 +130,7 @@ def main() -> None:
                     row |= sql_floor(target, params)
                 except Exception as exc:  # reported in the row; the other scenarios go on
                     row |= {"sql_floor_ms": None, "sql_floor_error": repr(exc)[:500]}
+                row |= shares(row)
                 results.append(row)
                 print_row(row)
         export = None if only else time_export(targets[0])
@@ -144,6 +152,27 @@ def main() -> None:
         },
     )
     print(f"written to {path.relative_to(path.parents[2])}")
+    fail_loudly(results)
+
+
+def fail_loudly(results: list[dict[str, Any]]) -> None:
+    """Exit non-zero when a scenario was not measured as asked: fewer timed requests
+    than REPEAT, or any answer but 200. Targets missed are printed, not fatal."""
+    broken = [
+        f"{row['scenario']} ({row['org']}): {row['timed']} of {REPEAT} timed, HTTP {row['status']}"
+        for row in results
+        if row["timed"] < REPEAT or row["status"] != "200"
+    ]
+    missed = [
+        f"{row['scenario']} ({row['org']}): "
+        f"median {fmt(row['median_ms'])}, p95 {fmt(row['p95_ms'])}"
+        for row in results
+        if not row.get("meets_target")
+    ]
+    print(f"targets (median < {TARGET_MEDIAN_MS:.0f} ms, p95 < {TARGET_P95_MS:.0f} ms): ", end="")
+    print("all met" if not missed else f"missed by {len(missed)}:\n   " + "\n   ".join(missed))
+    if broken:
+        raise SystemExit("case_list bench: not measured as asked:\n   " + "\n   ".join(broken))
 
 
 # --- Data -----------------------------------------------------------------------
@@ -243,6 +272,8 @@ def make_scenarios() -> dict[str, list[tuple[str, str]]]:
             ("opprettet_til", day(dt.date(year_ago, 12, 31))),
         ],
         "sort tittel": [("sort", "tittel")],
+        "sort fagomrade (by name)": [("sort", "fagomrade")],
+        "sort status, side 2": [("sort", "status"), ("side", "2")],
         "side 2000 (50 per side)": [("side", "2000"), ("per_side", "50")],
         f"fulgt av meg ({FOLLOWED})": [("fulgt", "on")],
         f"fulgt av meg + '{common}' + avsluttet": [
@@ -392,13 +423,10 @@ def time_scenario(
         statuses[response.status] += 1
         return response
 
-    warm = [call() for _ in range(WARMUP)]
-    warm_ms = [r.client_ms for r in warm if r is not None]
-    repeat = REPEAT
-    if warm_ms and statistics.median(warm_ms) * REPEAT > SCENARIO_BUDGET_S * 1000:
-        repeat = max(MIN_REPEAT, int(SCENARIO_BUDGET_S * 1000 / statistics.median(warm_ms)))
+    for _ in range(WARMUP):
+        call()
     statuses.clear()
-    timed = [r for r in (call() for _ in range(repeat)) if r is not None]
+    timed = [r for r in (call() for _ in range(REPEAT)) if r is not None]
     server_ms = [r.server_ms if r.server_ms is not None else r.client_ms for r in timed]
     figures: dict[str, Any] = summary(server_ms) if server_ms else {"median_ms": None}
     figures.setdefault("p95_ms", None)
@@ -549,6 +577,19 @@ def wait_with_rusage(child: subprocess.Popen[bytes], timeout: float) -> tuple[in
 
 # --- Output -------------------------------------------------------------------------
 
+
+def shares(row: dict[str, Any]) -> dict[str, Any]:
+    """The Python share of the median (what is not the SQL floor), and the targets."""
+    median, p95, floor = row.get("median_ms"), row.get("p95_ms"), row.get("sql_floor_ms")
+    share = None
+    if median and floor is not None:
+        share = round(max(0.0, 1 - floor / median) * 100)
+    meets = (
+        median is not None and p95 is not None and median < TARGET_MEDIAN_MS and p95 < TARGET_P95_MS
+    )
+    return {"python_share_pct": share, "meets_target": meets}
+
+
 _header_printed = False
 
 
@@ -557,17 +598,22 @@ def print_row(row: dict[str, Any]) -> None:
     if not _header_printed:
         print(
             f"{'scenario':42} {'org':6} {'median ms':>10} {'p95 ms':>10} "
-            f"{'SQL floor ms':>13} {'n':>4} {'HTTP':>8}"
+            f"{'SQL floor ms':>13} {'Python':>7} {'n':>4} {'HTTP':>8} target"
         )
         _header_printed = True
     print(
         f"{row['scenario'][:42]:42} {row['org']:6} {fmt(row['median_ms']):>10} "
-        f"{fmt(row['p95_ms']):>10} {fmt(row['sql_floor_ms']):>13} {row['timed']:>4} "
-        f"{row['status']:>8}",
+        f"{fmt(row['p95_ms']):>10} {fmt(row['sql_floor_ms']):>13} "
+        f"{share(row['python_share_pct']):>7} {row['timed']:>4} {row['status']:>8} "
+        f"{'met' if row['meets_target'] else 'MISSED'}",
         flush=True,
     )
     if "sql_floor_error" in row:
         print(f"   SQL floor failed: {row['sql_floor_error'][:200]}", flush=True)
+
+
+def share(value: int | None) -> str:
+    return "–" if value is None else f"{value} %"
 
 
 def fmt(value: float | None) -> str:
