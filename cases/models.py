@@ -33,6 +33,7 @@ from portal.models import (
     language_suffix,
 )
 from portal.organisations import is_active_member
+from portal.request_memo import per_request
 
 if TYPE_CHECKING:
     from django_stubs_ext.db.models.manager import RelatedManager
@@ -98,6 +99,7 @@ class CaseQuerySet(models.QuerySet["Case"]):
         return self.exclude(status=Case.Status.CLOSED)
 
 
+@per_request
 def extended_categories(user: User, organisation: Organisation) -> list[str]:
     """The categories in which ``user`` holds utvidet tilgang in ``organisation`` today."""
     codes = {extended_access_role(area): area for area in Area}

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.core import checks
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -42,3 +42,9 @@ class PortalConfig(AppConfig):
         )
         post_migrate.connect(_grant_to_app_role, sender=self, dispatch_uid="portal.grants")
         import portal.checks  # noqa: F401 - registers the database checks
+        from portal.models import Membership, RoleAssignment
+        from portal.request_memo import forget
+
+        for model in (Membership, RoleAssignment):
+            for signal in (post_save, post_delete):
+                signal.connect(forget, sender=model, dispatch_uid=f"memo.{model.__name__}")

@@ -23,6 +23,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from portal.models import Membership, Organisation, User
+from portal.request_memo import per_request
 
 ACTIVE_ORG_SESSION_KEY = "active_organisation"
 
@@ -30,6 +31,7 @@ Gate = Literal["public", "login", "member"]
 View = TypeVar("View", bound=Callable[..., Any])
 
 
+@per_request
 def is_active_member(user: Any, organisation: Organisation | None) -> bool:
     """The gate's question for one person and one organisation, answered now."""
     if organisation is None or not getattr(user, "is_authenticated", False):
