@@ -470,37 +470,36 @@ def _page_by_ranks(
 ) -> tuple[list[int], list[Any]]:
     """A page of a large set in a ranking no index has (subject areas by name).
 
-    Each ranked value's cases come from the index on (organisation, value, id),
-    at most as many as the page needs; the few hundred ids are then put in
-    order. A cursor (rank, id) starts its value past the id and skips the
-    values before it.
+    The ranked values are taken one after another, each value's cases from
+    the index on (organisation, value, id), until the page is full: usually
+    one or two queries. An offset skips whole values by counting them; a
+    cursor (rank, id) starts at its value, past its id.
     """
-    ranks = sort.ranking()
     cursor = request.after or request.before
     forward = request.before is None
     descending = request.descending if forward else not request.descending
-    offset = 0 if cursor else (request.page - 1) * request.page_size
-    wanted = offset + request.page_size + 1
-    by_id = F("id").desc() if descending else F("id").asc()
-    branches = []
-    for rank, value in enumerate(ranks):
-        branch = queryset.filter(**{sort.field: value})
-        if cursor is not None:
-            after_cursor = (rank < cursor[0]) == descending  # this value comes after the cursor's
-            if rank == cursor[0]:
-                branch = branch.filter(**{"id__lt" if descending else "id__gt": cursor[1]})
-            elif not after_cursor:
+    ranked = list(enumerate(sort.ranking()))
+    if descending:
+        ranked.reverse()
+    skip = 0 if cursor else (request.page - 1) * request.page_size
+    wanted = request.page_size + 1
+    rows: list[tuple[int, int]] = []
+    for rank, value in ranked:
+        if cursor is not None and (rank > cursor[0] if descending else rank < cursor[0]):
+            continue  # before the cursor's value
+        cases = queryset.filter(**{sort.field: value})
+        if cursor is not None and rank == cursor[0]:
+            cases = cases.filter(**{"id__lt" if descending else "id__gt": cursor[1]})
+        if skip:
+            in_value = cases.order_by().count()
+            if in_value <= skip:
+                skip -= in_value
                 continue
-        branches.append(
-            branch.annotate(sort_value=Value(rank))
-            .order_by(by_id)
-            .values_list("id", "sort_value")[:wanted]
-        )
-    if not branches:
-        return [], []
-    ordering = ["-sort_value", "-id"] if descending else ["sort_value", "id"]
-    combined = branches[0].union(*branches[1:], all=True).order_by(*ordering)
-    rows = list(combined[offset : offset + request.page_size + 1])
+        ids = cases.order_by("-id" if descending else "id").values_list("id", flat=True)
+        rows += [(pk, rank) for pk in ids[skip : skip + wanted - len(rows)]]
+        skip = 0
+        if len(rows) >= wanted:
+            break
     if not forward:
         extra = rows[request.page_size :]
         rows = list(reversed(rows[: request.page_size])) + extra
