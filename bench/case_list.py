@@ -271,6 +271,12 @@ def make_scenarios() -> dict[str, list[tuple[str, str]]]:
             ("opprettet_fra", day(dt.date(year_ago, 1, 1))),
             ("opprettet_til", day(dt.date(year_ago, 12, 31))),
         ],
+        f"nummer SAK-{year_ago} (a year of numbers)": [("nummer", f"SAK-{year_ago}")],
+        f"opprettet {year_ago}, sort tittel": [
+            ("opprettet_fra", day(dt.date(year_ago, 1, 1))),
+            ("opprettet_til", day(dt.date(year_ago, 12, 31))),
+            ("sort", "tittel"),
+        ],
         "sort tittel": [("sort", "tittel")],
         "sort fagomrade (by name)": [("sort", "fagomrade")],
         "sort status, side 2": [("sort", "status"), ("side", "2")],

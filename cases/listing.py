@@ -347,10 +347,15 @@ def build_page(
             created_year__gte=year, created_year__lte=year
         )
         ids, keys = _page_by_offset(in_year, sort.order_by(), request, first=OsloYear("created_at"))
-    elif _narrow_date_range_across_the_sort(case_filter, request.sort_key):
+    elif sort.follows_time and _narrow_date_range_across_the_sort(case_filter, request.sort_key):
         # A year of one date, listed in the order of another: walking the sort's
-        # index would pass every case outside the range. Take the range from its
-        # own index, then sort it (a year of the largest organisation is ~50 000).
+        # index would pass every case outside the range, as both follow time
+        # (Indexed.follows_time). Take the range from its own index, then sort
+        # it (a year of the largest organisation is ~50 000). In an order that
+        # does not follow time (title, status) the range's cases are spread
+        # along the sort's index: more than COUNT_LIMIT of them fill a page
+        # within a few thousand entries (10 ms), where sorting a year by title
+        # took 0.8 s.
         strategy = "date range first, then sorted"
         ids, keys = _page_by_offset(queryset, Unordered(sort.order_by()), request)
     elif request.after or request.before:

@@ -78,10 +78,14 @@ STATUS_COLOURS = {
 class Indexed:
     """Sorted by ``expression``, which an index of cases_case holds after the
     organisation (cases/models.py), so a page is a walk of that index.
-    ``cursor`` is the type of the expression's value in a keyset cursor."""
+    ``cursor`` is the type of the expression's value in a keyset cursor.
+    ``follows_time``: a date range lies in one stretch of the index, not
+    spread evenly over it: ids and dates, and people's names, whose cases lie
+    within the years they worked (cases.listing sorts such a range itself)."""
 
     expression: Combinable
     cursor: type
+    follows_time: bool = False
 
     walkable: ClassVar[bool] = True
 
@@ -102,6 +106,7 @@ class Ranked:
 
     walkable: ClassVar[bool] = False
     cursor: ClassVar[type] = int
+    follows_time: ClassVar[bool] = False
 
     def order_by(self) -> Combinable:
         ranks = self.ranking()
@@ -241,7 +246,7 @@ class CaseTable(tables.Table):
     nummer = ListColumn(
         _("Number"),
         reads=["number"],
-        sort=Indexed(F("id"), int),
+        sort=Indexed(F("id"), int, follows_time=True),
         filter=NumberFilter(),
         always=True,
     )
@@ -287,14 +292,14 @@ class CaseTable(tables.Table):
     innmeldt_av = ListColumn(
         _("Reported by"),
         reads=["reporter_name"],
-        sort=Indexed(F("reporter_name"), str),
+        sort=Indexed(F("reporter_name"), str, follows_time=True),
         filter=PersonNameFilter(field_name="reported_by", among="members"),
         width=24,
     )
     saksbehandler = ListColumn(
         _("Assigned to"),
         reads=["assignee_name"],
-        sort=Indexed(F("assignee_name"), str),
+        sort=Indexed(F("assignee_name"), str, follows_time=True),
         filter=PersonNameFilter(field_name="assigned_to", among="staff"),
         width=24,
         shown=False,
@@ -302,13 +307,13 @@ class CaseTable(tables.Table):
     opprettet = MomentColumn(
         _("Created"),
         reads=["created_at"],
-        sort=Indexed(F("created_at"), dt.datetime),
+        sort=Indexed(F("created_at"), dt.datetime, follows_time=True),
         filter=DateRange("created_at", _("Created from"), _("Created to")),
     )
     endret = MomentColumn(
         _("Last changed"),
         reads=["updated_at"],
-        sort=Indexed(F("updated_at"), dt.datetime),
+        sort=Indexed(F("updated_at"), dt.datetime, follows_time=True),
         filter=DateRange("updated_at", _("Last changed from"), _("Last changed to")),
     )
 

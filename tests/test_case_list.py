@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
 from cases import listing
-from cases.models import Case, ListPreference, SubjectArea
+from cases.models import Case, ListPreference, SubjectArea, case_number
 from portal.models import RoleType, User
 from tests.cases_helpers import make_case
 from tests.conftest import Cast, client_for, grant, make_user
@@ -439,14 +439,83 @@ def test_a_narrow_date_range_across_the_sort_is_taken_from_its_own_index(
     assert [c["updated_at"] for c in page.rows] == sorted(
         (c["updated_at"] for c in page.rows), reverse=True
     )
-    # Across two years, or in another order: the range first, then sorted.
+    # Across two years, or in another order that follows time: the range
+    # first, then sorted.
     for query in (
         "opprettet_fra=01.07.2022&opprettet_til=30.06.2023",
-        "opprettet_fra=01.01.2023&opprettet_til=31.12.2023&sort=tittel",
+        "opprettet_fra=01.01.2023&opprettet_til=31.12.2023&sort=innmeldt_av",
+        "opprettet_fra=01.01.2023&opprettet_til=31.12.2023&sort=-nummer",
     ):
         page = client_for(cast.kari).get(f"/saker/?{query}&per_side=25").context["page"]
         assert page.strategy == "date range first, then sorted"
         assert len(page.rows) == 15
+    # An order that does not follow time walks its own index.
+    query = "opprettet_fra=01.01.2023&opprettet_til=31.12.2023&sort=tittel&per_side=25"
+    page = client_for(cast.kari).get(f"/saker/?{query}").context["page"]
+    assert page.strategy == "offset over ids"
+    assert [c["title"] for c in page.rows] == sorted(f"År {i}" for i in range(15))
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "SAK-2023",
+        "sak-2023-",
+        "SAK-202",
+        "SAK-20",
+        "SAK-2",
+        "SAK-",
+        "SAK-20-",
+        "2023",
+        "SAK-2023-00",
+    ],
+)
+def test_a_number_typed_up_to_its_year_finds_what_the_number_starts_with(
+    cast: Cast, kari_sees_all: None, monkeypatch: pytest.MonkeyPatch, typed: str
+) -> None:
+    """ "SAK-2023" is asked as the Oslo year 2023 of opprettet: the same cases."""
+    moments = [
+        dt.datetime(2019, 6, 1, 12, tzinfo=dt.UTC),
+        dt.datetime(2022, 12, 31, 22, 30, tzinfo=dt.UTC),  # 23:30 in Oslo: 2022
+        dt.datetime(2022, 12, 31, 23, 30, tzinfo=dt.UTC),  # 00:30 in Oslo: 2023
+        dt.datetime(2023, 12, 31, 23, 30, tzinfo=dt.UTC),  # 00:30 in Oslo: 2024
+        dt.datetime(2025, 2, 1, 12, tzinfo=dt.UTC),
+    ]
+    cases = []
+    for moment in moments:
+        case = _case(cast, f"Sak fra {moment:%Y-%m-%d %H}", created_at=moment)
+        Case.objects.filter(pk=case.pk).update(number=case_number(case.pk, moment))
+        cases.append(Case.objects.get(pk=case.pk))
+    olas = _case(cast, "Olas", created_at=moments[2], reporter=cast.ola)
+    Case.objects.filter(pk=olas.pk).update(number=case_number(olas.pk, moments[2]))
+    nina = make_case(cast.kystdir, cast.nina, title="Nina")
+    text = typed.upper()
+    numbered = [*cases, Case.objects.get(pk=olas.pk)]
+    starts = (f"SAK-{text}",) if text.isdigit() else (text,)
+    expected = {c.number for c in numbered if c.number.startswith(starts)}
+    expected |= {c.number for c in numbered if text.isdigit() and c.pk == int(text)}
+    for limit in (10_000, 1):  # a small set, and one counted past the limit
+        monkeypatch.setattr(listing, "COUNT_LIMIT", limit)
+        response = client_for(cast.kari).get("/saker/", {"nummer": typed})
+        assert set(_numbers(response)) == expected, limit
+    # The plain member finds only their own; the other organisation's member none of these.
+    own = {n for n in expected if Case.objects.get(number=n).reported_by == cast.per}
+    assert set(_numbers(client_for(cast.per).get("/saker/", {"nummer": typed}))) == own
+    assert _numbers(client_for(cast.nina).get("/saker/", {"nummer": typed})) in ([], [nina.number])
+
+
+def test_a_year_of_numbers_in_last_changed_order_reads_the_years_index(
+    cast: Cast, kari_sees_all: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    moment = dt.datetime(2023, 5, 1, 12, tzinfo=dt.UTC)
+    for i in range(3):
+        case = _case(cast, f"Nr {i}", created_at=moment)
+        Case.objects.filter(pk=case.pk).update(number=case_number(case.pk, moment))
+    _case(cast, "I år")
+    monkeypatch.setattr(listing, "COUNT_LIMIT", 1)
+    page = client_for(cast.kari).get("/saker/?nummer=SAK-2023").context["page"]
+    assert page.strategy == "one year of opprettet, in last-changed order"
+    assert sorted(c["title"] for c in page.rows) == ["Nr 0", "Nr 1", "Nr 2"]
 
 
 def test_one_year_of_opprettet_is_an_oslo_year(
