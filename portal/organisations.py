@@ -23,7 +23,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from portal.models import Membership, Organisation, User
-from portal.request_memo import per_request
+from portal.request_memo import per_request, remember
 
 ACTIVE_ORG_SESSION_KEY = "active_organisation"
 
@@ -47,9 +47,17 @@ def active_members(organisation: Organisation) -> QuerySet[User]:
 
 
 def member_organisations(user: Any) -> list[Organisation]:
+    """The organisations ``user`` is an active member of now, by name.
+
+    The same question as ``is_active_member`` for each of them (both ask
+    ``Membership.objects.active()``), so those answers are kept for the request.
+    """
     if not getattr(user, "is_authenticated", False):
         return []
-    return list(Organisation.objects.of_member(user).order_by("name"))
+    organisations = list(Organisation.objects.of_member(user).order_by("name"))
+    for organisation in organisations:
+        remember(is_active_member, (user, organisation), True)
+    return organisations
 
 
 def resolve_active_organisation(

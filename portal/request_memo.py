@@ -59,6 +59,14 @@ def per_request(function: Callable[..., Result]) -> Callable[..., Result]:
     return kept
 
 
+def remember(function: Callable[..., Result], args: tuple[Any, ...], answer: Result) -> None:
+    """Keep ``answer`` as ``function(*args)``'s for the rest of the request, when a
+    broader question asked in the same terms has answered it already."""
+    memo = _memo.get()
+    if memo is not None and all(getattr(arg, "pk", 0) is not None for arg in args):
+        memo[(function.__qualname__, *map(_key_part, args))] = answer
+
+
 def forget(**_kwargs: Any) -> None:
     """Clear the request's memo (a signal receiver: the register changed)."""
     memo = _memo.get()

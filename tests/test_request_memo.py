@@ -14,8 +14,8 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from cases.models import extended_categories
-from portal.models import RoleType
-from portal.organisations import is_active_member
+from portal.models import Membership, RoleType
+from portal.organisations import is_active_member, member_organisations
 from portal.request_memo import RequestMemoMiddleware
 from tests.cases_helpers import make_case
 from tests.conftest import Cast, client_for, grant
@@ -80,6 +80,42 @@ def test_a_list_page_asks_the_register_once(cast: Cast) -> None:
         assert client.get("/saker/").status_code == 200
     register = [q for q in captured.captured_queries if "portal_roleassignment" in q["sql"]]
     assert len(register) == 1
+
+
+def test_the_member_organisations_answer_the_gate_for_the_request(cast: Cast) -> None:
+    """The list of a person's organisations answers "active member here?" for
+    each of them, so a list page asks the memberships once; an organisation not
+    among them is still asked, and a membership ended in the request is seen."""
+    answers: dict[str, object] = {}
+
+    def view(request: HttpRequest) -> HttpResponse:
+        organisations = member_organisations(cast.per)
+        with CaptureQueriesContext(connection) as asked:
+            answers["own"] = [is_active_member(cast.per, org) for org in organisations]
+        answers["queries"] = len(asked)
+        answers["other"] = is_active_member(cast.per, cast.kystdir)
+        answers["outsider"] = is_active_member(cast.nina, cast.fjordetaten)
+        # A membership ends by being deleted; its signal clears the memo.
+        Membership.objects.get(user=cast.per, organisation=cast.fjordetaten).delete()
+        answers["ended"] = is_active_member(cast.per, cast.fjordetaten)
+        return HttpResponse()
+
+    _in_a_request(view)
+    assert answers == {
+        "own": [True],
+        "queries": 0,
+        "other": False,
+        "outsider": False,
+        "ended": False,
+    }
+
+
+def test_a_list_page_asks_the_memberships_once(cast: Cast) -> None:
+    make_case(cast.fjordetaten, cast.per, "lonn", title="Sak")
+    with CaptureQueriesContext(connection) as captured:
+        assert client_for(cast.per).get("/saker/").status_code == 200
+    memberships = [q for q in captured.captured_queries if "portal_membership" in q["sql"]]
+    assert len(memberships) == 1
 
 
 def test_kept_list_fragments_are_nobodys_own(cast: Cast) -> None:
