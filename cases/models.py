@@ -133,11 +133,17 @@ class Case(models.Model):
         Organisation, on_delete=models.PROTECT, related_name="cases", verbose_name=_("organisation")
     )
     category = models.CharField(_("category"), max_length=10, choices=Area.choices)
+    # No index of its own on subject_area, reported_by and registered_by: the
+    # list reads a subject area's cases through case_org_subject, and a person's
+    # through case_reporter_updated; the rest would serve only the PROTECT check
+    # when a subject area or a person is deleted, which the admin does not do
+    # (migration cases 0017, docs/decisions.md).
     subject_area = models.ForeignKey(
         SubjectArea,
         on_delete=models.PROTECT,
         related_name="cases",
         verbose_name=_("subject area"),
+        db_index=False,
     )
     title = models.CharField(_("title"), max_length=300)
     # A title (and description) the portal writes (an order, an appointment, a
@@ -160,6 +166,7 @@ class Case(models.Model):
         blank=True,
         related_name="reported_cases",
         verbose_name=_("reported by"),
+        db_index=False,
     )
     registered_by = models.ForeignKey(
         User,
@@ -169,6 +176,7 @@ class Case(models.Model):
         related_name="+",
         verbose_name=_("registered by staff"),
         help_text=_("The staff member who registered a case that came by e-mail or phone."),
+        db_index=False,
     )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE

@@ -11,14 +11,16 @@ Sorting puts æ, ø, å after z, in that order, whatever the database
 collation, by mapping them to the three characters that follow "z" in code
 point order ("{", "|", "}").
 
-The SQL functions (migration cases 0003) are IMMUTABLE, so indexes can be
-built on them; ``fold`` below mirrors ``ks_fold`` for tests and Python-side
-use.
+The SQL functions are made by migration cases 0003, which holds their text
+(a change to them is a new migration); they are IMMUTABLE, so indexes can be
+built on them. ``fold`` and ``sort_key`` below mirror ``ks_fold`` and
+``ks_sortkey`` for tests and Python-side use.
 """
 
 from __future__ import annotations
 
-from django.db.models import Func, IntegerField, TextField
+from django.db.models import F, Func, IntegerField, TextField
+from django.db.models.expressions import Combinable
 
 FOLD_FROM = "ÆØÅÄÖÉÈÊËÁÀÂÓÒÔÜÚÙÛÍÌÎÏÇäöéèêëáàâóòôüúùûíìîïç"
 FOLD_TO = "æøåæøeeeeaaaooouuuuiiiicæøeeeeaaaooouuuuiiiic"
@@ -28,31 +30,6 @@ SORT_TO = "{|}"
 
 _FOLD_TABLE = str.maketrans(FOLD_FROM, FOLD_TO)
 _SORT_TABLE = str.maketrans(SORT_FROM, SORT_TO)
-
-STATUS_ORDER = ["aktiv", "under_arbeid", "venter_pa_kunde", "utsatt", "avsluttet"]
-
-SQL_FUNCTIONS = f"""
-CREATE OR REPLACE FUNCTION ks_fold(text) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-AS $$ SELECT translate(lower($1), '{FOLD_FROM}', '{FOLD_TO}') $$;
-
-CREATE OR REPLACE FUNCTION ks_sortkey(text) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-AS $$ SELECT translate(
-    translate(lower($1), '{FOLD_FROM}', '{FOLD_TO}'), '{SORT_FROM}', '{SORT_TO}'
-) $$;
-
-CREATE OR REPLACE FUNCTION ks_status_rank(text) RETURNS integer
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-AS $$ SELECT CASE $1 {" ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STATUS_ORDER, 1))}
-    ELSE 99 END $$;
-"""
-
-DROP_SQL_FUNCTIONS = """
-DROP FUNCTION IF EXISTS ks_status_rank(text);
-DROP FUNCTION IF EXISTS ks_sortkey(text);
-DROP FUNCTION IF EXISTS ks_fold(text);
-"""
 
 
 def fold(value: str) -> str:
@@ -65,27 +42,40 @@ def sort_key(value: str) -> str:
     return fold(value).translate(_SORT_TABLE)
 
 
-class Fold(Func):
-    function = "ks_fold"
-    output_field = TextField()
+# The SQL functions are plain ``Func``s, not subclasses: an index on one (cases/models.py)
+# is then written into its migration as ``models.Func(...)``, and the migration holds
+# the expression itself instead of importing this module (tests/test_migrations.py).
+# They keep the capitalised names of the expression classes they were, and read
+# like Django's own (Lower, Concat) where they are used.
 
 
-class SortKey(Func):
-    function = "ks_sortkey"
-    output_field = TextField()
+def _of(expression: str | Combinable) -> Combinable:
+    return F(expression) if isinstance(expression, str) else expression
 
 
-class StatusRank(Func):
-    function = "ks_status_rank"
-    output_field = IntegerField()
+def Fold(expression: str | Combinable) -> Func:
+    """``ks_fold(expression)``: folded for search."""
+    return Func(_of(expression), function="ks_fold", output_field=TextField())
 
 
-class OsloYear(Func):
+def SortKey(expression: str | Combinable) -> Func:
+    """``ks_sortkey(expression)``: folded, with æ, ø, å after z."""
+    return Func(_of(expression), function="ks_sortkey", output_field=TextField())
+
+
+def StatusRank(expression: str | Combinable) -> Func:
+    """``ks_status_rank(expression)``: a status's place in the workflow (aktiv first)."""
+    return Func(_of(expression), function="ks_status_rank", output_field=IntegerField())
+
+
+def OsloYear(expression: str | Combinable) -> Func:
     """The Oslo calendar year of a moment, as an integer (IMMUTABLE, so indexable).
 
     Django turns ``ExtractYear(...) == y`` into a date range, which an index on
     the year cannot serve; this is the expression itself.
     """
-
-    template = "(EXTRACT(YEAR FROM (%(expressions)s AT TIME ZONE 'Europe/Oslo')))::integer"
-    output_field = IntegerField()
+    return Func(
+        _of(expression),
+        template="(EXTRACT(YEAR FROM (%(expressions)s AT TIME ZONE 'Europe/Oslo')))::integer",
+        output_field=IntegerField(),
+    )

@@ -7,16 +7,194 @@ FOR EACH ROW EXECUTE FUNCTION portal_refuse_change();
 """
 
 
-def seed_catalogue(apps, schema_editor):
-    from portal.seed import ensure_role_types
-    from access.seed import ensure_catalogue
+ROLE_TYPES = [
+    # code, name_nb, name_en, kind, area, position
+    ("kontraktsansvarlig", "Kontraktsansvarlig", "Contract owner", "contact", "", 10),
+    ("kontaktperson-lonn", "Kontaktperson lønn", "Contact person, payroll", "contact", "lonn", 20),
+    (
+        "kontaktperson-regnskap",
+        "Kontaktperson regnskap",
+        "Contact person, accounting",
+        "contact",
+        "regnskap",
+        30,
+    ),
+    (
+        "kontaktperson-it-teknisk",
+        "Kontaktperson IT-teknisk",
+        "Technical IT contact",
+        "contact",
+        "",
+        40,
+    ),
+    ("fullmakt", "Fullmakt", "Power of attorney (fullmakt)", "authority", "", 50),
+    (
+        "autorisert-bestiller-lonn",
+        "Autorisert bestiller lønn",
+        "Authorised payroll orderer",
+        "authority",
+        "lonn",
+        60,
+    ),
+    (
+        "autorisert-bestiller-regnskap",
+        "Autorisert bestiller regnskap",
+        "Authorised accounting orderer",
+        "authority",
+        "regnskap",
+        70,
+    ),
+    (
+        "budsjettdisponent",
+        "Budsjettdisponent",
+        "Budget holder (budsjettdisponent)",
+        "authority",
+        "",
+        80,
+    ),
+    (
+        "utvidet-tilgang-lonn",
+        "Utvidet tilgang lønn",
+        "Extended access, payroll",
+        "access",
+        "lonn",
+        90,
+    ),
+    (
+        "utvidet-tilgang-regnskap",
+        "Utvidet tilgang regnskap",
+        "Extended access, accounting",
+        "access",
+        "regnskap",
+        100,
+    ),
+]
 
-    ensure_role_types(apps.get_model("portal", "RoleType"))
-    ensure_catalogue(
-        apps.get_model("access", "System"),
-        apps.get_model("access", "SystemRole"),
-        apps.get_model("portal", "RoleType"),
-    )
+# code, area, name_nb, name_en, description_nb, description_en, roles
+CATALOGUE = [
+    (
+        "lonnssystem",
+        "lonn",
+        "Lønnssystemet",
+        "The payroll system",
+        "Registrering av lønn, trekk og fravær, og lønnskjøring.",
+        "Registering pay, deductions and absence, and running payroll.",
+        [
+            (
+                "lonnsmedarbeider",
+                "Lønnsmedarbeider",
+                "Payroll officer",
+                "Registrerer og kontrollerer lønnsdata.",
+            ),
+            ("lonnsleder", "Lønnsleder", "Payroll manager", "Godkjenner lønnskjøringer."),
+            ("rapportleser-lonn", "Rapportleser lønn", "Payroll report reader", "Leser rapporter."),
+        ],
+    ),
+    (
+        "reise-og-utlegg",
+        "lonn",
+        "Reise og utlegg",
+        "Travel and expenses",
+        "Reiseregninger og utleggsrefusjoner.",
+        "Travel claims and expense refunds.",
+        [
+            ("attestant-reise", "Attestant reise", "Travel approver", "Attesterer reiseregninger."),
+            (
+                "godkjenner-reise",
+                "Godkjenner reise",
+                "Travel authoriser",
+                "Godkjenner reiseregninger.",
+            ),
+        ],
+    ),
+    (
+        "regnskapssystem",
+        "regnskap",
+        "Regnskapssystemet",
+        "The accounting system",
+        "Bokføring, fakturabehandling og rapportering.",
+        "Bookkeeping, invoice processing and reporting.",
+        [
+            ("attestant", "Attestant", "Certifier", "Attesterer fakturaer."),
+            ("budsjettdisponent", "Budsjettdisponent", "Budget holder", "Godkjenner fakturaer."),
+            ("regnskapsmedarbeider", "Regnskapsmedarbeider", "Accounting officer", "Bokfører."),
+            (
+                "rapportleser-regnskap",
+                "Rapportleser regnskap",
+                "Accounting report reader",
+                "Leser rapporter.",
+            ),
+        ],
+    ),
+    (
+        "kundesenter",
+        "kundesenter",
+        "Kundesenter på nett",
+        "The online customer centre",
+        "Utvidet tilgang: se alle virksomhetens saker i et område.",
+        "Extended access: see all the organisation's cases in an area.",
+        [
+            (
+                "utvidet-tilgang-lonn",
+                "Utvidet tilgang lønn",
+                "Extended access, payroll",
+                "Ser alle lønnssaker.",
+            ),
+            (
+                "utvidet-tilgang-regnskap",
+                "Utvidet tilgang regnskap",
+                "Extended access, accounting",
+                "Ser alle regnskapssaker.",
+            ),
+        ],
+    ),
+]
+
+
+def seed_catalogue(apps, schema_editor):
+    # The role types and the catalogue as they were when this migration was written
+    # (frozen: the seed modules may change; post_migrate fills in what they add).
+    RoleType = apps.get_model("portal", "RoleType")
+    System = apps.get_model("access", "System")
+    SystemRole = apps.get_model("access", "SystemRole")
+    for code, name_nb, name_en, kind, area, position in ROLE_TYPES:
+        RoleType.objects.get_or_create(
+            code=code,
+            defaults={
+                "name_nb": name_nb,
+                "name_en": name_en,
+                "kind": kind,
+                "area": area,
+                "position": position,
+            },
+        )
+    for position, (code, area, name_nb, name_en, desc_nb, desc_en, roles) in enumerate(CATALOGUE):
+        system, _ = System.objects.get_or_create(
+            code=code,
+            defaults={
+                "area": area,
+                "name_nb": name_nb,
+                "name_en": name_en,
+                "description_nb": desc_nb,
+                "description_en": desc_en,
+                "position": position * 10,
+            },
+        )
+        for role_position, (role_code, role_nb, role_en, role_desc) in enumerate(roles):
+            register_role = (
+                RoleType.objects.filter(code=role_code).first() if area == "kundesenter" else None
+            )
+            SystemRole.objects.get_or_create(
+                system=system,
+                code=role_code,
+                defaults={
+                    "name_nb": role_nb,
+                    "name_en": role_en,
+                    "description_nb": role_desc,
+                    "position": role_position * 10,
+                    "register_role": register_role,
+                },
+            )
 
 
 class Migration(migrations.Migration):

@@ -1,9 +1,33 @@
-import cases.text
 import django.contrib.postgres.indexes
 from django.conf import settings
 from django.db import migrations, models
 
-from cases.text import DROP_SQL_FUNCTIONS, SQL_FUNCTIONS
+# The SQL as it was when this migration was written, frozen here: a later change
+# to the app's code must not change what this migration did (tests/test_migrations.py).
+# fold() and sort_key() in the app's text module are the Python twins of ks_fold
+# and ks_sortkey; a change to the functions is a new migration.
+SQL_FUNCTIONS = """
+CREATE OR REPLACE FUNCTION ks_fold(text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT translate(lower($1), 'ÆØÅÄÖÉÈÊËÁÀÂÓÒÔÜÚÙÛÍÌÎÏÇäöéèêëáàâóòôüúùûíìîïç', 'æøåæøeeeeaaaooouuuuiiiicæøeeeeaaaooouuuuiiiic') $$;
+
+CREATE OR REPLACE FUNCTION ks_sortkey(text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT translate(
+    translate(lower($1), 'ÆØÅÄÖÉÈÊËÁÀÂÓÒÔÜÚÙÛÍÌÎÏÇäöéèêëáàâóòôüúùûíìîïç', 'æøåæøeeeeaaaooouuuuiiiicæøeeeeaaaooouuuuiiiic'), 'æøå', '{|}'
+) $$;
+
+CREATE OR REPLACE FUNCTION ks_status_rank(text) RETURNS integer
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT CASE $1 WHEN 'aktiv' THEN 1 WHEN 'under_arbeid' THEN 2 WHEN 'venter_pa_kunde' THEN 3 WHEN 'utsatt' THEN 4 WHEN 'avsluttet' THEN 5
+    ELSE 99 END $$;
+"""
+
+DROP_SQL_FUNCTIONS = """
+DROP FUNCTION IF EXISTS ks_status_rank(text);
+DROP FUNCTION IF EXISTS ks_sortkey(text);
+DROP FUNCTION IF EXISTS ks_fold(text);
+"""
 
 FILL_NAMES = """
 UPDATE cases_case c SET reporter_name = coalesce(
@@ -84,7 +108,9 @@ class Migration(migrations.Migration):
             model_name="case",
             index=models.Index(
                 models.F("organisation"),
-                cases.text.SortKey("title"),
+                models.Func(
+                    models.F("title"), function="ks_sortkey", output_field=models.TextField()
+                ),
                 models.F("id"),
                 name="case_org_title_sort",
             ),
@@ -93,7 +119,11 @@ class Migration(migrations.Migration):
             model_name="case",
             index=models.Index(
                 models.F("organisation"),
-                cases.text.StatusRank("status"),
+                models.Func(
+                    models.F("status"),
+                    function="ks_status_rank",
+                    output_field=models.IntegerField(),
+                ),
                 models.F("id"),
                 name="case_org_status_sort",
             ),
@@ -136,7 +166,10 @@ class Migration(migrations.Migration):
             index=django.contrib.postgres.indexes.GinIndex(
                 models.F("organisation"),
                 django.contrib.postgres.indexes.OpClass(
-                    cases.text.Fold("title"), name="gin_trgm_ops"
+                    models.Func(
+                        models.F("title"), function="ks_fold", output_field=models.TextField()
+                    ),
+                    name="gin_trgm_ops",
                 ),
                 name="case_org_title_trgm",
             ),

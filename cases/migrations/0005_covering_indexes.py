@@ -1,4 +1,3 @@
-import cases.text
 import django.contrib.postgres.indexes
 from django.conf import settings
 from django.db import migrations, models
@@ -48,7 +47,9 @@ class Migration(migrations.Migration):
             name="title_folded",
             field=models.GeneratedField(
                 db_persist=True,
-                expression=cases.text.Fold("title"),
+                expression=models.Func(
+                    models.F("title"), function="ks_fold", output_field=models.TextField()
+                ),
                 output_field=models.TextField(),
             ),
         ),

@@ -1,8 +1,6 @@
 from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations, models
 
-import cases.text
-
 
 class Migration(migrations.Migration):
     """Last changed order within one Oslo year of "opprettet".
@@ -29,7 +27,11 @@ class Migration(migrations.Migration):
             model_name="case",
             index=models.Index(
                 models.F("organisation"),
-                cases.text.OsloYear("created_at"),
+                models.Func(
+                    models.F("created_at"),
+                    template="(EXTRACT(YEAR FROM (%(expressions)s AT TIME ZONE 'Europe/Oslo')))::integer",
+                    output_field=models.IntegerField(),
+                ),
                 models.OrderBy(models.F("updated_at"), descending=True),
                 models.OrderBy(models.F("id"), descending=True),
                 name="case_org_created_year_upd",

@@ -11,7 +11,6 @@ row per team, status and assignee, changed in the same transaction as the case.
 
 import django.db.models.deletion
 import django.utils.timezone
-import portal.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -173,7 +172,7 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "answer templates",
                 "ordering": ["area", "position", "name_nb"],
             },
-            bases=(portal.models.Localised, models.Model),
+            bases=(models.Model,),
         ),
         migrations.CreateModel(
             name="CaseChange",

@@ -22,10 +22,85 @@ FOR EACH ROW EXECUTE FUNCTION portal_refuse_change();
 """
 
 
-def seed_role_types(apps, schema_editor):
-    from portal.seed import ensure_role_types
+ROLE_TYPES = [
+    # code, name_nb, name_en, kind, area, position
+    ("kontraktsansvarlig", "Kontraktsansvarlig", "Contract owner", "contact", "", 10),
+    ("kontaktperson-lonn", "Kontaktperson lønn", "Contact person, payroll", "contact", "lonn", 20),
+    (
+        "kontaktperson-regnskap",
+        "Kontaktperson regnskap",
+        "Contact person, accounting",
+        "contact",
+        "regnskap",
+        30,
+    ),
+    (
+        "kontaktperson-it-teknisk",
+        "Kontaktperson IT-teknisk",
+        "Technical IT contact",
+        "contact",
+        "",
+        40,
+    ),
+    ("fullmakt", "Fullmakt", "Power of attorney (fullmakt)", "authority", "", 50),
+    (
+        "autorisert-bestiller-lonn",
+        "Autorisert bestiller lønn",
+        "Authorised payroll orderer",
+        "authority",
+        "lonn",
+        60,
+    ),
+    (
+        "autorisert-bestiller-regnskap",
+        "Autorisert bestiller regnskap",
+        "Authorised accounting orderer",
+        "authority",
+        "regnskap",
+        70,
+    ),
+    (
+        "budsjettdisponent",
+        "Budsjettdisponent",
+        "Budget holder (budsjettdisponent)",
+        "authority",
+        "",
+        80,
+    ),
+    (
+        "utvidet-tilgang-lonn",
+        "Utvidet tilgang lønn",
+        "Extended access, payroll",
+        "access",
+        "lonn",
+        90,
+    ),
+    (
+        "utvidet-tilgang-regnskap",
+        "Utvidet tilgang regnskap",
+        "Extended access, accounting",
+        "access",
+        "regnskap",
+        100,
+    ),
+]
 
-    ensure_role_types(apps.get_model("portal", "RoleType"))
+
+def seed_role_types(apps, schema_editor):
+    # The role types the rules name, as they were when this migration was written
+    # (frozen: portal/seed.py may change; post_migrate fills in what it adds).
+    RoleType = apps.get_model("portal", "RoleType")
+    for code, name_nb, name_en, kind, area, position in ROLE_TYPES:
+        RoleType.objects.get_or_create(
+            code=code,
+            defaults={
+                "name_nb": name_nb,
+                "name_en": name_en,
+                "kind": kind,
+                "area": area,
+                "position": position,
+            },
+        )
 
 
 class Migration(migrations.Migration):
