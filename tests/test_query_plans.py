@@ -217,8 +217,10 @@ def busiest_year(organisation: Organisation) -> int:
 def test_a_number_prefix_reads_the_number_index(planned: Planned, typed: str) -> None:
     """A number's start ("SAK-2026-000012", up to ten cases) or a case's id in
     digits: from the pattern index Django makes for the unique number (migration
-    cases 0006), for digits with the id's own index beside it."""
-    case = Case.objects.filter(organisation=planned.organisation).order_by("id")[100]
+    cases 0006), for digits with the id's own index beside it. (Digits that could
+    be a year are that year as well: the next test.)"""
+    case = Case.objects.filter(organisation=planned.organisation).order_by("-id")[0]
+    assert len(str(case.pk)) > 4
     text = case.number[:-1] if typed == "whole" else str(case.pk)
     listed = ask(planned.viewer, nummer=text)
     assert case.number in {row["number"] for row in listed.page.rows}
@@ -227,6 +229,23 @@ def test_a_number_prefix_reads_the_number_index(planned: Planned, typed: str) ->
         pattern_index = {name for name in indexes_of(plan) if name.endswith("_like")}
         assert pattern_index, shown(plan)
         assert not sorts_in(plan) or "COALESCE(" in sql, shown(plan)
+
+
+def test_a_number_typed_up_to_its_year_reads_the_years_index(planned: Planned) -> None:
+    """ "SAK-2023" is the Oslo year 2023 of opprettet (cases.filters.NumberFilter):
+    counted from the organisation's created index, and listed, newest change
+    first, from the (organisation, Oslo year, last changed) index, never from
+    the number index, which holds every organisation's numbers."""
+    year = busiest_year(planned.organisation)
+    listed = ask(planned.viewer, nummer=f"SAK-{year}")
+    assert listed.page.strategy == "one year of opprettet, in last-changed order"
+    assert {row["number"][:8] for row in listed.page.rows} == {f"SAK-{year}"}
+    count, page = (plan_of(sql) for sql in listed.sql[:2])
+    assert "case_org_created_cover" in indexes_of(count), shown(count)
+    assert "case_org_created_year_upd" in indexes_of(page), shown(page)
+    for plan in (count, page):
+        assert not {name for name in indexes_of(plan) if name.endswith("_like")}, shown(plan)
+    assert not sorts_in(page), shown(page)
 
 
 def test_the_organisation_is_compared_inside_the_trigram_index(planned: Planned) -> None:
