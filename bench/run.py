@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ["pages", "case_list"]
+BENCHMARKS = ["pages", "case_list", "load"]
 
 
 def main() -> None:
