@@ -433,45 +433,55 @@ def percentile(histogram: dict[str, int], fraction: float) -> float | None:
     return float(max(histogram, key=float))
 
 
-def figures(histogram: dict[str, int], count: int, failures: int, seconds: float) -> dict[str, Any]:
+def figures(kind: dict[str, Any], seconds: float) -> dict[str, Any]:
+    """Rate, client-side percentiles, errors and the server's own median and p95."""
+    times, server = kind["response_times"], kind["server_times"]
     return {
-        "requests": count,
-        "per_second": round(count / seconds, 1) if seconds else None,
-        "p50_ms": percentile(histogram, 0.50),
-        "p95_ms": percentile(histogram, 0.95),
-        "p99_ms": percentile(histogram, 0.99),
-        "errors": failures,
+        "requests": kind["count"],
+        "per_second": round(kind["count"] / seconds, 1) if seconds else None,
+        "p50_ms": percentile(times, 0.50),
+        "p95_ms": percentile(times, 0.95),
+        "p99_ms": percentile(times, 0.99),
+        "errors": kind["failures"],
+        "server_p50_ms": percentile(server, 0.50),
+        "server_p95_ms": percentile(server, 0.95),
     }
 
 
-def merged(kinds: dict[str, dict[str, Any]]) -> tuple[dict[str, int], int, int]:
-    histogram: dict[str, int] = {}
+def merged(kinds: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Several kinds as one: counts added, histograms merged."""
+    whole: dict[str, Any] = {"count": 0, "failures": 0, "response_times": {}, "server_times": {}}
     for kind in kinds.values():
-        for value, times in kind["response_times"].items():
-            histogram[value] = histogram.get(value, 0) + times
-    return (
-        histogram,
-        sum(k["count"] for k in kinds.values()),
-        sum(k["failures"] for k in kinds.values()),
-    )
+        whole["count"] += kind["count"]
+        whole["failures"] += kind["failures"]
+        for histogram in ("response_times", "server_times"):
+            for value, times in kind[histogram].items():
+                whole[histogram][value] = whole[histogram].get(value, 0) + times
+    return whole
 
 
 def summary_of(run: Run) -> dict[str, Any]:
     lists = {name: kind for name, kind in run.kinds.items() if name.startswith("list")}
-    every = figures(*merged(run.kinds), run.seconds)
-    pages = figures(*merged(lists), run.seconds)
+    every = figures(merged(run.kinds), run.seconds)
+    pages = figures(merged(lists), run.seconds)
+    cpu = dict(run.cpu)
+    per_request = (cpu["gunicorn_ms_per_request"] or 0) + (cpu["database_ms_per_request"] or 0)
+    if per_request and every["requests"]:
+        # What the whole machine would serve with nothing else on it, this mix.
+        capacity = (cpu["cores"] or 1) * 1000 / per_request
+        cpu["capacity_requests_per_second"] = round(capacity, 1)
+        cpu["capacity_list_pages_per_second"] = round(
+            capacity * pages["requests"] / every["requests"], 1
+        )
     return {
         "pace_per_user": run.pace,
         "offered_per_second": round(run.pace * USERS, 1),
         "seconds": round(run.seconds, 1),
         "list_pages": pages,
         "all_requests": every,
-        "kinds": {
-            name: figures(kind["response_times"], kind["count"], kind["failures"], run.seconds)
-            for name, kind in sorted(run.kinds.items())
-        },
+        "kinds": {name: figures(kind, run.seconds) for name, kind in sorted(run.kinds.items())},
         "errors": run.errors,
-        "cpu": run.cpu,
+        "cpu": cpu,
         "targets": {
             "list_pages_per_second": met(pages["per_second"], TARGET_LIST_PER_S, above=True),
             "p95_ms": met(every["p95_ms"], TARGET_P95_MS, above=False),
@@ -489,13 +499,17 @@ def met(value: float | None, target: float, *, above: bool) -> str:
 def report(run: Run) -> dict[str, Any]:
     result = summary_of(run)
     cpu = result["cpu"]
-    print(f"{'kind':22} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'n':>7} errors")
+    print(
+        f"{'kind':22} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
+        f"{'server p50':>10} {'server p95':>10} {'n':>7} errors"
+    )
     rows = [*result["kinds"].items(), ("all list pages", result["list_pages"])]
     for name, kind in [*rows, ("all requests", result["all_requests"])]:
         print(
             f"{name:22} {fmt(kind['per_second']):>7} {fmt(kind['p50_ms']):>7} "
-            f"{fmt(kind['p95_ms']):>7} {fmt(kind['p99_ms']):>7} {kind['requests']:>7} "
-            f"{kind['errors']}"
+            f"{fmt(kind['p95_ms']):>7} {fmt(kind['p99_ms']):>7} "
+            f"{fmt(kind['server_p50_ms']):>10} {fmt(kind['server_p95_ms']):>10} "
+            f"{kind['requests']:>7} {kind['errors']}"
         )
     for error in run.errors[:10]:
         print(f"   error: {error['occurrences']} × {error['name']}: {error['error'][:200]}")
@@ -505,6 +519,12 @@ def report(run: Run) -> dict[str, Any]:
         f"{cpu['gunicorn_cores']}, database {cpu['database_cores']}, locust "
         f"{cpu['locust_cores']}, whole machine {cpu['machine_busy_cores']} of {cpu['cores']}"
     )
+    if "capacity_requests_per_second" in cpu:
+        print(
+            f"at that CPU per request, {cpu['cores']} cores of our own would serve "
+            f"{cpu['capacity_requests_per_second']} requests/s "
+            f"({cpu['capacity_list_pages_per_second']} list pages/s) of this mix"
+        )
     targets = result["targets"]
     print(
         f"targets: list pages/s ≥ {TARGET_LIST_PER_S:.0f}: {targets['list_pages_per_second']} "

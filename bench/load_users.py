@@ -26,6 +26,7 @@ import os
 import random
 import re
 import secrets
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -38,7 +39,11 @@ PLAN: dict[str, Any] = json.loads(Path(os.environ["LOAD_PLAN"]).read_text(encodi
 PACE = float(os.environ.get("LOAD_PACE", "2.5"))
 CASE_LINK = re.compile(r'href="/saker/(SAK-\d{4}-\d+)/"')
 NEXT_LINK = re.compile(r'rel="next" href="(/saker/\?[^"]*)"')
+SERVER_TIMING = re.compile(r"app;dur=([0-9.]+)")
 _users = itertools.count()
+# The server's own time of each answer (its Server-Timing header) by kind, {ms: count}:
+# beside locust's times, which also hold the wait for a free worker.
+server_times: dict[str, Counter[int]] = defaultdict(Counter)
 
 
 class DeskUser(FastHttpUser):
@@ -60,6 +65,7 @@ class DeskUser(FastHttpUser):
     def list_page(self, query: str, kind: str) -> None:
         path = "/saker/" + (f"?{query}" if query else "")
         with self.client.get(path, name=kind, allow_redirects=False, catch_response=True) as answer:
+            note_server_time(kind, answer)
             if answer.status_code != 200:
                 answer.failure(f"HTTP {answer.status_code}")
                 return
@@ -98,6 +104,7 @@ class DeskUser(FastHttpUser):
 
     def page(self, path: str, kind: str) -> None:
         with self.client.get(path, name=kind, allow_redirects=False, catch_response=True) as answer:
+            note_server_time(kind, answer)
             if answer.status_code != 200:
                 answer.failure(f"HTTP {answer.status_code}")
 
@@ -123,14 +130,27 @@ class DeskUser(FastHttpUser):
             allow_redirects=False,
             catch_response=True,
         ) as answer:
+            note_server_time("columns (POST)", answer)
             if answer.status_code != 302:
                 answer.failure(f"HTTP {answer.status_code}")
 
 
+def note_server_time(kind: str, answer: Any) -> None:
+    found = SERVER_TIMING.search(answer.headers.get("Server-Timing") or "")
+    if found:
+        server_times[kind][round(float(found.group(1)))] += 1
+
+
+def forget_server_times(**_kwargs: Any) -> None:
+    """With --reset-stats, the ramp is left out of the server's times too."""
+    server_times.clear()
+
+
 def write_times(environment: Environment, **_kwargs: Any) -> None:
     """locust's own figures (after --reset-stats) for bench/load.py, in LOAD_TIMES:
-    each kind's count, failures and response times ({ms: count}, as locust rounds
-    them), so load.py can give percentiles of all list pages together."""
+    each kind's count, failures, response times ({ms: count}, as locust rounds
+    them) and the server's times, so load.py can give percentiles of all list
+    pages together."""
     stats = environment.stats
     if stats is None or "LOAD_TIMES" not in os.environ:
         return
@@ -139,6 +159,7 @@ def write_times(environment: Environment, **_kwargs: Any) -> None:
             "count": entry.num_requests,
             "failures": entry.num_failures,
             "response_times": {str(ms): n for ms, n in entry.response_times.items()},
+            "server_times": {str(ms): n for ms, n in server_times[name].items()},
         }
         for (name, _method), entry in stats.entries.items()
     }
@@ -151,4 +172,5 @@ def write_times(environment: Environment, **_kwargs: Any) -> None:
     )
 
 
+events.spawning_complete.add_listener(forget_server_times)  # type: ignore[no-untyped-call]
 events.test_stop.add_listener(write_times)  # type: ignore[no-untyped-call]
