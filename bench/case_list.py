@@ -28,8 +28,6 @@ import datetime as dt
 import http.client
 import os
 import re
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,7 +35,6 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -49,7 +46,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from bench.common import summary, write_results
+from bench.common import Gunicorn, Response, summary, write_results
 from cases.management.commands.generate_cases import COMMON_WORDS, RARE_WORDS
 from cases.models import Case, Follower
 from portal.dates import oslo_date
@@ -68,11 +65,9 @@ TARGET_P95_MS = 50.0
 SCENARIO_BUDGET_S = 60.0
 MIN_REPEAT = 5
 FLOOR_REPEAT = 30
-REQUEST_TIMEOUT_S = 120
 MAX_RESTARTS = 2
 EXPORT_ROWS = 100_000
 EXPORT_TIMEOUT_S = 1800
-SERVER_TIMING = re.compile(r"app;dur=([0-9.]+)")
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
@@ -291,115 +286,6 @@ def make_scenarios() -> dict[str, list[tuple[str, str]]]:
 
 
 # --- HTTP -------------------------------------------------------------------------
-
-
-class Gunicorn:
-    """``gunicorn portal.wsgi`` with two workers on a free port of 127.0.0.1."""
-
-    def __init__(self) -> None:
-        self.process: subprocess.Popen[bytes] | None = None
-        self.failed = False
-        self.restarts = 0
-        self.port = free_port()
-        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in stop()
-            prefix="bench-gunicorn-", suffix=".log", delete=False
-        )
-
-    def start(self) -> None:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "portal.settings",
-            "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-not-secret"),
-            "PLAIN_STATIC_STORAGE": "1",
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "SECURE_COOKIES": "0",
-            "SERVER_TIMING": "1",  # the figures below are read from it
-        }
-        env.pop("DEBUG", None)
-        command = [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "portal.wsgi",
-            "-w",
-            "2",
-            "-b",
-            f"127.0.0.1:{self.port}",
-            "--timeout",
-            str(REQUEST_TIMEOUT_S),
-        ]
-        if int(metadata.version("gunicorn").split(".")[0]) >= 27:
-            # Not the shared control socket under $HOME that every gunicorn 27 opens.
-            command.append("--no-control-socket")
-        self.process = subprocess.Popen(  # noqa: S603 - our own fixed command
-            command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
-        )
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                self.failed = True
-                raise SystemExit(f"gunicorn exited early; see {self.log.name}:\n{self.tail()}")
-            try:
-                if self.get("/helse/").status == 200:
-                    print(f"gunicorn ready on 127.0.0.1:{self.port}")
-                    return
-            except OSError:
-                pass
-            time.sleep(0.25)
-        self.failed = True
-        raise SystemExit(f"gunicorn did not answer /helse/ in 90 s; see {self.log.name}")
-
-    def get(self, path: str, cookie: str = "") -> Response:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=REQUEST_TIMEOUT_S)
-        try:
-            started = time.perf_counter()
-            conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
-            answer = conn.getresponse()
-            answer.read()
-            client_ms = (time.perf_counter() - started) * 1000
-            match = SERVER_TIMING.search(answer.getheader("Server-Timing") or "")
-            server_ms = float(match.group(1)) if match else None
-            return Response(answer.status, server_ms, client_ms)
-        finally:
-            conn.close()
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def restart(self) -> None:
-        """Start again after gunicorn died (its log is kept and its tail printed)."""
-        self.failed = True
-        print(f"gunicorn exited (status {self.process and self.process.returncode}):")
-        print(self.tail())
-        self.restarts += 1
-        self.start()
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=30)
-        self.log.close()
-        if not self.failed:
-            Path(self.log.name).unlink(missing_ok=True)
-
-    def tail(self) -> str:
-        self.log.flush()
-        return Path(self.log.name).read_text(encoding="utf-8", errors="replace")[-3000:]
-
-
-@dataclass
-class Response:
-    status: int
-    server_ms: float | None
-    client_ms: float
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def login_cookie(target: Target) -> str:

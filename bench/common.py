@@ -1,15 +1,28 @@
-"""Helpers shared by the benchmarks: timing, percentiles, result files."""
+"""Helpers shared by the benchmarks: timing, percentiles, result files, gunicorn."""
 
 from __future__ import annotations
 
+import http.client
 import json
+import os
+import re
+import signal
+import socket
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
+REQUEST_TIMEOUT_S = 120
+SERVER_TIMING = re.compile(r"app;dur=([0-9.]+)")
 
 
 def time_calls(call: Callable[[], Any], repeat: int, warmup: int = 5) -> list[float]:
@@ -35,3 +48,117 @@ def write_results(name: str, payload: dict[str, Any]) -> Path:
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
+
+
+class Gunicorn:
+    """``gunicorn portal.wsgi`` as production runs it, with ``workers`` workers (two,
+    as on the 2-core machine) on a free port of 127.0.0.1; ``env`` adds to or
+    overrides the environment it gets."""
+
+    def __init__(self, workers: int = 2, env: dict[str, str] | None = None) -> None:
+        self.workers = workers
+        self.extra_env = env or {}
+        self.process: subprocess.Popen[bytes] | None = None
+        self.failed = False
+        self.restarts = 0
+        self.port = free_port()
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in stop()
+            prefix="bench-gunicorn-", suffix=".log", delete=False
+        )
+
+    def start(self) -> None:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "portal.settings",
+            "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-not-secret"),
+            "PLAIN_STATIC_STORAGE": "1",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SECURE_COOKIES": "0",
+            "SERVER_TIMING": "1",  # the benchmarks read their figures from it
+            **self.extra_env,
+        }
+        env.pop("DEBUG", None)
+        command = [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "portal.wsgi",
+            "-w",
+            str(self.workers),
+            "-b",
+            f"127.0.0.1:{self.port}",
+            "--timeout",
+            str(REQUEST_TIMEOUT_S),
+        ]
+        if int(metadata.version("gunicorn").split(".")[0]) >= 27:
+            # Not the shared control socket under $HOME that every gunicorn 27 opens.
+            command.append("--no-control-socket")
+        self.process = subprocess.Popen(  # noqa: S603 - our own fixed command
+            command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self.failed = True
+                raise SystemExit(f"gunicorn exited early; see {self.log.name}:\n{self.tail()}")
+            try:
+                if self.get("/helse/").status == 200:
+                    print(f"gunicorn ready on 127.0.0.1:{self.port}")
+                    return
+            except OSError:
+                pass
+            time.sleep(0.25)
+        self.failed = True
+        raise SystemExit(f"gunicorn did not answer /helse/ in 90 s; see {self.log.name}")
+
+    def get(self, path: str, cookie: str = "") -> Response:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=REQUEST_TIMEOUT_S)
+        try:
+            started = time.perf_counter()
+            conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+            answer = conn.getresponse()
+            answer.read()
+            client_ms = (time.perf_counter() - started) * 1000
+            match = SERVER_TIMING.search(answer.getheader("Server-Timing") or "")
+            server_ms = float(match.group(1)) if match else None
+            return Response(answer.status, server_ms, client_ms)
+        finally:
+            conn.close()
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def restart(self) -> None:
+        """Start again after gunicorn died (its log is kept and its tail printed)."""
+        self.failed = True
+        print(f"gunicorn exited (status {self.process and self.process.returncode}):")
+        print(self.tail())
+        self.restarts += 1
+        self.start()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=30)
+        self.log.close()
+        if not self.failed:
+            Path(self.log.name).unlink(missing_ok=True)
+
+    def tail(self) -> str:
+        self.log.flush()
+        return Path(self.log.name).read_text(encoding="utf-8", errors="replace")[-3000:]
+
+
+@dataclass
+class Response:
+    status: int
+    server_ms: float | None
+    client_ms: float
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ["pages", "case_list", "writes"]
+BENCHMARKS = ["pages", "case_list", "writes", "load"]
 
 
 def main() -> None:

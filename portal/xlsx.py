@@ -14,10 +14,16 @@ What the file promises:
   carriage return; lone surrogates; U+FFFE, U+FFFF) are replaced by a space,
   never a crash. A space rather than nothing, because text pasted from Word
   uses U+000B as a line break, and removing it would glue words together.
+- Text comes back as it was written, even text that looks like Excel's own
+  escapes: Excel reads ``_xHHHH_`` in a cell as the character U+HHHH
+  (LibreOffice some of them, with one to four digits), so a literal
+  ``_x0041_`` is written as ``_x005F_x0041_`` (``_x005F_`` is the escape for
+  "_"). openpyxl writes text as it is; ``excel_text`` escapes.
 - Text is never cut, except beyond Excel's limit of 32 767 characters per
-  cell (counted in UTF-16 units, as Excel counts them): longer text is cut to
-  the limit. Case titles are at most 300 characters, so only free text can
-  reach it.
+  cell (counted in UTF-16 units, as Excel counts them): longer text is cut so
+  that it ends with a marker the reader sees ("… [forkortet]" in the active
+  language) and the whole fits the limit. Case titles are at most 300
+  characters, so only free text can reach it.
 - Moments are shown in Oslo time as real Excel dates (``DD.MM.YYYY HH:MM``);
   dates as ``DD.MM.YYYY``.
 - Every sheet starts with the bold, frozen header row, and has an autofilter
@@ -40,6 +46,7 @@ from typing import IO, Any, BinaryIO, Literal
 
 import openpyxl
 from django.http import FileResponse
+from django.utils.translation import gettext
 from lxml.etree import xmlfile  # type: ignore[import-untyped]
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -67,6 +74,11 @@ if not openpyxl.LXML:  # the header and the sheet's frame are written by openpyx
 # openpyxl's ILLEGAL_CHARACTERS_RE, plus what XML 1.0 also forbids and the
 # etree writer would pass through unchecked (surrogates fail to encode).
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# The underscore that starts an "_xHHHH_" (ECMA-376's ST_Xstring escape, which
+# Excel decodes in any cell text, hex digits in either case). LibreOffice also
+# reads one to three digits ("_x4_" is U+0004), so those are escaped too:
+# "_x005F_" is an underscore to both, so escaping more than needed is harmless.
+_XSTRING_START = re.compile(r"_(?=x[0-9A-Fa-f]{1,4}_)")
 _HEADER_FONT = Font(bold=True)
 
 
@@ -284,7 +296,7 @@ class _RowXml:
                 continue
             kind = column.kind
             if kind == "text":
-                text = clean_text(value if isinstance(value, str) else str(value))
+                text = excel_text(value if isinstance(value, str) else str(value))
                 if not text:
                     continue  # an inline string cell without a string is not valid for Excel
                 # An inline string is text whatever it starts with: never a formula.
@@ -314,7 +326,7 @@ class _RowXml:
 
 
 def _text_cell(sheet: Any, value: object) -> Cell | None:
-    text = clean_text(value if isinstance(value, str) else str(value))
+    text = excel_text(value if isinstance(value, str) else str(value))
     if not text:
         return None  # an inline string cell without a string is not valid XML for Excel
     cell = WriteOnlyCell(sheet, text)
@@ -330,15 +342,32 @@ def _xml_text(text: str) -> str:
     return text.replace("\r", "&#13;") if "\r" in text else text
 
 
-def clean_text(text: str) -> str:
-    """``text`` as Excel can hold it: no XML-illegal characters, at most 32 767 UTF-16 units."""
+def excel_text(text: str) -> str:
+    """``text`` as a cell stores it, for Excel to show ``text``: no XML-illegal
+    characters, at most 32 767 UTF-16 units (cut with a marker), and literal
+    ``_xHHHH_`` escaped so that Excel does not decode it."""
     text = _NOT_XML.sub(" ", text)
     if len(text) > EXCEL_MAX_CELL_CHARS // 2:  # only then can it exceed the limit
-        units = text.encode("utf-16-le")
-        if len(units) > 2 * EXCEL_MAX_CELL_CHARS:
-            # "ignore" drops half of a surrogate pair cut at the end.
-            text = units[: 2 * EXCEL_MAX_CELL_CHARS].decode("utf-16-le", errors="ignore")
+        text = _cut(text)
+    if "_x" in text:  # the quick test first: the regex costs on every cell
+        text = _XSTRING_START.sub("_x005F_", text)
     return text
+
+
+def _cut(text: str) -> str:
+    """``text`` cut to Excel's limit, ending with a marker, when it is longer.
+
+    The limit is on what Excel shows, so it is counted before escaping (an
+    escaped ``_x005F_`` is one character to Excel).
+    """
+    units = text.encode("utf-16-le")
+    if len(units) <= 2 * EXCEL_MAX_CELL_CHARS:
+        return text
+    # Translators: ends a text cut at the spreadsheet's cell limit
+    marker = gettext("… [shortened]")
+    room = 2 * (EXCEL_MAX_CELL_CHARS - len(marker.encode("utf-16-le")) // 2)
+    # "ignore" drops half of a surrogate pair cut at the end.
+    return units[:room].decode("utf-16-le", errors="ignore") + marker
 
 
 def _number(column: ExportColumn, value: object) -> int | float | Decimal | None:

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone, translation
 from openpyxl import load_workbook
+from openpyxl.utils.escape import unescape
 
 from cases import exporting
 from cases.listing import columns
@@ -75,6 +76,20 @@ def test_whole_title_formula_text_and_illegal_characters(cast: Cast, kari: Clien
     assert "+47 22 00 00 00" in titles
     assert "@SUM(A1)" in titles
     assert any(t.startswith("Tittel med") and "enhetsskille" in t for t in titles)
+
+
+def test_a_title_that_looks_like_an_excel_escape_reaches_only_those_who_see_the_case(
+    cast: Cast, kari: Client
+) -> None:
+    # Excel would show "_x0041_" as "A" and "_x005F_" as "_" unless escaped.
+    title = "Konto _x0041_ og _x005F_ i lønn"
+    make_case(cast.fjordetaten, cast.ola, "lonn", title=title)
+    rows = _sheet(kari.get("/saker/eksport.xlsx"))
+    # openpyxl reads the text as stored; unescape reads it as Excel does.
+    assert [unescape(row[1]) for row in rows[1:]] == [title]
+    # The plain member sees only his own cases, the outsider another organisation's.
+    for other in (cast.per, cast.nina):
+        assert len(_sheet(client_for(other).get("/saker/eksport.xlsx"))) == 1
 
 
 def test_dates_are_real_excel_dates_in_oslo_time(cast: Cast, kari: Client) -> None:

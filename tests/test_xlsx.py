@@ -1,6 +1,8 @@
 """The case list export's Excel writer, read back with openpyxl as a user's Excel would see it.
 
-No database: the writer only turns rows of values into a workbook.
+No database: the writer only turns rows of values into a workbook. openpyxl
+reads a cell's text as stored; where Excel would decode it (``_xHHHH_``), the
+tests decode it by openpyxl's ``unescape``, which is the same rule.
 """
 
 from __future__ import annotations
@@ -17,10 +19,14 @@ from pathlib import Path
 from typing import IO, Any
 
 import pytest
+from django.utils import translation
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import load_workbook
+from openpyxl.utils import escape as openpyxl_escape
 from openpyxl.worksheet import _writer as openpyxl_sheet_writer
 
-from portal.xlsx import EXCEL_MAX_CELL_CHARS, ExportColumn, write_xlsx
+from portal.xlsx import EXCEL_MAX_CELL_CHARS, ExportColumn, excel_text, write_xlsx
 from tests.office import convert
 
 UTC = dt.UTC
@@ -134,13 +140,98 @@ def test_text_at_excels_cell_limit_comes_back_whole() -> None:
     assert only_cell(text).value == text
 
 
-def test_text_beyond_excels_cell_limit_is_cut_to_the_limit() -> None:
-    assert only_cell("y" * 40_000).value == "y" * EXCEL_MAX_CELL_CHARS
+def utf16_units(text: str) -> int:
+    """The length as Excel counts it: a character outside the BMP is two."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+@pytest.mark.parametrize(
+    ("language", "marker"),
+    [("nb", "… [forkortet]"), ("nn", "… [forkorta]"), ("en", "… [shortened]")],
+)
+def test_text_beyond_excels_cell_limit_is_cut_with_a_marker_in_the_files_language(
+    language: str, marker: str
+) -> None:
+    with translation.override(language):
+        value = only_cell("y" * 40_000).value
+    assert value.endswith(marker)
+    assert value == "y" * (EXCEL_MAX_CELL_CHARS - len(marker)) + marker
+    assert utf16_units(value) == EXCEL_MAX_CELL_CHARS
 
 
 def test_cell_limit_counts_characters_outside_the_bmp_as_two_like_excel() -> None:
-    # 16 384 emoji are 32 768 UTF-16 units: the last one does not fit.
-    assert only_cell("😀" * 16_384).value == "😀" * 16_383
+    with translation.override("nb"):
+        # 16 384 emoji are 32 768 UTF-16 units: one too many.
+        value = only_cell("😀" * 16_384).value
+    marker = "… [forkortet]"
+    assert value.endswith(marker)
+    kept = value.removesuffix(marker)
+    # 32 767 - 13 units leave room for 16 377 emoji; half of one is never kept.
+    assert kept == "😀" * ((EXCEL_MAX_CELL_CHARS - len(marker)) // 2)
+    assert utf16_units(value) <= EXCEL_MAX_CELL_CHARS
+
+
+def test_text_exactly_at_the_limit_in_emoji_is_not_marked() -> None:
+    text = "😀" * 16_383 + "x"  # 32 767 units
+    assert only_cell(text).value == text
+
+
+# Text that Excel would read as its own escapes (ECMA-376 ST_Xstring): "_xHHHH_"
+# is the character U+HHHH, "_x005F_" an underscore.
+EXCEL_ESCAPE_LOOKALIKES = [
+    "Konto _x0041_ feil",
+    "_x005F_",
+    "_x005f_x0041_",
+    "_x0041_x0042_",
+    "__x0041__",
+    "_x00e6_ og _x00C6_",
+    "_xD83D_",
+    "_x4_ _x04_ _x004_",  # LibreOffice decodes these too
+    "_x00411_ _X0041_ x0041_ _x_ _xg_",  # not escapes: left as they are
+    "lønn_x000D__x000A_mars",
+]
+
+
+@pytest.mark.parametrize("title", EXCEL_ESCAPE_LOOKALIKES)
+def test_text_that_looks_like_an_excel_escape_comes_back_as_written(title: str) -> None:
+    stored = only_cell(title).value
+    # openpyxl reads inline text as stored; its unescape is the rule Excel reads it by.
+    assert openpyxl_escape.unescape(stored) == title
+    assert stored == excel_text(title)
+
+
+def libreoffice_unescape(text: str) -> str:
+    """The wider rule LibreOffice reads by: one to four hex digits."""
+    return re.sub(r"_x([0-9A-Fa-f]{1,4})_", lambda m: chr(int(m.group(1), 16)), text)
+
+
+def test_only_the_underscore_that_starts_an_escape_is_escaped() -> None:
+    assert excel_text("a_x0041_b") == "a_x005F_x0041_b"
+    assert excel_text("_x0041_x0042_") == "_x005F_x0041_x005F_x0042_"
+    assert excel_text("_x4_") == "_x005F_x4_"
+    assert excel_text("snake_case x_1 _x00411_ _x_") == "snake_case x_1 _x00411_ _x_"
+
+
+@given(st.text(alphabet="_x04AFf\u00e6\U0001f600 ", max_size=40))
+def test_any_text_comes_back_as_written_after_excels_decoding(text: str) -> None:
+    stored = excel_text(text)
+    assert openpyxl_escape.unescape(stored) == text
+    assert libreoffice_unescape(stored) == text
+
+
+def test_a_header_that_looks_like_an_escape_comes_back_as_written() -> None:
+    columns = [ExportColumn("x", "Felt _x0041_", "text", 10)]
+    sheet = read_back([["verdi"]], columns=columns).active
+    assert openpyxl_escape.unescape(sheet["A1"].value) == "Felt _x0041_"
+
+
+def test_a_long_text_with_escape_lookalikes_is_cut_by_what_excel_shows() -> None:
+    text = "_x0041_" * 6_000  # 42 000 characters
+    with translation.override("nb"):
+        shown = openpyxl_escape.unescape(only_cell(text).value)
+    assert shown.endswith("… [forkortet]")
+    assert utf16_units(shown) == EXCEL_MAX_CELL_CHARS
+    assert text.startswith(shown.removesuffix("… [forkortet]"))
 
 
 def test_moments_are_shown_in_oslo_time_as_real_excel_dates() -> None:
@@ -325,3 +416,23 @@ def test_libreoffice_opens_the_file_and_shows_the_same_values(tmp_path: Path) ->
         ["SAK-2024-0000002", "A & B <c> æøå   slutt", "01.03.2024 09:17", "01.04.2024", "2"],
         ["SAK-2024-0000003", "  mellomrom  ", "11.11.2022 00:30", "", "2.5"],
     ]
+
+
+def test_libreoffice_shows_escape_lookalikes_and_the_cut_text_as_excel_would(
+    tmp_path: Path,
+) -> None:
+    """LibreOffice decodes "_x005F_" (not every escape, as Excel does): a literal
+    "_x005F_" left unescaped would come back as "_"."""
+    long_title = "Lønn " * 8_000  # 40 000 characters
+    titles = [*EXCEL_ESCAPE_LOOKALIKES, long_title]
+    source = tmp_path / "saker.xlsx"
+    with translation.override("nb"):
+        source.write_bytes(export([[title] for title in titles], columns=[TITTEL])[1].read())
+    converted = convert(source, "csv:Text - txt - csv (StarCalc):44,34,76")
+    lines = list(csv.reader(converted.read_text(encoding="utf-8-sig").splitlines()))
+    shown = [line[0] for line in lines[1:]]
+    assert shown[:-1] == EXCEL_ESCAPE_LOOKALIKES
+    cut = shown[-1]
+    assert cut.endswith("… [forkortet]")
+    assert long_title.startswith(cut.removesuffix("… [forkortet]"))
+    assert utf16_units(cut) == EXCEL_MAX_CELL_CHARS
