@@ -72,7 +72,7 @@ class Var:
         env.update(extra)
         return env
 
-    def start(self, *args: str, **env: str) -> subprocess.Popen[str]:
+    def start(self, *args: str, own_group: bool = False, **env: str) -> subprocess.Popen[str]:
         process = subprocess.Popen(  # noqa: S603 - this Python, our own arguments
             [sys.executable, *args],
             cwd=REPO,
@@ -81,6 +81,7 @@ class Var:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            start_new_session=own_group,  # as in a terminal of its own
         )
         self.processes.append(process)
         return process
@@ -315,6 +316,21 @@ def test_runserver_keeps_the_server_over_reloads_and_sigterm_stops_it(var: Var) 
         psutil.Process(new_child).status() == psutil.STATUS_ZOMBIE
     )
     assert var.servers() == []
+    assert var.handles() == []
+
+
+@pytest.mark.parametrize(
+    "signum", [signal.SIGINT, signal.SIGHUP], ids=["Ctrl-C", "terminal-closed"]
+)
+def test_runserver_stopped_from_its_terminal_stops_the_server(var: Var, signum: int) -> None:
+    # The terminal signals every process of the group: runserver's parent and child.
+    parent = var.start("manage.py", "runserver", f"127.0.0.1:{_free_port()}", own_group=True)
+    until(lambda: len(var.handles()) == 2)
+    assert var.servers()
+
+    os.killpg(parent.pid, signum)
+    parent.wait(60)
+    until(lambda: var.servers() == [], timeout=10)
     assert var.handles() == []
 
 

@@ -13,7 +13,7 @@ a ``postmaster.pid`` naming a process id that another program has since taken
 made it take a dead server for a running one. So (:func:`_forget_the_gone`):
 every start, and every exit, first drops the processes that are gone from the
 list and a ``postmaster.pid`` whose server is gone; SIGTERM and SIGHUP let go
-of the server before the process dies of them (:func:`_leave_on_signals`).
+of the server before the process dies of them (:func:`leave_on_signals`).
 :func:`status` and :func:`stop` are ``manage.py embedded_postgres``.
 
 It is set up as a production server should be (portal/db/roles.py): on start,
@@ -83,7 +83,7 @@ def ensure_running(pgdata: Path, database: str | None, owner: str, app: str) -> 
             # which stops the server if this process is the last on the list,
             # runs after this one has dropped the processes that are gone.
             atexit.register(_forget_the_gone_under_lock, pgdata)
-            _leave_on_signals()
+            leave_on_signals()
         info = _server.get_postmaster_info()  # type: ignore[attr-defined]
         endpoint = Endpoint(host=str(info.socket_dir), port=int(info.port), user="postgres")
         if not _prepared:
@@ -319,14 +319,14 @@ def _leave(signum: int, frame: FrameType | None) -> None:
     os.kill(os.getpid(), signum)
 
 
-def _leave_on_signals() -> None:
+def leave_on_signals() -> None:
     """SIGTERM and SIGHUP (a closed terminal) let go of the server before the process dies.
 
     By default they end the process without ``atexit``, so the wheel never
     took it off its list. Only where nobody handles them yet (runserver has
     SIGTERM exit normally itself; a task worker has its own) and only from the
     main thread, where Python allows it: runserver's child process connects
-    from another thread, but its parent holds the server for it
+    from another thread, so runserver calls this itself
     (portal/management/commands/runserver.py).
     """
     if threading.current_thread() is not threading.main_thread():
