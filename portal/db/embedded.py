@@ -266,7 +266,8 @@ def _forget_the_gone(pgdata: Path) -> None:
         handles = _read_handles(pgdata)
         alive = [pid for pid in handles if _alive(pid)]
         if alive != handles:
-            logger.info("Dropping processes that are gone from %s: %s", handle_list, handles)
+            gone = [pid for pid in handles if pid not in alive]
+            logger.info("Dropping processes that are gone from %s: %s", handle_list, gone)
         if handle_list.read_text(encoding="utf-8") != json.dumps(alive):
             handle_list.write_text(json.dumps(alive), encoding="utf-8")
     postmaster = _read_postmaster_pid(pgdata)
@@ -364,8 +365,7 @@ def stop(pgdata: Path, timeout: float = 60) -> Status:
     """Stop the server of ``pgdata`` by hand (fast shutdown), whoever still uses it.
 
     Returns how it was before. The list of processes using it is emptied: those
-    still running lose their connections, and start the server again on their
-    next one.
+    still running lose the database until they are started again.
     """
     pgdata = pgdata.resolve()
     with _wheel_lock():

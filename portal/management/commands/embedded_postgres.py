@@ -2,7 +2,8 @@
 
 The embedded PostgreSQL (no DATABASE_URL, ``var/pgdata``) by hand: ``status``
 says whether it runs and which processes use it; ``stop`` stops it (a fast
-shutdown: their connections end) and empties the list of processes using it.
+shutdown: those processes lose the database until they are started again) and
+empties the list of processes using it.
 Both first drop what processes that were killed left behind
 (portal/db/embedded.py). Neither starts the server.
 """
