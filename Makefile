@@ -14,7 +14,7 @@ PORT ?= 8000
 # PostgreSQL or Chromium. TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= 2
 
-.PHONY: install run serve test lint typecheck migrations-check pytest bench messages screenshots lock clean
+.PHONY: install run stop-db serve test lint typecheck migrations-check pytest bench messages screenshots lock clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -36,6 +36,10 @@ run: install
 	DEBUG=1 $(PY) manage.py seed_demo
 	@echo "Kundesenter: http://$(HOST):$(PORT)/  (demo logins: see README.md)"
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+# Stop the embedded PostgreSQL (var/pgdata) by hand, e.g. one a killed `make run` left running.
+stop-db:
+	DEBUG=1 $(PY) manage.py embedded_postgres stop
 
 test: install lint typecheck migrations-check pytest
 

@@ -16,19 +16,23 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS
 from django.db.backends.postgresql import base
 
-from portal.db.embedded import ensure_running
+from portal.db.embedded import Endpoint, ensure_running
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
-    def get_connection_params(self) -> dict[str, Any]:
+    def ensure_server(self) -> Endpoint:
+        """Start (or join) the embedded server, without connecting; this process then holds it."""
         owner = settings.DATABASE_OWNER
         assert owner is not None, "the embedded server always has an owner role"
-        endpoint = ensure_running(
+        return ensure_running(
             Path(self.settings_dict["OPTIONS"]["embedded_pgdata"]),
             self.settings_dict["NAME"],
             owner=str(owner["USER"]),
             app=str(settings.DATABASES[DEFAULT_DB_ALIAS]["USER"]),
         )
+
+    def get_connection_params(self) -> dict[str, Any]:
+        endpoint = self.ensure_server()
         self.settings_dict["HOST"] = endpoint.host
         self.settings_dict["PORT"] = str(endpoint.port)
         params = super().get_connection_params()
