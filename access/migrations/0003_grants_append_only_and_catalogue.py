@@ -7,69 +7,6 @@ FOR EACH ROW EXECUTE FUNCTION portal_refuse_change();
 """
 
 
-ROLE_TYPES = [
-    # code, name_nb, name_en, kind, area, position
-    ("kontraktsansvarlig", "Kontraktsansvarlig", "Contract owner", "contact", "", 10),
-    ("kontaktperson-lonn", "Kontaktperson lønn", "Contact person, payroll", "contact", "lonn", 20),
-    (
-        "kontaktperson-regnskap",
-        "Kontaktperson regnskap",
-        "Contact person, accounting",
-        "contact",
-        "regnskap",
-        30,
-    ),
-    (
-        "kontaktperson-it-teknisk",
-        "Kontaktperson IT-teknisk",
-        "Technical IT contact",
-        "contact",
-        "",
-        40,
-    ),
-    ("fullmakt", "Fullmakt", "Power of attorney (fullmakt)", "authority", "", 50),
-    (
-        "autorisert-bestiller-lonn",
-        "Autorisert bestiller lønn",
-        "Authorised payroll orderer",
-        "authority",
-        "lonn",
-        60,
-    ),
-    (
-        "autorisert-bestiller-regnskap",
-        "Autorisert bestiller regnskap",
-        "Authorised accounting orderer",
-        "authority",
-        "regnskap",
-        70,
-    ),
-    (
-        "budsjettdisponent",
-        "Budsjettdisponent",
-        "Budget holder (budsjettdisponent)",
-        "authority",
-        "",
-        80,
-    ),
-    (
-        "utvidet-tilgang-lonn",
-        "Utvidet tilgang lønn",
-        "Extended access, payroll",
-        "access",
-        "lonn",
-        90,
-    ),
-    (
-        "utvidet-tilgang-regnskap",
-        "Utvidet tilgang regnskap",
-        "Extended access, accounting",
-        "access",
-        "regnskap",
-        100,
-    ),
-]
-
 # code, area, name_nb, name_en, description_nb, description_en, roles
 CATALOGUE = [
     (
@@ -152,22 +89,12 @@ CATALOGUE = [
 
 
 def seed_catalogue(apps, schema_editor):
-    # The role types and the catalogue as they were when this migration was written
-    # (frozen: the seed modules may change; post_migrate fills in what they add).
+    # The catalogue as it was when this migration was written (frozen: the seed
+    # modules may change; post_migrate fills in what they add). The role types it
+    # names come from portal 0005, which this migration depends on.
     RoleType = apps.get_model("portal", "RoleType")
     System = apps.get_model("access", "System")
     SystemRole = apps.get_model("access", "SystemRole")
-    for code, name_nb, name_en, kind, area, position in ROLE_TYPES:
-        RoleType.objects.get_or_create(
-            code=code,
-            defaults={
-                "name_nb": name_nb,
-                "name_en": name_en,
-                "kind": kind,
-                "area": area,
-                "position": position,
-            },
-        )
     for position, (code, area, name_nb, name_en, desc_nb, desc_en, roles) in enumerate(CATALOGUE):
         system, _ = System.objects.get_or_create(
             code=code,
