@@ -42,16 +42,22 @@ def _key_part(value: Any) -> Any:
     return (type(value).__name__, pk) if pk is not None else value
 
 
+def _key(function: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """The memo's key for ``function(*args)``; None if an argument is unsaved."""
+    if any(getattr(arg, "pk", 0) is None for arg in args):
+        return None
+    return (function.__qualname__, *map(_key_part, args))
+
+
 def per_request(function: Callable[..., Result]) -> Callable[..., Result]:
     """Keep ``function``'s answer for the rest of the request (arguments: model objects
     or other hashable values; an unsaved object or an anonymous user is never kept)."""
 
     @wraps(function)
     def kept(*args: Any) -> Result:
-        memo = _memo.get()
-        if memo is None or any(getattr(arg, "pk", 0) is None for arg in args):
+        memo, key = _memo.get(), _key(function, args)
+        if memo is None or key is None:
             return function(*args)
-        key = (function.__qualname__, *map(_key_part, args))
         if key not in memo:
             memo[key] = function(*args)
         return memo[key]  # type: ignore[no-any-return]
@@ -62,9 +68,9 @@ def per_request(function: Callable[..., Result]) -> Callable[..., Result]:
 def remember(function: Callable[..., Result], args: tuple[Any, ...], answer: Result) -> None:
     """Keep ``answer`` as ``function(*args)``'s for the rest of the request, when a
     broader question asked in the same terms has answered it already."""
-    memo = _memo.get()
-    if memo is not None and all(getattr(arg, "pk", 0) is not None for arg in args):
-        memo[(function.__qualname__, *map(_key_part, args))] = answer
+    memo, key = _memo.get(), _key(function, args)
+    if memo is not None and key is not None:
+        memo[key] = answer
 
 
 def forget(**_kwargs: Any) -> None:
