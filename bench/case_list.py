@@ -192,8 +192,8 @@ def ensure_cases(wanted: int) -> dict[str, Any] | None:
     return {"cases": missing, "seconds": seconds}
 
 
-def pick_targets() -> list[Target]:
-    """The largest and the smallest generated organisation, each with its viewer."""
+def organisation_sizes() -> list[tuple[int, int]]:
+    """(id, cases) of every generated organisation that has cases, the largest first."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT o.id, count(*) FROM portal_organisation o "
@@ -201,7 +201,12 @@ def pick_targets() -> list[Target]:
             "WHERE o.slug LIKE %s GROUP BY o.id ORDER BY 2 DESC, 1",
             ["bench-org-%"],
         )
-        sizes = cursor.fetchall()
+        return cursor.fetchall()
+
+
+def pick_targets() -> list[Target]:
+    """The largest and the smallest generated organisation, each with its viewer."""
+    sizes = organisation_sizes()
     if not sizes:
         raise SystemExit("No bench-org-* organisation has cases: run generate_cases.")
     targets = []

@@ -55,7 +55,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.db import connection
 
-from bench.case_list import make_scenarios
+from bench.case_list import make_scenarios, organisation_sizes
 from bench.common import ROOT, Gunicorn, write_results
 from cases.listing import columns, default_columns
 from cases.models import Case, ListPreference
@@ -147,14 +147,7 @@ def main() -> None:
 def pick_people(count: int) -> list[tuple[User, Organisation, int]]:
     """``count`` bench organisations evenly spread by size (the largest first),
     each with its ``bench-viewer-*`` and its number of cases."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT o.id, count(*) FROM portal_organisation o "
-            "JOIN cases_case c ON c.organisation_id = o.id "
-            "WHERE o.slug LIKE %s GROUP BY o.id ORDER BY 2 DESC, 1",
-            ["bench-org-%"],
-        )
-        sizes = cursor.fetchall()
+    sizes = organisation_sizes()
     if count <= 1 or len(sizes) == 1:
         chosen = sizes[:1] * count
     else:
