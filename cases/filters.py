@@ -82,8 +82,9 @@ class NumberFilter(django_filters.CharFilter):
         rest = 4 - len(digits)
         if match["dash"] and rest:
             return None  # "SAK-20-" is no number's start: the LIKE finds nothing
-        first = max(int(digits) * 10**rest, 1)
-        return first, min(first + 10**rest - 1, 9998)
+        first = int(digits) * 10**rest
+        # Python's dates run from year 1, and the day after 31.12.9998 must exist.
+        return max(first, 1), min(first + 10**rest - 1, 9998)
 
 
 # The start of a number up to the end of its year: "SAK-2", "SAK-2023", "SAK-2023-".

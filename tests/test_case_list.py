@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
 from cases import listing
+from cases.filters import NumberFilter
 from cases.models import Case, ListPreference, SubjectArea, case_number
 from portal.models import RoleType, User
 from tests.cases_helpers import make_case
@@ -502,6 +503,23 @@ def test_a_number_typed_up_to_its_year_finds_what_the_number_starts_with(
     own = {n for n in expected if Case.objects.get(number=n).reported_by == cast.per}
     assert set(_numbers(client_for(cast.per).get("/saker/", {"nummer": typed}))) == own
     assert _numbers(client_for(cast.nina).get("/saker/", {"nummer": typed})) in ([], [nina.number])
+
+
+@pytest.mark.parametrize(
+    ("typed", "years"),
+    [
+        ("SAK-2023", (2023, 2023)),
+        ("SAK-2023-", (2023, 2023)),
+        ("SAK-202", (2020, 2029)),
+        ("SAK-0", (1, 999)),
+        ("SAK-9", (9000, 9998)),
+        ("SAK-20-", None),
+        ("SAK-2023-0", None),
+        ("2023", None),
+    ],
+)
+def test_the_years_a_numbers_start_stands_for(typed: str, years: object) -> None:
+    assert NumberFilter.years(typed) == years
 
 
 def test_a_year_of_numbers_in_last_changed_order_reads_the_years_index(
