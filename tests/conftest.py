@@ -25,7 +25,7 @@ from portal.teams import TEAM_GROUPS
 
 PASSWORD = "riktig-hest-batteri-stift"
 
-pytest_plugins = ["tests.browser", "tests.database", "tests.oidc.fixtures"]
+pytest_plugins = ["tests.browser", "tests.database", "tests.oidc.fixtures", "tests.queue"]
 
 
 @dataclass

@@ -112,12 +112,12 @@ def test_bad_input_keeps_what_was_typed(cast: Cast, roles: dict) -> None:
 
 
 def test_staff_approval_starts_the_assignment_and_tells_the_requester(
-    cast: Cast, roles: dict, django_capture_on_commit_callbacks
+    cast: Cast, roles: dict, run_jobs
 ) -> None:
     _request(client_for(cast.kari), cast.per.pk)
     appointment = Appointment.objects.get()
-    with django_capture_on_commit_callbacks(execute=True):
-        do_decide_appointment(actor=cast.siv, appointment=appointment, approve=True, reason="OK")
+    do_decide_appointment(actor=cast.siv, appointment=appointment, approve=True, reason="OK")
+    run_jobs()
     appointment.refresh_from_db()
     assert appointment.state == Appointment.State.APPROVED
     assert _holds(cast.per)

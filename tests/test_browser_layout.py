@@ -403,8 +403,7 @@ def portal(settings: Any, tmp_path: Path) -> Iterator[Portal]:
             state=state,
             rows_total=22_593,
             rows_done=11_000 if state == ExportJob.State.RUNNING else 22_593,
-            # A worker that has just taken the job: no heartbeat yet, so nothing reclaims it.
-            heartbeat_at=None,
+            attempts=1 if state == ExportJob.State.RUNNING else 0,
             file_name="saker-fjordetaten-2026-11-30.xlsx" if state == ExportJob.State.DONE else "",
         )
         jobs[str(state)] = str(job.pk)

@@ -75,13 +75,13 @@ def test_superuser_sees_all(cast: Cast, cases: dict) -> None:
 
 
 def test_staff_answer_in_admin_emails_the_customer_without_content(
-    cast: Cast, teams: dict, cases: dict, django_capture_on_commit_callbacks
+    cast: Cast, teams: dict, cases: dict, run_jobs
 ) -> None:
     case = cases["payroll"]
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client_for(cast.siv).post(
-            f"/admin/cases/case/{case.pk}/change/", _answer("Vi har rettet trekket.")
-        )
+    response = client_for(cast.siv).post(
+        f"/admin/cases/case/{case.pk}/change/", _answer("Vi har rettet trekket.")
+    )
+    run_jobs()
     assert response.status_code == 302, response.content.decode()[:2000]
     message = Message.objects.get(case=case)
     assert message.from_staff
@@ -91,13 +91,13 @@ def test_staff_answer_in_admin_emails_the_customer_without_content(
 
 
 def test_internal_note_in_admin_is_hidden_and_silent(
-    cast: Cast, teams: dict, cases: dict, django_capture_on_commit_callbacks
+    cast: Cast, teams: dict, cases: dict, run_jobs
 ) -> None:
     case = cases["payroll"]
-    with django_capture_on_commit_callbacks(execute=True):
-        client_for(cast.siv).post(
-            f"/admin/cases/case/{case.pk}/change/", _answer("Intern vurdering", kind="notat")
-        )
+    client_for(cast.siv).post(
+        f"/admin/cases/case/{case.pk}/change/", _answer("Intern vurdering", kind="notat")
+    )
+    run_jobs()
     assert Message.objects.get(case=case).is_internal
     assert mail.outbox == []
     assert (

@@ -7,8 +7,10 @@ import io
 from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.test import Client
-from django.utils import timezone, translation
+from django.utils import translation
 from openpyxl import load_workbook
 from openpyxl.utils.escape import unescape
 
@@ -18,12 +20,12 @@ from cases.models import Case, ExportJob
 from portal.models import RoleType
 from tests.cases_helpers import bytes_of, make_case
 from tests.conftest import Cast, client_for, grant
+from tests.queue import make_due, waiting_jobs
 
 
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.EXPORT_IN_THREAD = False
 
 
 @pytest.fixture
@@ -185,13 +187,16 @@ def test_someone_elses_export_is_404(cast: Cast, kari: Client, monkeypatch) -> N
         assert client_for(other).get(f"/saker/eksport/{job.pk}/fil/").status_code == 404
 
 
-def test_worker_command_runs_waiting_jobs(cast: Cast, kari: Client, monkeypatch) -> None:
-    from django.core.management import call_command
-
+def test_the_export_is_made_by_the_queue_not_the_request(
+    cast: Cast, kari: Client, monkeypatch, run_jobs
+) -> None:
     monkeypatch.setattr(exporting, "EXPORT_INLINE_LIMIT", 0)
     make_case(cast.fjordetaten, cast.per, title="Kø")
     kari.get("/saker/eksport.xlsx")
-    call_command("run_export_jobs", "--once")
+    assert ExportJob.objects.get().state == ExportJob.State.WAITING
+    assert waiting_jobs("cases.make_export") == 1
+    ran = run_jobs()
+    assert [(r.task, r.outcome) for r in ran] == [("cases.make_export", "succeeded")]
     assert ExportJob.objects.get().state == ExportJob.State.DONE
 
 
@@ -305,32 +310,78 @@ def test_files_and_jobs_are_deleted_after_a_day(
     assert kari.get(f"/saker/eksport/{job.pk}/fil/").status_code == 404
 
 
-def test_a_job_whose_worker_died_is_taken_up_again_then_given_up(
+def test_a_failed_try_is_made_again_and_then_the_file_is_there_once(
+    cast: Cast, kari: Client, monkeypatch: pytest.MonkeyPatch, run_jobs
+) -> None:
+    monkeypatch.setattr(exporting, "EXPORT_INLINE_LIMIT", 0)
+    make_case(cast.fjordetaten, cast.per, title="Ustabil")
+    kari.get("/saker/eksport.xlsx")
+    job = ExportJob.objects.get()
+    # A try that died while storing the file left a part of it under the file's name.
+    leftover = job.file.field.generate_filename(job, f"{job.pk}.xlsx")
+    default_storage.save(leftover, ContentFile(b"half a file"))
+    real = exporting.export_to_file
+    calls = []
+
+    def fails_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError("disk full")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(exporting, "export_to_file", fails_once)
+    assert [r.outcome for r in run_jobs()] == ["retry"]
+    job.refresh_from_db()
+    assert (job.state, job.attempts) == (ExportJob.State.WAITING, 1)
+    page = kari.get(f"/saker/eksport/{job.pk}/").content.decode()
+    assert f"forsøk 2 av {exporting.EXPORT_MAX_ATTEMPTS}" in page
+    make_due()
+    assert [r.outcome for r in run_jobs()] == ["succeeded"]
+    job.refresh_from_db()
+    assert (job.state, job.attempts) == (ExportJob.State.DONE, 2)
+    assert job.file.name == leftover
+    assert default_storage.listdir("exports")[1] == [Path(leftover).name]
+    assert len(_sheet(kari.get(f"/saker/eksport/{job.pk}/fil/"))) == 2
+
+
+def test_an_export_that_keeps_failing_says_so_after_its_last_try(
+    cast: Cast, kari: Client, monkeypatch: pytest.MonkeyPatch, run_jobs
+) -> None:
+    monkeypatch.setattr(exporting, "EXPORT_INLINE_LIMIT", 0)
+    make_case(cast.fjordetaten, cast.per, title="Alltid feil")
+    kari.get("/saker/eksport.xlsx")
+
+    def always_fails(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(exporting, "export_to_file", always_fails)
+    outcomes = []
+    for _ in range(exporting.EXPORT_MAX_ATTEMPTS):
+        outcomes += [r.outcome for r in run_jobs()]
+        make_due()
+    assert outcomes == ["retry"] * (exporting.EXPORT_MAX_ATTEMPTS - 1) + ["succeeded"]
+    job = ExportJob.objects.get()
+    assert (job.state, job.attempts) == (ExportJob.State.FAILED, exporting.EXPORT_MAX_ATTEMPTS)
+    assert run_jobs() == []
+    page = kari.get(f"/saker/eksport/{job.pk}/").content.decode()
+    assert "Eksporten feilet" in page
+
+
+def test_an_export_whose_workers_kept_dying_fails_when_taken_up_again(
     cast: Cast, kari: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import time_machine
-
     monkeypatch.setattr(exporting, "EXPORT_INLINE_LIMIT", 0)
     make_case(cast.fjordetaten, cast.per, title="Krasj")
     kari.get("/saker/eksport.xlsx")
     job = ExportJob.objects.get()
-    for attempt in range(1, exporting.EXPORT_MAX_ATTEMPTS + 1):
-        claimed = exporting.claim_next_job()
-        assert claimed is not None
-        assert claimed.pk == job.pk
-        ExportJob.objects.filter(pk=job.pk).update(attempts=attempt)  # the worker started it
-        # ... and died: no sign of life for longer than EXPORT_STALE_SECONDS.
-        later = dt.timedelta(seconds=exporting.EXPORT_STALE_SECONDS + 1)
-        with time_machine.travel(timezone.now() + later * attempt):
-            exporting.reclaim_stale_jobs()
-        job.refresh_from_db()
-        expected = (
-            ExportJob.State.FAILED
-            if attempt >= exporting.EXPORT_MAX_ATTEMPTS
-            else ExportJob.State.WAITING
-        )
-        assert job.state == expected, attempt
-    assert exporting.claim_next_job() is None
+    # Each try counts as it starts; workers that died took every try with them.
+    ExportJob.objects.filter(pk=job.pk).update(
+        state=ExportJob.State.RUNNING, attempts=exporting.EXPORT_MAX_ATTEMPTS
+    )
+    exporting.make_export(str(job.pk))  # the queue hands the stalled job to a worker
+    job.refresh_from_db()
+    assert job.state == ExportJob.State.FAILED
+    assert not job.file
 
 
 def test_the_cleanup_command_deletes_old_exports(
@@ -343,19 +394,3 @@ def test_the_cleanup_command_deletes_old_exports(
     with time_machine.travel(job.created_at + dt.timedelta(hours=25)):
         call_command("delete_expired_exports")
     assert not ExportJob.objects.exists()
-
-
-def test_the_status_page_takes_up_a_job_whose_worker_died_and_leaves_a_live_one(
-    cast: Cast, kari: Client, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(exporting, "EXPORT_INLINE_LIMIT", 0)
-    make_case(cast.fjordetaten, cast.per, title="Levende")
-    kari.get("/saker/eksport.xlsx")
-    job = ExportJob.objects.get()
-    exporting.claim_next_job()  # a worker took it and is alive
-    kari.get(f"/saker/eksport/{job.pk}/")
-    assert ExportJob.objects.get().state == ExportJob.State.RUNNING
-    old = timezone.now() - dt.timedelta(seconds=exporting.EXPORT_STALE_SECONDS + 1)
-    ExportJob.objects.filter(pk=job.pk).update(heartbeat_at=old)  # ... and then it died
-    kari.get(f"/saker/eksport/{job.pk}/")
-    assert ExportJob.objects.get().state == ExportJob.State.WAITING

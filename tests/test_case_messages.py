@@ -153,14 +153,12 @@ def test_customer_cannot_write_internal_notes(cast: Cast, case: Case) -> None:
     assert not Message.objects.filter(is_internal=True).exists()
 
 
-def test_staff_answer_sends_one_email_after_commit_without_content(
-    cast: Cast, case: Case, django_capture_on_commit_callbacks
+def test_staff_answer_sends_one_email_from_the_queue_without_content(
+    cast: Cast, case: Case, run_jobs
 ) -> None:
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        do_add_message(actor=cast.siv, case=case, body=SECRET)
-    assert mail.outbox == []  # nothing before the commit
-    for callback in callbacks:
-        callback()
+    do_add_message(actor=cast.siv, case=case, body=SECRET)
+    assert mail.outbox == []  # the request sends nothing: a worker does
+    run_jobs()
     assert len(mail.outbox) == 1
     sent = mail.outbox[0]
     assert sent.to == [cast.per.email]
@@ -172,28 +170,22 @@ def test_staff_answer_sends_one_email_after_commit_without_content(
     assert "Beskrivelse" not in sent.body
 
 
-def test_internal_note_sends_no_email(
-    cast: Cast, case: Case, django_capture_on_commit_callbacks
-) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        do_add_message(actor=cast.siv, case=case, body=SECRET, internal=True)
+def test_internal_note_sends_no_email(cast: Cast, case: Case, run_jobs) -> None:
+    do_add_message(actor=cast.siv, case=case, body=SECRET, internal=True)
+    run_jobs()
     assert mail.outbox == []
 
 
-def test_waiting_for_customer_sends_email(
-    cast: Cast, case: Case, django_capture_on_commit_callbacks
-) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        do_change_status(actor=cast.siv, case=case, status=Case.Status.WAITING_FOR_CUSTOMER)
+def test_waiting_for_customer_sends_email(cast: Cast, case: Case, run_jobs) -> None:
+    do_change_status(actor=cast.siv, case=case, status=Case.Status.WAITING_FOR_CUSTOMER)
+    run_jobs()
     assert len(mail.outbox) == 1
-    with django_capture_on_commit_callbacks(execute=True):
-        do_change_status(actor=cast.siv, case=case, status=Case.Status.IN_PROGRESS)
+    do_change_status(actor=cast.siv, case=case, status=Case.Status.IN_PROGRESS)
+    run_jobs()
     assert len(mail.outbox) == 1
 
 
-def test_rolled_back_answer_sends_nothing(
-    cast: Cast, case: Case, django_capture_on_commit_callbacks
-) -> None:
+def test_rolled_back_answer_sends_nothing(cast: Cast, case: Case, run_jobs) -> None:
     from django.db import transaction
 
     def answer_then_fail() -> None:
@@ -201,49 +193,42 @@ def test_rolled_back_answer_sends_nothing(
             do_add_message(actor=cast.siv, case=case, body="svar")
             raise RuntimeError("rollback")
 
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError):
         answer_then_fail()
+    assert run_jobs() == []  # neither the news nor its job was kept
     assert mail.outbox == []
 
 
-def test_followers_with_extended_access_are_told_once(
-    cast: Cast, case: Case, django_capture_on_commit_callbacks
-) -> None:
+def test_followers_with_extended_access_are_told_once(cast: Cast, case: Case, run_jobs) -> None:
     grant(cast.kari, cast.fjordetaten, RoleType.EXTENDED_PAYROLL)
     client_for(cast.kari).post(f"/saker/{case.number}/folg/")
     client_for(cast.per).post(f"/saker/{case.number}/folg/")  # the reporter is told anyway
-    with django_capture_on_commit_callbacks(execute=True):
-        do_add_message(actor=cast.siv, case=case, body=SECRET)
+    do_add_message(actor=cast.siv, case=case, body=SECRET)
+    run_jobs()
     assert sorted(m.to[0] for m in mail.outbox) == sorted([cast.per.email, cast.kari.email])
     assert all(SECRET not in m.body for m in mail.outbox)
 
 
-def test_follower_who_lost_access_is_not_told(
-    cast: Cast, case: Case, django_capture_on_commit_callbacks
-) -> None:
+def test_follower_who_lost_access_is_not_told(cast: Cast, case: Case, run_jobs) -> None:
     from cases.models import Follower
 
     Follower.objects.create(case=case, user=cast.ola)  # never had access
-    with django_capture_on_commit_callbacks(execute=True):
-        do_add_message(actor=cast.siv, case=case, body="svar")
+    do_add_message(actor=cast.siv, case=case, body="svar")
+    run_jobs()
     assert [m.to[0] for m in mail.outbox] == [cast.per.email]
 
 
-def test_email_in_the_users_language(
-    cast: Cast, case: Case, django_capture_on_commit_callbacks
-) -> None:
+def test_email_in_the_users_language(cast: Cast, case: Case, run_jobs) -> None:
     cast.per.language = "en"
     cast.per.save()
-    with django_capture_on_commit_callbacks(execute=True):
-        do_add_message(actor=cast.siv, case=case, body="svar")
+    do_add_message(actor=cast.siv, case=case, body="svar")
+    run_jobs()
     assert mail.outbox[0].subject.startswith("News on case")
 
 
-def test_email_in_norwegian_by_default(
-    cast: Cast, case: Case, django_capture_on_commit_callbacks
-) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        do_add_message(actor=cast.siv, case=case, body="svar")
+def test_email_in_norwegian_by_default(cast: Cast, case: Case, run_jobs) -> None:
+    do_add_message(actor=cast.siv, case=case, body="svar")
+    run_jobs()
     assert mail.outbox[0].subject.startswith("Nytt i sak")
 
 

@@ -42,7 +42,6 @@ CASES = {
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.EXPORT_IN_THREAD = False
 
 
 @pytest.fixture

@@ -173,7 +173,7 @@ def test_pending_decisions_are_counted_on_the_queue(cast: Cast, staff: dict[str,
 
 
 def test_queue_to_answered_case_and_back_to_the_same_place(
-    cast: Cast, staff: dict[str, User], django_capture_on_commit_callbacks
+    cast: Cast, staff: dict[str, User], run_jobs
 ) -> None:
     case = make_case(cast.fjordetaten, cast.per, "lonn", title="Trekk mangler")
     client = client_for(staff["lena"])
@@ -184,17 +184,17 @@ def test_queue_to_answered_case_and_back_to_the_same_place(
     assert case_page.status_code == 200
     assert "Trekk mangler" in text(case_page)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            link.group(1).replace("&amp;", "&"),
-            answer(
-                case,
-                body="Kan du sende lønnsslippen?",
-                handling="svar_venter",
-                attachments=[pdf("brev.pdf")],
-                next="/admin/?status=aktiv&sortering=eldste",
-            ),
-        )
+    response = client.post(
+        link.group(1).replace("&amp;", "&"),
+        answer(
+            case,
+            body="Kan du sende lønnsslippen?",
+            handling="svar_venter",
+            attachments=[pdf("brev.pdf")],
+            next="/admin/?status=aktiv&sortering=eldste",
+        ),
+    )
+    run_jobs()
     assert response.status_code == 302
     assert response["Location"] == "/admin/?status=aktiv&sortering=eldste"
     case.refresh_from_db()

@@ -28,7 +28,6 @@ from tests.conftest import Cast, client_for, grant
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.EXPORT_IN_THREAD = False
 
 
 @pytest.fixture

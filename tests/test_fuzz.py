@@ -194,7 +194,6 @@ ALL = [(route, name) for route, name, _pattern in patterns() if "<drf_format_suf
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.EXPORT_IN_THREAD = False
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ from access.models import Appointment, OrderLine, System, SystemRole
 from access.ordering import LineInput, do_fulfil_line, do_submit_order
 from access.services import do_request_appointment
 from cases.models import Case, SubjectArea
-from cases.notify import news_on_case
+from cases.notify import tell_news
 from portal.dates import today
 from portal.models import Area, ContactCentre, RoleType
 from tests.cases_helpers import make_case
@@ -184,7 +184,6 @@ def world(cast: Cast, settings: Any, tmp_path: Path) -> dict[str, Any]:
     """Kari orders a payroll role for Per (fulfilled, so Min side lists the grant) and asks
     to appoint Ola; Per has a case of his own."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.EXPORT_IN_THREAD = False
     grant(cast.kari, cast.fjordetaten, RoleType.PAYROLL_ORDERER)
     grant(cast.kari, cast.fjordetaten, RoleType.EXTENDED_PAYROLL)
     grant(cast.per, cast.fjordetaten, "kontaktperson-lonn")
@@ -301,13 +300,15 @@ def test_the_access_overview_export_names_systems_and_roles_in_english(
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_e_mail_about_a_case_is_in_the_recipients_language(
-    world: dict[str, Any], language: str
+    world: dict[str, Any], language: str, run_jobs
 ) -> None:
     cast = world["cast"]
     cast.kari.language = language
     cast.kari.save(update_fields=["language"])
+    run_jobs()  # what the world's making queued
     mail.outbox.clear()
-    news_on_case(Case.objects.get(number=world["numbers"][1]).pk)
+    tell_news(Case.objects.get(number=world["numbers"][1]).pk, f"test:{language}")
+    run_jobs()
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert foreign_words(f"{message.subject} {message.body}", language) == []

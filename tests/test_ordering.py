@@ -234,7 +234,7 @@ def test_new_person_with_name_email_and_employee_number(cast: Cast, orderers: No
 
 
 def test_fulfilment_creates_grants_and_extended_access_changes_the_case_list(
-    cast: Cast, orderers: None, django_capture_on_commit_callbacks
+    cast: Cast, orderers: None, run_jobs
 ) -> None:
     colleague_case = make_case(cast.fjordetaten, cast.ola, "lonn", title="Olas lønnssak")
     assert colleague_case.number not in [
@@ -246,9 +246,9 @@ def test_fulfilment_creates_grants_and_extended_access_changes_the_case_list(
         [_line(cast.per, "utvidet-tilgang-lonn", oslo_today().strftime("%d.%m.%Y"))],
     )
     _order(client_for(cast.kari), "lonn", [_line(cast.per, "lonnsmedarbeider", "01.12.2030")])
-    with django_capture_on_commit_callbacks(execute=True):
-        for line in OrderLine.objects.all():
-            do_fulfil_line(actor=cast.siv, line=line, done=True)
+    for line in OrderLine.objects.all():
+        do_fulfil_line(actor=cast.siv, line=line, done=True)
+    run_jobs()
     assert (
         RoleAssignment.objects.held_today()
         .filter(
