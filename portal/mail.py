@@ -121,7 +121,8 @@ def resend_waiting_email(timestamp: int) -> int:
     deferred = 0
     for email_id in waiting:
         try:
-            send_email.configure(queueing_lock=_lock(email_id)).defer(email_id=email_id)
+            with transaction.atomic():  # a refused insert undoes only itself
+                send_email.configure(queueing_lock=_lock(email_id)).defer(email_id=email_id)
         except AlreadyEnqueued:
             continue  # its job is still waiting for its next try
         deferred += 1

@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from portal.demo import org_number
 from portal.models import Organisation, User
 from tests.conftest import Cast, grant, make_user
+from tests.queue import run_jobs
 
 TECHNICAL = "kontaktperson-it-teknisk"
 
@@ -27,8 +28,10 @@ def contacts(cast: Cast) -> Cast:
 
 
 def run(*args: str) -> str:
+    """The command, then the worker that sends what it queued."""
     out = StringIO()
     call_command("send_login_links", *args, stdout=out)
+    run_jobs()
     return out.getvalue()
 
 
@@ -50,7 +53,19 @@ def test_each_current_technical_contact_gets_the_organisations_link(
     )
     assert "No technical contact: Ås etat (as-etat)" in output
     assert "https://kundesenter.example/inn/as-etat/" in output
-    assert "2 e-mail(s) sent, 1 organisation(s) without a technical contact." in output
+    assert (
+        "2 e-mail(s) queued for sending, 1 organisation(s) without a technical contact." in output
+    )
+
+
+def test_running_it_again_the_same_day_sends_each_link_once(
+    contacts: Cast, mailoutbox: list[Any]
+) -> None:
+    run()
+    again = run()
+    assert sorted(mail.to[0] for mail in mailoutbox) == ["kari@example.no", "nina@example.no"]
+    assert "Already queued today: http://127.0.0.1:8000/inn/fjordetaten/ to kari" in again
+    assert "0 e-mail(s) queued for sending" in again
 
 
 def test_one_organisation_only(contacts: Cast, mailoutbox: list[Any]) -> None:

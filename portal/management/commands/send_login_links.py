@@ -5,21 +5,25 @@ role) the organisation's direct login link, and says which organisations have
 nobody to send it to. The e-mail is in each recipient's language (their preferred
 one, else the site's); it goes to the agencies' technical staff, who pass the link
 on to their users.
+
+The e-mails go through the outbox (portal.mail): a worker sends them, retried
+while the mail server is away. Each person gets the link once a day at most, so
+running the command again after it stopped half-way sends only what is missing.
 """
 
 from __future__ import annotations
 
-import smtplib
 from collections import defaultdict
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from portal.dates import today as oslo_today
+from portal.mail import queue_email
 from portal.models import Organisation, RoleAssignment, RoleType, User
 
 
@@ -105,8 +109,9 @@ class Command(BaseCommand):
                 raise CommandError(f"No active organisation has the slug {options['org']!r}.")
         dry_run: bool = options["dry_run"]
         contacts = technical_contacts(organisations)
-        planned, sent, failed, without = 0, 0, 0, []
+        planned, queued, without = 0, 0, []
         contact_page = settings.SITE_URL + reverse("portal:contact")
+        day = oslo_today().isoformat()
         for organisation in organisations:
             people = contacts.get(organisation.pk, [])
             if not people:
@@ -115,18 +120,18 @@ class Command(BaseCommand):
             link = login_link(organisation)
             for person in people:
                 planned += 1
-                verb = "Would send" if dry_run else "Sent"
-                if not dry_run:
-                    subject, body = message(person, organisation, link, contact_page)
-                    try:
-                        send_mail(subject, body, None, [person.email], fail_silently=False)
-                    except (smtplib.SMTPException, OSError) as exc:
-                        failed += 1
-                        self.stderr.write(
-                            f"Could not send to {person.email} ({organisation.name}): {exc}"
-                        )
-                        continue
-                    sent += 1
+                if dry_run:
+                    self.stdout.write(f"Would send {link} to {person.email} ({organisation.name})")
+                    continue
+                subject, body = message(person, organisation, link, contact_page)
+                added = queue_email(
+                    event=f"login-link:{organisation.pk}:{day}",
+                    to=person.email,
+                    subject=subject,
+                    body=body,
+                )
+                queued += added
+                verb = "Queued" if added else "Already queued today:"
                 self.stdout.write(f"{verb} {link} to {person.email} ({organisation.name})")
         for organisation in without:
             self.stdout.write(
@@ -136,8 +141,6 @@ class Command(BaseCommand):
         done = (
             f"Dry run, nothing sent: {planned} e-mail(s) to send"
             if dry_run
-            else (f"{sent} e-mail(s) sent")
+            else f"{queued} e-mail(s) queued for sending"
         )
         self.stdout.write(f"{done}, {len(without)} organisation(s) without a technical contact.")
-        if failed:
-            raise CommandError(f"{failed} e-mail(s) could not be sent; see above.")
