@@ -29,13 +29,14 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-# Development server with the demo data; DEBUG on, console e-mail.
+# Development server with the demo data and one worker for the queue (Procfile.dev),
+# in this terminal; Ctrl-C stops both. DEBUG on, e-mail printed by the worker.
 run: install
 	DEBUG=1 $(PY) manage.py migrate --no-input
 	DEBUG=1 $(PY) manage.py createcachetable
 	DEBUG=1 $(PY) manage.py seed_demo
 	@echo "Kundesenter: http://$(HOST):$(PORT)/  (demo logins: see README.md)"
-	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	DEBUG=1 HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
 
 # Stop the embedded PostgreSQL (var/pgdata) by hand, e.g. one a killed `make run` left running.
 stop-db:

