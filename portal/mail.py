@@ -37,10 +37,12 @@ from portal.models import OutgoingEmail
 
 logger = logging.getLogger(__name__)
 
-# 0, 30, 60 … 210 s between tries: about a quarter of an hour in all, then the
-# periodic resend takes the e-mail up again every ten minutes.
+# 0, 30, 60 … 210 s between tries (EMAIL_RETRY_SECONDS): about a quarter of an hour
+# in all, then the periodic resend takes the e-mail up again every ten minutes.
 SEND_RETRY = RetryStrategy(
-    max_attempts=8, linear_wait=30, retry_exceptions=[smtplib.SMTPException, OSError]
+    max_attempts=8,
+    linear_wait=settings.EMAIL_RETRY_SECONDS,
+    retry_exceptions=[smtplib.SMTPException, OSError],
 )
 RESEND_AFTER = dt.timedelta(minutes=15)
 KEEP_SENT_DAYS = 30

@@ -290,6 +290,8 @@ if QUEUE_STALLED_SECONDS <= 2 * QUEUE_HEARTBEAT_SECONDS:
     raise ImproperlyConfigured(
         "QUEUE_STALLED_SECONDS must be more than twice QUEUE_HEARTBEAT_SECONDS."
     )
+# An e-mail the SMTP server did not take is tried again after 0, 1, 2 … times this.
+EMAIL_RETRY_SECONDS = envint("EMAIL_RETRY_SECONDS", 30)
 PROCRASTINATE_WORKER_DEFAULTS = {
     "update_heartbeat_interval": QUEUE_HEARTBEAT_SECONDS,
     "stalled_worker_timeout": QUEUE_STALLED_SECONDS,

@@ -25,7 +25,13 @@ from portal.teams import TEAM_GROUPS
 
 PASSWORD = "riktig-hest-batteri-stift"
 
-pytest_plugins = ["tests.browser", "tests.database", "tests.oidc.fixtures", "tests.queue"]
+pytest_plugins = [
+    "tests.browser",
+    "tests.database",
+    "tests.oidc.fixtures",
+    "tests.queue",
+    "tests.processes",
+]
 
 
 @dataclass

@@ -19,10 +19,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import TransactionTestCase
 
 from portal.db.roles import append_only_suspended, as_owner
+
+QUEUE_TABLES = (
+    "procrastinate_jobs",
+    "procrastinate_events",
+    "procrastinate_periodic_defers",
+    "procrastinate_workers",
+)
 
 
 @pytest.fixture(scope="session")
@@ -68,6 +75,10 @@ def _flush_as_owner() -> Iterator[None]:
         # One transaction: an interrupted flush cannot leave the triggers off.
         with as_owner(), transaction.atomic(), append_only_suspended():
             flush(self)
+            # The queue's tables are not Django's (unmanaged models): the flush leaves
+            # them, and a job left behind would run in the next test.
+            with connection.cursor() as cursor:
+                cursor.execute(f"TRUNCATE {', '.join(QUEUE_TABLES)} CASCADE")
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(TransactionTestCase, "_fixture_teardown", fixture_teardown)

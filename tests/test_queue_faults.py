@@ -1,0 +1,166 @@
+"""Faults, with real workers (``manage.py procrastinate worker``) and a real SMTP server.
+
+- A worker killed with SIGKILL in the middle of an export: another worker takes
+  the job up and finishes it; the person gets one file.
+- The SMTP server stops while answers are sent: no e-mail is lost, and when it
+  is back each is sent once.
+
+Each test waits for what it expects by polling, with a timeout; none measures time.
+"""
+
+from __future__ import annotations
+
+import email
+import email.message
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+import pytest
+from aiosmtpd.controller import Controller
+from django.core.files.storage import default_storage
+from django.db import connection
+
+from cases import exporting
+from cases.models import Case, ExportJob
+from cases.services import do_add_message
+from portal.models import OutgoingEmail, RoleType
+from tests.cases_helpers import make_case
+from tests.conftest import Cast, client_for, grant
+from tests.processes import Processes, free_port, wait_for
+
+
+def _own_connection() -> psycopg.Connection[Any]:
+    """A connection of the test's own beside Django's, to the same database."""
+    params = connection.get_connection_params()
+    for key in ("cursor_factory", "context"):
+        params.pop(key, None)
+    return psycopg.connect(**params, autocommit=False)
+
+
+def _waits_on_a_lock() -> bool:
+    """Whether some other connection to this database waits for a lock now."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+        )
+        return bool(cursor.fetchone()[0])
+
+
+def test_a_worker_killed_in_the_middle_of_an_export_is_replaced_and_one_file_is_made(
+    cast: Cast, processes: Processes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(exporting, "EXPORT_INLINE_LIMIT", 0)
+    grant(cast.kari, cast.fjordetaten, RoleType.EXTENDED_PAYROLL)
+    for number in range(3):
+        make_case(cast.fjordetaten, cast.per, title=f"Sak {number}")
+    make_case(cast.kystdir, cast.nina, title="Ikke Fjordetatens")
+    kari = client_for(cast.kari)
+    kari.get("/saker/eksport.xlsx")
+    job = ExportJob.objects.get()
+
+    # The first worker takes the job and is held while it reads the cases.
+    with _own_connection() as holder:
+        holder.execute("LOCK TABLE cases_case IN ACCESS EXCLUSIVE MODE")
+        first = processes.worker()
+        wait_for(
+            lambda: (
+                ExportJob.objects.get(pk=job.pk).state == ExportJob.State.RUNNING
+                and _waits_on_a_lock()
+            ),
+            what="the first worker in the middle of the export",
+        )
+        processes.kill(first)
+        holder.rollback()
+
+    processes.worker()
+    wait_for(
+        lambda: (
+            ExportJob.objects.get(pk=job.pk).state in {ExportJob.State.DONE, ExportJob.State.FAILED}
+        ),
+        timeout=90,
+        what="the second worker finishing the export\n" + processes.output(),
+    )
+    job.refresh_from_db()
+    assert job.state == ExportJob.State.DONE, processes.output()
+    assert job.attempts == 2  # the killed try, and the one that finished
+    assert default_storage.listdir("exports") == ([], [f"{job.pk}.xlsx"])
+    response = kari.get(f"/saker/eksport/{job.pk}/fil/")
+    assert response.status_code == 200
+    assert job.rows_total == 3  # Fjordetaten's cases only
+    # Not for the plain member who did not make it, nor for the outsider.
+    for other in (cast.per, cast.nina):
+        assert client_for(other).get(f"/saker/eksport/{job.pk}/fil/").status_code == 404
+
+
+@dataclass
+class Sink:
+    """A real SMTP server that keeps what it receives."""
+
+    received: list[email.message.Message] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.received.append(email.message_from_bytes(envelope.original_content))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Sink, Controller]]:
+    sink = Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield sink, controller
+    finally:
+        if controller._thread is not None:  # still running
+            controller.stop()
+
+
+def test_while_the_mail_server_is_down_no_e_mail_is_lost_and_each_goes_once(
+    cast: Cast, processes: Processes, smtp: tuple[Sink, Controller]
+) -> None:
+    sink, controller = smtp
+    port = controller.port
+    processes.worker(
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=str(port),
+        EMAIL_USE_TLS="",
+        EMAIL_RETRY_SECONDS="1",
+    )
+    cases = [make_case(cast.fjordetaten, cast.per, title=f"Sak {n}") for n in range(3)]
+    # An answer before the stop goes at once.
+    do_add_message(actor=cast.siv, case=cases[0], body="Første svar")
+    wait_for(lambda: len(sink.received) == 1, what="the first e-mail\n" + processes.output())
+
+    controller.stop()
+    for case in cases:
+        do_add_message(actor=cast.siv, case=case, body="Svar mens e-posttjeneren er nede")
+    wait_for(
+        lambda: OutgoingEmail.objects.filter(sent_at=None, attempts__gte=2).count() == 3,
+        what="each waiting e-mail tried and failed twice\n" + processes.output(),
+    )
+    assert len(sink.received) == 1
+
+    again = Controller(sink, hostname="127.0.0.1", port=port)
+    again.start()
+    try:
+        wait_for(
+            lambda: not OutgoingEmail.objects.filter(sent_at=None).exists(),
+            what="every e-mail sent once the server is back\n" + processes.output(),
+        )
+        # Let the worker run on a little: nothing more may come.
+        time.sleep(2)
+    finally:
+        again.stop()
+    assert OutgoingEmail.objects.count() == 4
+    ids = [message["Message-ID"].strip() for message in sink.received]
+    assert sorted(ids) == sorted(OutgoingEmail.objects.values_list("message_id", flat=True))
+    assert all(message["To"] == cast.per.email for message in sink.received)
+    numbers = sorted(str(message["Subject"]).rsplit(" ", 1)[-1] for message in sink.received)
+    assert numbers == sorted([cases[0].number, *(case.number for case in cases)])
+    # The content of the case never goes by e-mail (rule 2).
+    assert all("nede" not in message.get_payload() for message in sink.received)
+    assert Case.objects.count() == 3
