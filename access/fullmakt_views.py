@@ -1,30 +1,34 @@
 """Sending the fullmakt form in: upload → review what the portal read → submit.
 
-Between the review and the submit the two files are kept out of the database:
-in a temporary folder MEDIA_ROOT/tmp/fullmakt/<token>/, where the token is
-random (secrets.token_urlsafe) and known only to the server-side session. The
-folder expires after ``HOLD_SECONDS`` (swept on every upload) and is deleted
-after submit. On submit both files are checked again from their content and
-the form read again, so nothing from the temporary folder is trusted.
+Between the review and the submit the two files are kept out of the database,
+in the file storage (``STORAGES["default"]``, shared by every app process, so
+the review may be answered by another machine than the upload): under
+``held/fullmakt/<token>.<part>``, where the token is random
+(secrets.token_urlsafe) and known only to the server-side session, and the
+parts are the files and ``json``, who sent them and when. Held files expire
+after ``HOLD_SECONDS`` (swept on every upload, by the time the storage last
+wrote them) and are deleted after submit. On submit both files are checked
+again from their content and the form read again, so nothing held is trusted.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
-import shutil
 import time
-from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -33,11 +37,14 @@ from access.fullmakt_reading import MAX_FORM_BYTES, FormReading, FormRefused, re
 from access.fullmakt_services import FullmaktRefused, do_submit_fullmakt
 from access.services import AppointmentRefused
 from cases.uploads import CheckedUpload, check_upload
+from portal.files import delete_older, walk
 from portal.models import Organisation, RoleType
 from portal.organisations import active_organisation, member_required, user_of
 
 SESSION_KEY = "fullmakt_upload"
 HOLD_SECONDS = 60 * 60
+HELD = "held/fullmakt"
+PARTS = ("json", "signed", "xlsx")
 SIGNED_TYPES = ("application/pdf", "image/png", "image/jpeg")
 
 
@@ -62,22 +69,19 @@ class FullmaktUploadForm(forms.Form):
     )
 
 
-def _hold_root() -> Path:
-    return Path(settings.MEDIA_ROOT) / "tmp" / "fullmakt"
+def _held_name(token: str, part: str) -> str:
+    return f"{HELD}/{token}.{part}"
 
 
-def _sweep() -> None:
-    root = _hold_root()
-    if not root.is_dir():
-        return
-    for folder in root.iterdir():
-        meta = folder / "meta.json"
-        try:
-            created = json.loads(meta.read_text())["created"]
-        except (OSError, ValueError, KeyError):
-            created = 0
-        if time.time() - created > HOLD_SECONDS:
-            shutil.rmtree(folder, ignore_errors=True)
+def _is_token(token: object) -> TypeGuard[str]:
+    return isinstance(token, str) and token.replace("-", "").replace("_", "").isalnum()
+
+
+def sweep_held_files() -> list[str]:
+    """Delete held files older than ``HOLD_SECONDS``: reviews never finished, and the
+    parts of an upload whose process was killed before it wrote them all."""
+    cutoff = timezone.now() - dt.timedelta(seconds=HOLD_SECONDS)
+    return delete_older(default_storage, list(walk(default_storage, HELD)), cutoff)
 
 
 def _check_signed(upload: UploadedFile[bytes]) -> CheckedUpload:
@@ -108,16 +112,12 @@ def _check_form_file(
 
 
 def _store(files: dict[str, UploadedFile[bytes]], user_pk: int, organisation_pk: int) -> str:
-    _sweep()
+    sweep_held_files()
     token = secrets.token_urlsafe(32)
-    folder = _hold_root() / token
-    folder.mkdir(parents=True, mode=0o700)
     names = {}
     for key, upload in files.items():
         upload.seek(0)
-        with (folder / key).open("wb") as handle:
-            for chunk in upload.chunks():
-                handle.write(chunk)
+        default_storage.save(_held_name(token, key), upload)
         names[key] = upload.name
     meta = {
         "created": time.time(),
@@ -125,18 +125,30 @@ def _store(files: dict[str, UploadedFile[bytes]], user_pk: int, organisation_pk:
         "organisation": organisation_pk,
         "names": names,
     }
-    (folder / "meta.json").write_text(json.dumps(meta))
+    # Written last: without it the files are never read, only swept.
+    default_storage.save(_held_name(token, "json"), ContentFile(json.dumps(meta).encode()))
     return token
+
+
+def _read(token: str, part: str) -> bytes | None:
+    try:
+        with default_storage.open(_held_name(token, part), "rb") as handle:
+            content: bytes = handle.read()
+    except FileNotFoundError:
+        return None
+    return content
 
 
 def _held(request: HttpRequest, organisation: Organisation) -> tuple[str, dict[str, Any]] | None:
     token = request.session.get(SESSION_KEY)
-    if not isinstance(token, str) or not token.replace("-", "").replace("_", "").isalnum():
+    if not _is_token(token):
         return None
-    folder = _hold_root() / token
+    content = _read(token, "json")
     try:
-        meta = json.loads((folder / "meta.json").read_text())
-    except (OSError, ValueError):
+        meta = json.loads(content) if content is not None else None
+    except ValueError:
+        meta = None
+    if not isinstance(meta, dict):
         return None
     if (
         time.time() - meta.get("created", 0) > HOLD_SECONDS
@@ -150,15 +162,18 @@ def _held(request: HttpRequest, organisation: Organisation) -> tuple[str, dict[s
 
 def _discard(request: HttpRequest) -> None:
     token = request.session.pop(SESSION_KEY, None)
-    if isinstance(token, str) and token.replace("-", "").replace("_", "").isalnum():
-        shutil.rmtree(_hold_root() / token, ignore_errors=True)
+    if _is_token(token):
+        for part in PARTS:
+            default_storage.delete(_held_name(token, part))
 
 
 def _reopen(token: str, meta: dict[str, Any], key: str) -> SimpleUploadedFile | None:
-    path = _hold_root() / token / key
-    if key not in meta["names"] or not path.is_file():
+    if key not in meta.get("names", {}):
         return None
-    return SimpleUploadedFile(meta["names"][key], path.read_bytes())
+    content = _read(token, key)
+    if content is None:
+        return None
+    return SimpleUploadedFile(meta["names"][key], content)
 
 
 def _role_names() -> dict[str, str]:

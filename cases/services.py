@@ -310,6 +310,10 @@ def _record_status(
 def _store_attachment(
     case: Case, message: Message | None, upload: CheckedUpload, actor: User, *, internal: bool
 ) -> Attachment:
+    """The file first, completely, then its row, in the caller's transaction: a committed
+    row always names a whole file. A process killed before the commit leaves a file that
+    no row names, which ``cases.files.sweep_orphan_files`` deletes; never a row without
+    its file (docs/decisions.md, "Files and a killed submission")."""
     upload.upload.seek(0)
     attachment = Attachment(
         case=case,

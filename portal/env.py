@@ -10,6 +10,7 @@ import datetime as dt
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -120,3 +121,56 @@ def database_owner_from_url(url: str, app: Mapping[str, object]) -> dict[str, ob
             "their user, and not the same one (docs/configuration.md, database roles)"
         )
     return {key: owner[key] for key in ("USER", "PASSWORD", "HOST", "PORT", "OPTIONS")}
+
+
+FILE_STORAGES = ("filesystem", "s3")
+
+
+def file_storage() -> dict[str, Any]:
+    """``STORAGES["default"]``, where every uploaded and exported file is kept.
+
+    ``FILE_STORAGE=filesystem`` (the default): under MEDIA_ROOT, which several
+    machines must then share. ``FILE_STORAGE=s3``: a bucket of S3-compatible
+    object storage, through django-storages. Files are never linked to: a view
+    checks access and streams them (``cases.access``), so objects stay private
+    (the bucket's own ACL) and no signed URLs are made. See docs/configuration.md,
+    "Files: local disk or object storage".
+    """
+    kind = envstr("FILE_STORAGE", "filesystem").strip().lower()
+    if kind == "filesystem":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if kind != "s3":
+        raise ImproperlyConfigured(
+            f"FILE_STORAGE must be one of {', '.join(FILE_STORAGES)}, not {kind!r}"
+        )
+    bucket = envstr("S3_BUCKET", "").strip()
+    if not bucket:
+        raise ImproperlyConfigured("FILE_STORAGE=s3 needs S3_BUCKET, the name of the bucket")
+    endpoint = envstr("S3_ENDPOINT_URL", "").strip()
+    if endpoint and urlsplit(endpoint).scheme not in {"http", "https"}:
+        raise ImproperlyConfigured(
+            f"S3_ENDPOINT_URL must be an http:// or https:// address, not {endpoint!r}"
+        )
+    access_key = secret("S3_ACCESS_KEY_ID") or ""
+    secret_key = secret("S3_SECRET_ACCESS_KEY") or ""
+    if bool(access_key) != bool(secret_key):
+        raise ImproperlyConfigured(
+            "S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY (or their _FILE) are set together; "
+            "with neither, boto3 finds the credentials itself (an instance role, AWS_* variables)"
+        )
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": endpoint or None,
+            "region_name": envstr("S3_REGION", "").strip() or None,
+            "access_key": access_key or None,
+            "secret_key": secret_key or None,
+            # No object is ever public or linked to: the bucket's own (private) ACL,
+            # and no signed query strings, since views stream every file.
+            "default_acl": None,
+            "querystring_auth": False,
+            # As on disk: a name is never written twice (django-storages overwrites).
+            "file_overwrite": False,
+        },
+    }

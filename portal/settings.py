@@ -25,6 +25,7 @@ from portal.env import (
     envint,
     envlist,
     envstr,
+    file_storage,
     secret,
 )
 
@@ -316,8 +317,10 @@ WHITENOISE_USE_FINDERS = _plain_static
 if _plain_static:
     # Files come from the finders; WhiteNoise need not warn that collectstatic never ran.
     warnings.filterwarnings("ignore", message="No directory at")
+# Uploaded and exported files: on this machine's disk (MEDIA_ROOT) unless FILE_STORAGE=s3
+# puts them in object storage, which every app process and worker then shares.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": file_storage(),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -327,7 +330,7 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(VAR_DIR / "media")))
-# Attachments are never served from MEDIA_ROOT directly: a view checks access.
+# Files are never served from MEDIA_ROOT (or the bucket) directly: a view checks access.
 MEDIA_URL = "/ikke-offentlig/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group
+from django.core.files.storage import default_storage
 from django.test import Client
 from openpyxl import load_workbook
 
@@ -20,9 +22,11 @@ from access.fullmakt_services import (
     do_key_in_fullmakt_rows,
     do_verify_fullmakt,
 )
+from access.fullmakt_views import HELD
 from access.models import FullmaktSubmission
 from cases.models import Attachment, Case
 from portal.dates import today as oslo_today
+from portal.files import walk
 from portal.models import Area, AuditEvent, RoleAssignment, RoleType
 from portal.teams import TEAM_GROUPS
 from tests.conftest import Cast, client_for, make_user
@@ -114,12 +118,17 @@ def send(client: Client, xlsx: bytes | None, name: str = "fullmakt.xlsx", **extr
     return client.post(UPLOAD, data, HTTP_ACCEPT_LANGUAGE="en")
 
 
+def held_files() -> list[str]:
+    """What the storage holds between upload and submit (access.fullmakt_views)."""
+    return list(walk(default_storage, HELD))
+
+
 def assert_nothing_stored(media: Path) -> None:
     assert not FullmaktSubmission.objects.exists()
     assert not Case.objects.exists()
     assert not Attachment.objects.exists()
-    held = media / "tmp" / "fullmakt"
-    assert not held.exists() or not any(held.iterdir())
+    assert held_files() == []
+    assert not (media / "attachments").exists()
 
 
 # --- the form -------------------------------------------------------------------------
@@ -203,7 +212,7 @@ def test_round_trip_from_download_to_min_side(cast: Cast, staff: tuple, media: P
         RoleType.PAYROLL_ORDERER,
         RoleType.PAYROLL_ORDERER,
     ]
-    assert not any((media / "tmp" / "fullmakt").iterdir())
+    assert held_files() == []
 
     siv, tor = staff
     admin = client_for(siv)
@@ -495,6 +504,53 @@ def test_another_users_held_files_are_not_used(cast: Cast) -> None:
     session["fullmakt_upload"] = token
     session.save()
     assert ola.post(REVIEW).status_code == 302
+    assert not Case.objects.exists()
+
+
+def test_held_files_are_in_the_storage_until_submit(cast: Cast, media: Path) -> None:
+    # Held in STORAGES["default"], not on one machine's disk: another app process
+    # behind the load balancer may answer the review.
+    client = client_for(cast.per)
+    assert send(client, fill(download(client), [per_row()])).status_code == 302
+    token = client.session["fullmakt_upload"]
+    assert held_files() == [f"{HELD}/{token}.{part}" for part in ("json", "signed", "xlsx")]
+    with default_storage.open(f"{HELD}/{token}.signed") as held:
+        assert held.read() == PDF
+    assert client.get(REVIEW).status_code == 200
+    assert client.post(REVIEW).status_code == 302
+    assert held_files() == []
+    assert FullmaktSubmission.objects.get().case.attachments.count() == 2
+
+
+def test_expired_held_files_are_swept_and_not_used(cast: Cast, settings: Any) -> None:
+    settings.SESSION_IDLE_TIMEOUT = 0  # the login outlives the hour here
+    per, ola = client_for(cast.per), client_for(cast.ola)
+    assert send(per, fill(download(per), [per_row()])).status_code == 302
+    per_token = per.session["fullmakt_upload"]
+    with time_machine.travel(dt.timedelta(minutes=61)):
+        # Ola's upload sweeps Per's expired files, whichever process Per's were stored by.
+        assert send(ola, fill(download(ola), [per_row()])).status_code == 302
+        ola_token = ola.session["fullmakt_upload"]
+        assert held_files() == [f"{HELD}/{ola_token}.{part}" for part in ("json", "signed", "xlsx")]
+        assert ola_token != per_token
+        response = per.get(REVIEW, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 302
+        assert response["Location"] == UPLOAD
+        assert (
+            "Choose the files again" in per.get(UPLOAD, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        )
+    assert not Case.objects.exists()
+
+
+def test_a_review_older_than_the_hour_is_refused_and_its_files_deleted(
+    cast: Cast, settings: Any
+) -> None:
+    settings.SESSION_IDLE_TIMEOUT = 0
+    per = client_for(cast.per)
+    assert send(per, fill(download(per), [per_row()])).status_code == 302
+    with time_machine.travel(dt.timedelta(minutes=61)):
+        assert per.post(REVIEW).status_code == 302
+    assert held_files() == []
     assert not Case.objects.exists()
 
 
