@@ -44,15 +44,17 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_for(condition: Callable[[], Any], *, timeout: float = 60, what: str = "") -> Any:
+def wait_for(
+    condition: Callable[[], Any], *, timeout: float = 60, interval: float = 0.1, what: str = ""
+) -> Any:
     """Poll ``condition`` until it gives something true; fail after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
         if value:
             return value
-        time.sleep(0.1)
-    raise AssertionError(f"Not within {timeout} s: {what or condition}")
+        time.sleep(interval)
+    pytest.fail(f"Not within {timeout} s: {what or condition}")
 
 
 @dataclass
@@ -106,11 +108,15 @@ class Processes:
 def processes(transactional_db: None, tmp_path: Path, settings: Any) -> Iterator[Processes]:
     """Start processes on the test's database; they share its files (MEDIA_ROOT)."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    env = {key: value for key, value in os.environ.items() if not key.startswith("DATABASE_")}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DATABASE_", "FILE_STORAGE", "S3_"))
+    }
     env.update(
         DATABASE_URL=database_url(),
         DJANGO_SETTINGS_MODULE="portal.settings",
-        SECRET_KEY="tests-only-not-secret",
+        SECRET_KEY=settings.SECRET_KEY,  # sessions the test makes hold there
         PLAIN_STATIC_STORAGE="1",
         MEDIA_ROOT=str(settings.MEDIA_ROOT),
         DEBUG="",

@@ -20,18 +20,17 @@ import json
 import os
 import select
 import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.processes import REPO, free_port, wait_for
 
 # Connects through the portal's backend (which starts or joins the server),
 # then answers "query" with the result of SELECT 1, until stdin closes.
@@ -149,14 +148,6 @@ def end(process: subprocess.Popen[str], signum: int) -> int:
     return process.wait(60)
 
 
-def until(condition: Callable[[], bool], timeout: float = 60, interval: float = 0.1) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail("timed out waiting")
-        time.sleep(interval)
-
-
 @pytest.fixture(scope="module")
 def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # Per test process (xdist worker): the first test initialises the data directory.
@@ -228,7 +219,7 @@ def test_a_killed_server_starts_again(var: Var, taken: bool) -> None:
     (server,) = var.servers()
     end(killed, signal.SIGKILL)
     psutil.Process(server).kill()
-    until(lambda: var.servers() == [])
+    wait_for(lambda: var.servers() == [])
     lock = var.pgdata / "postmaster.pid"
     assert lock.exists()  # left behind, as after a power cut
     other = subprocess.Popen(["sleep", "120"])  # noqa: S607 - any other program
@@ -270,12 +261,6 @@ def test_two_processes_share_the_server_and_the_last_stops_it(var: Var) -> None:
     assert var.handles() == []
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_runserver_keeps_the_server_over_reloads_and_sigterm_stops_it(var: Var) -> None:
     # A settings module of the test's own, which the reloader watches: touching
     # it reloads this runserver only.
@@ -284,7 +269,7 @@ def test_runserver_keeps_the_server_over_reloads_and_sigterm_stops_it(var: Var) 
     parent = var.start(
         "manage.py",
         "runserver",
-        f"127.0.0.1:{_free_port()}",
+        f"127.0.0.1:{free_port()}",
         DJANGO_SETTINGS_MODULE="reloading_settings",
         PYTHONPATH=str(var.path),
     )
@@ -293,7 +278,7 @@ def test_runserver_keeps_the_server_over_reloads_and_sigterm_stops_it(var: Var) 
         return [child.pid for child in psutil.Process(parent.pid).children()]
 
     # The parent holds the server; its child joins when it checks the migrations.
-    until(lambda: len(var.handles()) == 2 and len(children()) == 1)
+    wait_for(lambda: len(var.handles()) == 2 and len(children()) == 1)
     (child,) = children()
     assert sorted(var.handles()) == sorted([parent.pid, child])
     server = var.servers()
@@ -305,7 +290,7 @@ def test_runserver_keeps_the_server_over_reloads_and_sigterm_stops_it(var: Var) 
         os.utime(settings_module, (later, later))
         return len(var.handles()) == 2 and children() not in ([], [child])
 
-    until(reloaded, interval=1)
+    wait_for(reloaded, interval=1)
     assert var.servers() == server  # the reload did not stop it
     (new_child,) = children()
     assert sorted(var.handles()) == sorted([parent.pid, new_child])
@@ -324,13 +309,13 @@ def test_runserver_keeps_the_server_over_reloads_and_sigterm_stops_it(var: Var) 
 )
 def test_runserver_stopped_from_its_terminal_stops_the_server(var: Var, signum: int) -> None:
     # The terminal signals every process of the group: runserver's parent and child.
-    parent = var.start("manage.py", "runserver", f"127.0.0.1:{_free_port()}", own_group=True)
-    until(lambda: len(var.handles()) == 2)
+    parent = var.start("manage.py", "runserver", f"127.0.0.1:{free_port()}", own_group=True)
+    wait_for(lambda: len(var.handles()) == 2)
     assert var.servers()
 
     os.killpg(parent.pid, signum)
     parent.wait(60)
-    until(lambda: var.servers() == [], timeout=10)
+    wait_for(lambda: var.servers() == [], timeout=10)
     assert var.handles() == []
 
 

@@ -17,18 +17,14 @@ from __future__ import annotations
 
 import datetime as dt
 import http.client
-import os
 import signal
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote
 
 import psutil
 import pytest
@@ -44,25 +40,9 @@ from portal.files import walk
 from portal.models import User
 from tests.cases_helpers import PDF_BYTES, pdf, subject_area
 from tests.conftest import Cast
-from tests.test_embedded_postgres import _free_port, until
+from tests.processes import Processes, free_port, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-REPO = Path(__file__).resolve().parent.parent
-
-
-def database_url() -> str:
-    """The test database, as a DATABASE_URL for another process."""
-    connection.ensure_connection()
-    db = connection.settings_dict
-    user = quote(db["USER"], safe="")
-    if db["PASSWORD"]:
-        user += ":" + quote(db["PASSWORD"], safe="")
-    host, port = str(db["HOST"] or ""), str(db["PORT"] or "")
-    socket = host.startswith("/")  # the embedded server's Unix socket
-    netloc = f"{user}@{'' if socket else host}{':' + port if port else ''}"
-    query = f"?host={quote(host, safe='')}" if socket else ""
-    return f"postgresql://{netloc}/{quote(db['NAME'], safe='')}{query}"
 
 
 @dataclass
@@ -143,56 +123,25 @@ def logged_in(user: User) -> str:
 
 
 @pytest.fixture
-def app(transactional_db: None, settings: Any, tmp_path: Path) -> Iterator[App]:
-    media = tmp_path / "media"
-    settings.MEDIA_ROOT = media  # the test reads the app's files through its own storage
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DATABASE_", "FILE_STORAGE", "S3_"))
-    }
-    environment.update(
-        DJANGO_SETTINGS_MODULE="portal.settings",
-        DATABASE_URL=database_url(),
+def app(processes: Processes) -> Iterator[App]:
+    port = free_port()
+    master = processes.start(
+        "gunicorn",
+        *("-m", "gunicorn", "portal.wsgi"),
+        *("--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "120"),
+        "--no-control-socket",  # gunicorn's default is one path for every server
         DB_CONN_MAX_AGE="0",
-        SECRET_KEY=settings.SECRET_KEY,  # the test's sessions must hold there
-        MEDIA_ROOT=str(media),
-        DEBUG="",
         SECURE_COOKIES="0",  # plain http on 127.0.0.1
-        PLAIN_STATIC_STORAGE="1",
-        PYTHONUNBUFFERED="1",
     )
-    port = _free_port()
-    log = tmp_path / "gunicorn.log"
-    with log.open("wb") as output:
-        master = subprocess.Popen(  # noqa: S603 - this Python, our own arguments
-            [
-                sys.executable,
-                *("-m", "gunicorn", "portal.wsgi"),
-                *("--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "120"),
-                "--no-control-socket",  # gunicorn's default is one path for every server
-            ],
-            cwd=REPO,
-            env=environment,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    served = App(master, port, log)
-    started: list[psutil.Process] = []
+    served = App(master, port, processes.logs[-1])
     try:
-        until(served.answers)
+        wait_for(served.answers)
         yield served
     finally:
-        started = psutil.Process(master.pid).children() if master.poll() is None else []
-        master.terminate()
-        try:
-            master.wait(30)
-        except subprocess.TimeoutExpired:
-            master.kill()
-            master.wait()
-        for worker in started:  # only the workers of this master, by their process id
-            if worker.is_running():
-                worker.kill()
+        # Only the workers of this master, by their process id; the master is
+        # stopped with the test's other processes.
+        for worker in psutil.Process(master.pid).children() if master.poll() is None else []:
+            worker.kill()
 
 
 def waiting_on_the_lock() -> int | None:
@@ -228,7 +177,7 @@ def test_a_submission_killed_after_writing_its_file_leaves_nothing(cast: Cast, a
         lock.execute("LOCK TABLE cases_attachment IN SHARE MODE")
         with ThreadPoolExecutor(1) as pool:
             submission = pool.submit(app.submit, per, "Avbrutt innsending")
-            until(lambda: waiting_on_the_lock() is not None or submission.done())
+            wait_for(lambda: waiting_on_the_lock() is not None or submission.done())
             backend = waiting_on_the_lock()
             assert backend is not None, submission.result()
             (orphan,) = stored()  # the file is written before its row
@@ -239,7 +188,7 @@ def test_a_submission_killed_after_writing_its_file_leaves_nothing(cast: Cast, a
                 submission.result(60)  # the browser got no answer
         lock.rollback()
         # The dead client's backend takes the INSERT, finds its client gone and rolls back.
-        until(lambda: backend_gone(backend))
+        wait_for(lambda: backend_gone(backend))
     finally:
         locker.close()
 
