@@ -29,9 +29,10 @@ from cases.listing import (
     columns,
     default_columns,
 )
-from cases.models import ExportJob, ListPreference, extended_categories
+from cases.models import Case, ExportJob, ListPreference, extended_categories
 from cases.tables import body_html
 from portal.dates import today as oslo_today
+from portal.db.routing import replica_reads
 from portal.models import Organisation, User
 from portal.organisations import active_organisation, member_required, user_of
 from portal.xlsx import xlsx_download
@@ -49,6 +50,9 @@ def list_organisations(request: HttpRequest) -> list[Organisation]:
 
 @member_required
 @require_GET
+# The page's cases from the replica (if there is one); the gate's answers (asked in
+# the middleware and rule 1) and the chosen columns are other models: the primary's.
+@replica_reads(Case)
 def case_list(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     organisations = list_organisations(request)
@@ -258,9 +262,10 @@ def export(request: HttpRequest) -> HttpResponse | FileResponse:
             language=get_language() or "nb",
         )
         return redirect("cases:export_status", job_id=job.id)
-    handle, name = exporting.export_to_file(
-        user, organisations, request.GET, shown, language=get_language() or "nb"
-    )
+    with replica_reads(Case):
+        handle, name = exporting.export_to_file(
+            user, organisations, request.GET, shown, language=get_language() or "nb"
+        )
     return xlsx_download(handle, name)
 
 

@@ -79,19 +79,19 @@ def _read(name: str) -> str | None:
     return secret(name)
 
 
-def database_from_url(url: str) -> dict[str, object]:
-    """Django's DATABASES entry for a postgres:// or postgresql:// URL."""
+def database_from_url(url: str, setting: str = "DATABASE_URL") -> dict[str, object]:
+    """Django's DATABASES entry for a postgres:// or postgresql:// URL (read from ``setting``)."""
     parts = urlsplit(url)
     if parts.scheme not in {"postgres", "postgresql"}:
         raise ImproperlyConfigured(
-            f"DATABASE_URL must start with postgresql:// (PostgreSQL is the only database), "
+            f"{setting} must start with postgresql:// (PostgreSQL is the only database), "
             f"not {parts.scheme!r}"
         )
     query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
     host = query.pop("host", None) or (unquote(parts.hostname) if parts.hostname else "")
     name = unquote(parts.path.lstrip("/"))
     if not name:
-        raise ImproperlyConfigured("DATABASE_URL must name a database, e.g. .../kundesenter")
+        raise ImproperlyConfigured(f"{setting} must name a database, e.g. .../kundesenter")
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": name,
@@ -109,7 +109,7 @@ def database_owner_from_url(url: str, app: Mapping[str, object]) -> dict[str, ob
     The two URLs must name the same database; host, port and options may differ (the app
     may go through a connection pooler, migrations straight to the server).
     """
-    owner = database_from_url(url)
+    owner = database_from_url(url, "DATABASE_OWNER_URL")
     if owner["NAME"] != app["NAME"]:
         raise ImproperlyConfigured(
             f"DATABASE_OWNER_URL must name the database of DATABASE_URL ({app['NAME']!r}), "

@@ -142,8 +142,19 @@ else:
         }
     }
     DATABASE_OWNER = {"USER": "kundesenter_owner"}
-DATABASES["default"]["CONN_MAX_AGE"] = envint("DB_CONN_MAX_AGE", 60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A streaming replica of the primary (DATABASE_REPLICA_URL): the case list's
+# rows and the export's are read there, nothing else (portal/db/routing.py,
+# docs/decisions.md "Reads from a replica"). Tests use the test database for it.
+_database_replica_url = secret("DATABASE_REPLICA_URL")
+if _database_replica_url:
+    if not _database_url:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL is set but DATABASE_URL is not")
+    DATABASES["replica"] = database_from_url(_database_replica_url, "DATABASE_REPLICA_URL")
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["portal.db.routing.ReplicaRouter"]
+for _database in DATABASES.values():
+    _database["CONN_MAX_AGE"] = envint("DB_CONN_MAX_AGE", 60)
+    _database["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["TEST"] = {"NAME": envstr("TEST_DB_NAME", "test_kundesenter")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

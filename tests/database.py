@@ -12,17 +12,48 @@ owner during the run:
   database would;
 - tests of tools that change the schema (``generate_cases``): ``owner_db``
   runs the test's transaction as the owner.
+
+A second alias, ``replica``, stands for a streaming replica: a connection of
+its own to the test database (Django's TEST MIRROR), read-only as a hot
+standby is. Only tests that name it (``django_db(databases=[..., "replica"])``)
+may query it, and only those that install the router
+(tests/test_replica_routing.py) send reads there; the rest of the suite runs
+as a portal without a replica does.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.db import connection, transaction
 from django.test import TransactionTestCase
 
 from portal.db.roles import append_only_suspended, as_owner
+from portal.db.routing import REPLICA
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Add the ``replica`` alias before the test databases are set up."""
+    from django.conf import settings
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    if REPLICA in settings.DATABASES:
+        # Its router would send the whole suite's list pages to a real server's lagging copy.
+        raise pytest.UsageError(
+            "Unset DATABASE_REPLICA_URL for the tests: they stand in a replica of their own"
+        )
+    replica: dict[str, Any] = copy.deepcopy(settings.DATABASES[DEFAULT_DB_ALIAS])
+    # Like a hot standby, it refuses every write: one routed there fails the test.
+    options = replica.setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c default_transaction_read_only=on"
+    replica["TEST"] = {"MIRROR": DEFAULT_DB_ALIAS}
+    settings.DATABASES[REPLICA] = replica
+    # Django read DATABASES at start-up; this fills in the new entry's defaults.
+    connections.configure_settings(settings.DATABASES)
+
 
 QUEUE_TABLES = (
     "procrastinate_jobs",
