@@ -10,11 +10,17 @@ import logging
 
 from procrastinate.contrib.django import app
 
-from cases import exporting, notify, search
+from cases import exporting, files, notify, search
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["delete_expired_exports", "exporting", "notify", "refresh_title_trigrams"]
+__all__ = [
+    "delete_expired_exports",
+    "exporting",
+    "notify",
+    "refresh_title_trigrams",
+    "sweep_orphan_files",
+]
 
 
 @app.periodic(cron="15 1 * * *", periodic_id="refresh-title-trigrams")
@@ -31,3 +37,14 @@ def refresh_title_trigrams(timestamp: int) -> int:
 def delete_expired_exports(timestamp: int) -> int:
     """Delete exports (files and rows) made more than EXPORT_KEEP_HOURS ago."""
     return exporting.delete_expired_jobs()
+
+
+@app.periodic(cron="35 * * * *", periodic_id="sweep-orphan-files")
+@app.task(name="cases.sweep_orphan_files", queueing_lock="sweep-orphan-files")
+def sweep_orphan_files(timestamp: int) -> int:
+    """Hourly: delete files no row names, an hour after they were written (a submission
+    killed before its commit, a case deleted in the admin)."""
+    deleted = files.sweep_orphan_files()
+    if deleted:
+        logger.warning("Deleted %d file(s) that no row names", len(deleted))
+    return len(deleted)
