@@ -11,14 +11,16 @@ failure). The fault tests (tests/test_queue_faults.py) run real workers.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
-from django.db import connection
+from django.db import connection, connections
 from procrastinate import jobs
 from procrastinate.contrib.django import app
 
@@ -32,6 +34,25 @@ class Ran:
 
 def run_jobs(queues: Iterable[str] | None = None, *, limit: int = 200) -> list[Ran]:
     """Run the due jobs (of ``queues``, else every queue) until none is left."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _run_jobs(queues, limit)
+    # An event loop runs in this thread (Playwright's, in a browser test): the jobs
+    # run on a thread of their own, which sees what the test committed, as the
+    # browser tests' live server does.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_run_jobs_and_close, queues, limit).result()
+
+
+def _run_jobs_and_close(queues: Iterable[str] | None, limit: int) -> list[Ran]:
+    try:
+        return _run_jobs(queues, limit)
+    finally:
+        connections.close_all()  # this thread's own
+
+
+def _run_jobs(queues: Iterable[str] | None, limit: int) -> list[Ran]:
     manager = app.job_manager
     worker_id = async_to_sync(manager.register_worker)()
     ran: list[Ran] = []

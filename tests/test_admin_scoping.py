@@ -51,7 +51,8 @@ SCOPED = {
 # Anonymous answers about pages both teams serve: either team sees them all.
 SHARED = {"portal.Feedback"}
 # Django's own admins: superusers' work; no team may open them.
-SUPERUSERS_ONLY = {"auth.Group"}
+# Django's groups, and the task queue's jobs (what runs, what failed: the operators' view).
+SUPERUSERS_ONLY = {"auth.Group", "procrastinate.ProcrastinateJob"}
 
 
 def _admins() -> dict[str, tuple[type[Model], admin.ModelAdmin[Any]]]:
@@ -159,6 +160,23 @@ def test_django_groups_are_for_superusers_only(cast: Cast, staff: dict[str, User
         assert client.get(_url(Group, "change", team.pk)).status_code == 403
     boss = gate.make_superuser("groups")
     assert client_for(boss).get(_url(Group, "change", team.pk)).status_code == 200
+
+
+def test_the_queues_jobs_are_for_superusers_only(cast: Cast, staff: dict[str, User]) -> None:
+    from procrastinate.contrib.django.models import ProcrastinateJob
+
+    from portal.mail import send_email
+
+    job = send_email.defer(email_id=0)
+    for name in ("lena", "ugo"):
+        client = client_for(staff[name])
+        assert client.get(_url(ProcrastinateJob, "changelist")).status_code == 403
+        assert client.get(_url(ProcrastinateJob, "change", job)).status_code == 403
+    for outsider in (cast.per, cast.nina):  # customers never reach the admin
+        assert client_for(outsider).get(_url(ProcrastinateJob, "changelist")).status_code == 302
+    boss = client_for(gate.make_superuser("jobs"))
+    assert boss.get(_url(ProcrastinateJob, "change", job)).status_code == 200
+    assert "portal.send_email" in boss.get(_url(ProcrastinateJob, "changelist")).content.decode()
 
 
 def test_an_attachment_downloads_only_for_its_team(

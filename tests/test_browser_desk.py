@@ -30,6 +30,7 @@ from portal.teams import TEAM_GROUPS
 from tests.browser import assert_no_axe_violations, log_in
 from tests.cases_helpers import PDF_BYTES, make_case
 from tests.conftest import PASSWORD, Cast, client_for, grant, make_user
+from tests.queue import run_jobs
 from tests.test_fullmakt_form import REVIEW, send
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -99,6 +100,7 @@ def test_queue_to_answered_case_and_back(
     message = Message.objects.get(case=oldest)
     assert message.body == "Kan du sende oss lønnsslippen for mars?"
     assert [a.name for a in message.attachments.all()] == ["lonnsslipp.pdf"]
+    run_jobs()  # the worker's part: the news e-mail
     assert [m.to for m in mail.outbox] == [[cast.per.email]]
     assert lena.pk == message.author_id
 

@@ -22,6 +22,7 @@ from portal.models import Organisation, RoleAssignment, RoleType
 from portal.organisations import active_members, is_active_member, member_organisations
 from tests.cases_helpers import make_case
 from tests.conftest import Cast, client_for, grant
+from tests.queue import run_jobs
 
 
 @pytest.fixture(autouse=True)
@@ -149,6 +150,7 @@ def test_login_links_go_only_to_technical_contacts_who_are_members(cast: Cast) -
     cast.eva.memberships.all().delete()
     mail.outbox.clear()
     call_command("send_login_links", "--org", "fjordetaten")
+    run_jobs()
     assert [m.to for m in mail.outbox] == [[cast.per.email]]
 
 
