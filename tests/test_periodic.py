@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from croniter import croniter
 from procrastinate.contrib.django import app
 
 from cases import exporting
@@ -32,13 +31,11 @@ SCHEDULE = {
 
 
 def test_the_schedule() -> None:
-    registered = {
-        task_name: periodic.cron
-        for (task_name, _), periodic in app.periodic_registry.periodic_tasks.items()
-    }
+    periodic_tasks = app.periodic_registry.periodic_tasks
+    registered = {task_name: periodic.cron for (task_name, _), periodic in periodic_tasks.items()}
     assert registered == SCHEDULE
-    for cron in SCHEDULE.values():
-        assert croniter.is_valid(cron)
+    for periodic in periodic_tasks.values():
+        assert periodic.croniter.get_next(float, 0) > 0  # the cron line reads
 
 
 def test_the_title_search_is_sampled_nightly(cast: Cast, run_jobs) -> None:
@@ -81,6 +78,7 @@ def test_files_no_row_names_are_swept_after_an_hour(
 
     make_case(cast.fjordetaten, cast.per, with_attachment=True)
     orphan = default_storage.save("attachments/2026/12/lost.pdf", ContentFile(b"%PDF-1.4"))
+    assert orphan is not None
     app.tasks["cases.sweep_orphan_files"].defer(timestamp=0)
     run_jobs()
     assert default_storage.exists(orphan)  # written just now: a submission may be under way
