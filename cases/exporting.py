@@ -134,6 +134,7 @@ def export_to_file(
     return handle, file_name(organisations[0])
 
 
+@transaction.atomic  # the export and its job on the queue, or neither
 def start_job(
     *,
     user: User,
@@ -150,7 +151,7 @@ def start_job(
         columns=columns,
         language=language,
     )
-    # In the request's transaction: the job exists exactly when the export does.
+    # In the same transaction: the job exists exactly when the export does.
     make_export.defer(job_id=str(job.pk))
     return job
 

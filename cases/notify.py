@@ -50,7 +50,9 @@ def announce_news(case: Case, event: str) -> None:
 @app.task(name="cases.tell_news", queue="email", retry=5)
 def tell_news(case_pk: int, event: str) -> int:
     """Put one e-mail per person concerned in the outbox. Returns the number added."""
-    case = Case.objects.select_related("reported_by", "organisation").get(pk=case_pk)
+    case = Case.objects.select_related("reported_by", "organisation").filter(pk=case_pk).first()
+    if case is None:
+        return 0  # gone since (a restore by an operator): nobody to tell
     link = settings.SITE_URL + reverse("cases:detail", args=[case.number])
     added = 0
     with transaction.atomic():

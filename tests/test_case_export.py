@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.http import QueryDict
 from django.test import Client
 from django.utils import translation
 from openpyxl import load_workbook
@@ -394,3 +395,24 @@ def test_the_cleanup_command_deletes_old_exports(
     with time_machine.travel(job.created_at + dt.timedelta(hours=25)):
         call_command("delete_expired_exports")
     assert not ExportJob.objects.exists()
+
+
+def test_an_export_whose_job_could_not_be_queued_is_not_kept(
+    cast: Cast, kari: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(exporting, "EXPORT_INLINE_LIMIT", 0)
+    make_case(cast.fjordetaten, cast.per, title="Uten jobb")
+
+    def queue_down(**kwargs):
+        raise OSError("the queue's table could not be written")
+
+    monkeypatch.setattr(exporting.make_export, "defer", queue_down)
+    with pytest.raises(OSError, match="queue"):
+        exporting.start_job(
+            user=cast.kari,
+            organisation=cast.fjordetaten,
+            params=QueryDict(""),
+            columns=["number"],
+            language="nb",
+        )
+    assert not ExportJob.objects.exists()  # no export waiting for ever on a job never made

@@ -176,3 +176,11 @@ def test_the_same_news_told_twice_is_one_e_mail_each(cast: Cast, run_jobs) -> No
     assert tell_news(case.pk, f"message:{message.pk}") == 0  # a retried job adds nothing
     run_jobs()
     assert len(mail.outbox) == 1
+
+
+def test_news_of_a_case_that_is_gone_tells_nobody_and_does_not_fail(db: None) -> None:
+    from cases.notify import tell_news
+
+    # The app's role may not delete cases; an operator restoring a backup may.
+    assert tell_news(case_pk=987654321, event="message:1") == 0
+    assert not OutgoingEmail.objects.exists()
