@@ -6,8 +6,9 @@ the review may be answered by another machine than the upload): under
 ``held/fullmakt/<token>.<part>``, where the token is random
 (secrets.token_urlsafe) and known only to the server-side session, and the
 parts are the files and ``json``, who sent them and when. Held files expire
-after ``HOLD_SECONDS`` (swept on every upload, by the time the storage last
-wrote them) and are deleted after submit. On submit both files are checked
+after ``HOLD_SECONDS`` (refused by the review at once, deleted by the queue's
+hourly sweep, ``access.tasks``, by the time the storage last wrote them) and
+are deleted after submit. On submit both files are checked
 again from their content and the form read again, so nothing held is trusted.
 """
 
@@ -112,7 +113,6 @@ def _check_form_file(
 
 
 def _store(files: dict[str, UploadedFile[bytes]], user_pk: int, organisation_pk: int) -> str:
-    sweep_held_files()
     token = secrets.token_urlsafe(32)
     names = {}
     for key, upload in files.items():

@@ -14,6 +14,7 @@ from django.contrib.auth.models import Group
 from django.core.files.storage import default_storage
 from django.test import Client
 from openpyxl import load_workbook
+from procrastinate.contrib.django import app
 
 from access.fullmakt_form import FORM_VERSION, LAYOUTS
 from access.fullmakt_services import (
@@ -522,13 +523,16 @@ def test_held_files_are_in_the_storage_until_submit(cast: Cast, media: Path) -> 
     assert FullmaktSubmission.objects.get().case.attachments.count() == 2
 
 
-def test_expired_held_files_are_swept_and_not_used(cast: Cast, settings: Any) -> None:
+def test_expired_held_files_are_swept_and_not_used(cast: Cast, settings: Any, run_jobs) -> None:
     settings.SESSION_IDLE_TIMEOUT = 0  # the login outlives the hour here
     per, ola = client_for(cast.per), client_for(cast.ola)
     assert send(per, fill(download(per), [per_row()])).status_code == 302
     per_token = per.session["fullmakt_upload"]
     with time_machine.travel(dt.timedelta(minutes=61)):
-        # Ola's upload sweeps Per's expired files, whichever process Per's were stored by.
+        # The queue's hourly sweep takes Per's expired files, whichever process stored them.
+        app.tasks["access.sweep_held_files"].defer(timestamp=0)
+        assert [r.outcome for r in run_jobs()] == ["succeeded"]
+        assert held_files() == []
         assert send(ola, fill(download(ola), [per_row()])).status_code == 302
         ola_token = ola.session["fullmakt_upload"]
         assert held_files() == [f"{HELD}/{ola_token}.{part}" for part in ("json", "signed", "xlsx")]

@@ -27,6 +27,7 @@ SCHEDULE = {
     "cases.refresh_title_trigrams": "15 1 * * *",
     "cases.delete_expired_exports": "*/10 * * * *",
     "cases.sweep_orphan_files": "35 * * * *",
+    "access.sweep_held_files": "50 * * * *",
 }
 
 
