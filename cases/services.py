@@ -3,9 +3,10 @@
 Every function takes the acting user as keyword-only ``actor`` and asks the
 same questions whoever calls it (a page, the admin, another service): a
 customer must pass the gate and see the case (rule 1); staff must work the
-case's area (their team). A refusal is ``portal.services.Refused``. E-mail is
-sent only after the transaction has committed (``transaction.on_commit``), so
-a rolled-back change never tells anyone anything.
+case's area (their team). A refusal is ``portal.services.Refused``. News is
+told through the task queue, deferred in the change's own transaction
+(``cases.notify.announce_news``): a rolled-back change never tells anyone
+anything, and a committed one always does.
 """
 
 from __future__ import annotations
