@@ -38,6 +38,7 @@ from portal.dates import today as oslo_today
 from portal.db.routing import replica_reads
 from portal.models import Organisation, User
 from portal.organisations import is_active_member
+from portal.queue import defer_in_transaction
 from portal.xlsx import ExportColumn, write_xlsx
 
 logger = logging.getLogger(__name__)
@@ -152,7 +153,7 @@ def start_job(
         language=language,
     )
     # In the same transaction: the job exists exactly when the export does.
-    make_export.defer(job_id=str(job.pk))
+    defer_in_transaction(make_export, job_id=str(job.pk))
     return job
 
 

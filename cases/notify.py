@@ -23,6 +23,7 @@ from procrastinate.contrib.django import app
 from cases.models import Case
 from portal.mail import queue_email
 from portal.models import User
+from portal.queue import defer_in_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ def recipients(case: Case) -> list[User]:
 def announce_news(case: Case, event: str) -> None:
     """Tell those concerned, once the caller's transaction commits, that ``case`` has news.
     ``event`` names the news (``message:42``, ``status:7``)."""
-    tell_news.defer(case_pk=case.pk, event=event)
+    defer_in_transaction(tell_news, case_pk=case.pk, event=event)
 
 
 @app.task(name="cases.tell_news", queue="email", retry=5)
@@ -65,8 +66,6 @@ def tell_news(case_pk: int, event: str) -> int:
                     "For your privacy, this e-mail never contains the content of the case.\n"
                     "This message cannot be answered."
                 ) % {"number": case.number, "link": link}
-            added += queue_email(
-                event=f"{event}:user:{user.pk}", to=user.email, subject=subject, body=body
-            )
+            added += queue_email(event=event, to=user.email, subject=subject, body=body)
     logger.info("%d e-mail(s) about news on %s (%s)", added, case.number, event)
     return added

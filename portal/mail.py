@@ -34,6 +34,7 @@ from procrastinate.contrib.django import app
 from procrastinate.exceptions import AlreadyEnqueued
 
 from portal.models import OutgoingEmail
+from portal.queue import defer_in_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ def queue_email(*, event: str, to: str, subject: str, body: str) -> bool:
             defaults={"subject": subject, "body": body, "message_id": _message_id()},
         )
         if created:
-            send_email.configure(queueing_lock=_lock(email.pk)).defer(email_id=email.pk)
+            defer_in_transaction(send_email, queueing_lock=_lock(email.pk), email_id=email.pk)
     return created
 
 
@@ -124,7 +125,7 @@ def resend_waiting_email(timestamp: int) -> int:
     for email_id in waiting:
         try:
             with transaction.atomic():  # a refused insert undoes only itself
-                send_email.configure(queueing_lock=_lock(email_id)).defer(email_id=email_id)
+                defer_in_transaction(send_email, queueing_lock=_lock(email_id), email_id=email_id)
         except AlreadyEnqueued:
             continue  # its job is still waiting for its next try
         deferred += 1

@@ -1,4 +1,15 @@
-"""How the task queue is doing, for the health check (``/helse/``) and its readers.
+"""Deferring jobs in the caller's transaction, and how the task queue is doing.
+
+``defer_in_transaction`` is how the portal puts a job on the queue. Within a
+web process Procrastinate's app writes its jobs through Django's connection,
+so a job deferred in a transaction exists exactly when the transaction
+commits. Within a worker the app has a connection pool of its own, which
+commits a job at once: a job deferred by a job (``tell_news`` queueing an
+e-mail) could then be taken by another worker before the rows it is about
+were committed, find nothing, and end. So every defer goes through Django's
+connection, wherever it runs.
+
+``queue_state`` is for the health check (``/helse/``) and its readers.
 
 Read straight from Procrastinate's tables in one statement: how many jobs are
 due and waiting, how long the one that has waited longest has waited, how many
@@ -14,6 +25,22 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
+from procrastinate.contrib.django.django_connector import DjangoConnector
+from procrastinate.jobs import JobDeferrer
+from procrastinate.manager import JobManager
+from procrastinate.tasks import Task
+
+_through_django = JobManager(DjangoConnector())
+
+
+def defer_in_transaction(
+    task: Task[Any, Any, Any], *, queueing_lock: str | None = None, **task_kwargs: Any
+) -> int:
+    """Put a job of ``task`` on the queue as part of the current transaction (if any).
+    Returns the job's id; ``AlreadyEnqueued`` when ``queueing_lock`` is taken."""
+    job = task.configure(queueing_lock=queueing_lock).job
+    return JobDeferrer(_through_django, job).defer(**task_kwargs)
+
 
 # A job that waits for its turn: due now (a retry's wait is over) and not taken.
 _FIGURES = """

@@ -45,16 +45,22 @@ def free_port() -> int:
 
 
 def wait_for(
-    condition: Callable[[], Any], *, timeout: float = 60, interval: float = 0.1, what: str = ""
+    condition: Callable[[], Any],
+    *,
+    timeout: float = 60,
+    interval: float = 0.1,
+    what: str | Callable[[], str] = "",
 ) -> Any:
-    """Poll ``condition`` until it gives something true; fail after ``timeout`` seconds."""
+    """Poll ``condition`` until it gives something true; fail after ``timeout`` seconds,
+    saying ``what`` was awaited (a callable is asked then: the processes' output)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
         if value:
             return value
         time.sleep(interval)
-    pytest.fail(f"Not within {timeout} s: {what or condition}")
+    said = what() if callable(what) else what
+    pytest.fail(f"Not within {timeout} s: {said or condition}")
 
 
 @dataclass
@@ -81,8 +87,10 @@ class Processes:
         return process
 
     def worker(self, **env: str) -> subprocess.Popen[bytes]:
-        """A worker of the queue, as production runs it."""
-        return self.start("worker", "manage.py", "procrastinate", "worker", **env)
+        """A worker of the queue, as production runs it (docs/deployment.md)."""
+        return self.start(
+            "worker", "manage.py", "procrastinate", "worker", "--concurrency", "2", **env
+        )
 
     def kill(self, process: subprocess.Popen[bytes]) -> None:
         """As the machine's out-of-memory killer or a pulled plug would: no clean-up."""

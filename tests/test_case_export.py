@@ -403,10 +403,10 @@ def test_an_export_whose_job_could_not_be_queued_is_not_kept(
     monkeypatch.setattr(exporting, "EXPORT_INLINE_LIMIT", 0)
     make_case(cast.fjordetaten, cast.per, title="Uten jobb")
 
-    def queue_down(**kwargs):
+    def queue_down(task, **kwargs):
         raise OSError("the queue's table could not be written")
 
-    monkeypatch.setattr(exporting.make_export, "defer", queue_down)
+    monkeypatch.setattr(exporting, "defer_in_transaction", queue_down)
     with pytest.raises(OSError, match="queue"):
         exporting.start_job(
             user=cast.kari,

@@ -24,7 +24,7 @@ from django.core.files.storage import default_storage
 from django.db import connection
 
 from cases import exporting
-from cases.models import Case, ExportJob
+from cases.models import Case, ExportJob, Follower
 from cases.services import do_add_message
 from portal.models import OutgoingEmail, RoleType
 from tests.cases_helpers import make_case
@@ -82,7 +82,7 @@ def test_a_worker_killed_in_the_middle_of_an_export_is_replaced_and_one_file_is_
             ExportJob.objects.get(pk=job.pk).state in {ExportJob.State.DONE, ExportJob.State.FAILED}
         ),
         timeout=90,
-        what="the second worker finishing the export\n" + processes.output(),
+        what=lambda: "the second worker finishing the export\n" + processes.output(),
     )
     job.refresh_from_db()
     assert job.state == ExportJob.State.DONE, processes.output()
@@ -133,14 +133,16 @@ def test_while_the_mail_server_is_down_no_e_mail_is_lost_and_each_goes_once(
     cases = [make_case(cast.fjordetaten, cast.per, title=f"Sak {n}") for n in range(3)]
     # An answer before the stop goes at once.
     do_add_message(actor=cast.siv, case=cases[0], body="Første svar")
-    wait_for(lambda: len(sink.received) == 1, what="the first e-mail\n" + processes.output())
+    wait_for(
+        lambda: len(sink.received) == 1, what=lambda: "the first e-mail\n" + processes.output()
+    )
 
     controller.stop()
     for case in cases:
         do_add_message(actor=cast.siv, case=case, body="Svar mens e-posttjeneren er nede")
     wait_for(
         lambda: OutgoingEmail.objects.filter(sent_at=None, attempts__gte=2).count() == 3,
-        what="each waiting e-mail tried and failed twice\n" + processes.output(),
+        what=lambda: "each waiting e-mail tried and failed twice\n" + processes.output(),
     )
     assert len(sink.received) == 1
 
@@ -149,7 +151,7 @@ def test_while_the_mail_server_is_down_no_e_mail_is_lost_and_each_goes_once(
     try:
         wait_for(
             lambda: not OutgoingEmail.objects.filter(sent_at=None).exists(),
-            what="every e-mail sent once the server is back\n" + processes.output(),
+            what=lambda: "every e-mail sent once the server is back\n" + processes.output(),
         )
         # Let the worker run on a little: nothing more may come.
         time.sleep(2)
@@ -164,3 +166,54 @@ def test_while_the_mail_server_is_down_no_e_mail_is_lost_and_each_goes_once(
     # The content of the case never goes by e-mail (rule 2).
     assert all("nede" not in message.get_payload() for message in sink.received)
     assert Case.objects.count() == 3
+
+
+def _unfinished_jobs(task: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM procrastinate_jobs"
+            " WHERE task_name = %s AND status IN ('todo', 'doing')",
+            [task],
+        )
+        return int(cursor.fetchone()[0])
+
+
+def test_an_e_mail_queued_by_a_job_in_a_worker_waits_for_that_jobs_commit(
+    cast: Cast, processes: Processes, smtp: tuple[Sink, Controller]
+) -> None:
+    """Found by the queue's load run (bench/queue_load.py): in a worker, Procrastinate's
+    own connection pool committed the e-mail's job before tell_news committed the
+    e-mail, and the worker's other slot found nothing to send."""
+    sink, controller = smtp
+    grant(cast.kari, cast.fjordetaten, RoleType.EXTENDED_PAYROLL)
+    case = make_case(cast.fjordetaten, cast.per)
+    Follower.objects.create(case=case, user=cast.kari)
+    message = do_add_message(actor=cast.siv, case=case, body="Svar")
+    # tell_news puts Per's e-mail in the outbox first, then waits at Kari's: this
+    # connection holds an uncommitted row for the same event and address. Meanwhile
+    # the worker's second slot is free to take any job it can see.
+    with _own_connection() as holder:
+        holder.execute(
+            'INSERT INTO portal_outgoingemail (event, "to", subject, body, message_id,'
+            " created_at, attempts, last_error) VALUES (%s, %s, '', '', 'held', now(), 0, '')",
+            [f"message:{message.pk}", cast.kari.email],
+        )
+        processes.worker(EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(controller.port), EMAIL_USE_TLS="")
+        wait_for(
+            _waits_on_a_lock,
+            timeout=30,
+            what=lambda: "tell_news waiting at Kari's e-mail\n" + processes.output(),
+        )
+        # The window in which the other slot could take a job committed too early.
+        time.sleep(3)
+        holder.rollback()
+    wait_for(
+        lambda: (
+            OutgoingEmail.objects.count() == 2
+            and _unfinished_jobs("cases.tell_news") + _unfinished_jobs("portal.send_email") == 0
+        ),
+        what=lambda: "tell_news and the e-mails' jobs done\n" + processes.output(),
+    )
+    assert list(OutgoingEmail.objects.filter(sent_at=None).values_list("to", flat=True)) == []
+    wait_for(lambda: len(sink.received) == 2, timeout=10, what="both e-mails received")
+    assert sorted(m["To"] for m in sink.received) == sorted([cast.per.email, cast.kari.email])
