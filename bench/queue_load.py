@@ -156,6 +156,7 @@ def main() -> None:
             plan = make_plan(marker, customers, staff, servers, sessions)
             started_at = timezone.now()
             failed_before = failed_jobs()
+            sampler.measure_from_now()
             child, seen = run(plan, Path(folder), servers, workers)
             print(f"locust done ({child.seconds:.0f} s measured); waiting for the queue to drain")
             drain_s = drain(sampler, started_at)
@@ -371,6 +372,7 @@ class HealthSampler:
 
     servers: list[Gunicorn]
     samples: list[Sample] = field(default_factory=list)
+    first: int = 0  # the first sample of the run (before it, the workers were starting)
     failures: list[str] = field(default_factory=list)
     stopped: threading.Event = field(default_factory=threading.Event)
     thread: threading.Thread | None = None
@@ -379,6 +381,9 @@ class HealthSampler:
         self.started = time.monotonic()
         self.thread = threading.Thread(target=self._sample_until_stopped, daemon=True)
         self.thread.start()
+
+    def measure_from_now(self) -> None:
+        self.first = len(self.samples)
 
     def stop(self) -> None:
         self.stopped.set()
@@ -563,7 +568,7 @@ def report(
             f"{name:26} {fmt(kind['per_second']):>6} {fmt(kind['p50_ms']):>7} "
             f"{fmt(kind['p95_ms']):>7} {kind['requests']:>6} {kind['errors']}"
         )
-    samples = sampler.samples
+    samples = sampler.samples[sampler.first :]
     queue = {
         "samples": len(samples),
         "health_failures": sampler.failures[:10],
