@@ -14,7 +14,7 @@ PORT ?= 8000
 # PostgreSQL or Chromium. TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= 2
 
-.PHONY: install run stop-db serve test lint typecheck migrations-check pytest bench messages screenshots lock clean
+.PHONY: install run stop-db serve test lint typecheck migrations-check pytest bench bench-queue messages screenshots lock clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -59,6 +59,13 @@ pytest:
 
 bench: install
 	$(PY) bench/run.py
+
+# The queue's load run (issue 16, bench/queue_load.py): two app processes, two workers,
+# 32 customers and 2 staff for 3 minutes, then every case, message, export and e-mail
+# checked. On a database of its own: DATABASE_URL=postgresql://…/kundesenter_queue_bench
+# (created if missing), or the embedded server's kundesenter_queue_bench.
+bench-queue: install
+	BENCH_DB_NAME=$${BENCH_DB_NAME:-kundesenter_queue_bench} $(PY) bench/run.py queue_load
 
 # The README's screenshots of the demo (docs/screenshots/*.png), from the code as it is.
 screenshots: install

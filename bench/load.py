@@ -56,7 +56,15 @@ from django.contrib.sessions.models import Session
 from django.db import connection
 
 from bench.case_list import make_scenarios, organisation_sizes
-from bench.common import ROOT, Gunicorn, write_results
+from bench.common import (
+    CLOCK_TICKS,
+    ROOT,
+    Gunicorn,
+    machine_busy,
+    proc_stat,
+    process_cpu,
+    write_results,
+)
 from cases.listing import columns, default_columns
 from cases.models import Case, ListPreference
 from portal.models import Organisation, User
@@ -72,7 +80,6 @@ TARGET_LIST_PER_S = 60.0
 TARGET_P95_MS = 300.0
 DEEPEST_PAGE = 2000
 BACKEND = "django.contrib.auth.backends.ModelBackend"
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 SPAWNED = re.compile(r"All users spawned")
 STOPPING = re.compile(r"limit reached|Shutting down")
 APPLICATION_NAME = "bench-load"
@@ -80,10 +87,11 @@ APPLICATION_NAME = "bench-load"
 
 @dataclass
 class Window:
-    """CPU seconds of the server's processes and of the whole machine at one moment."""
+    """CPU seconds of the bench's processes (by group), of their database backends and of
+    the whole machine at one moment."""
 
     at: float
-    gunicorn_s: float
+    processes_s: dict[str, float]
     database_s: dict[int, float]  # by backend pid, including backends gone since
     machine_busy_s: float
 
@@ -161,13 +169,14 @@ def pick_people(count: int) -> list[tuple[User, Organisation, int]]:
     return people
 
 
-def new_session(user: User, organisation: Organisation) -> str:
-    """A logged-in session of its own, with ``organisation`` active."""
+def new_session(user: User, organisation: Organisation | None) -> str:
+    """A logged-in session of its own, with ``organisation`` active (staff have none)."""
     session = SessionStore()
     session["_auth_user_id"] = str(user.pk)
     session["_auth_user_backend"] = BACKEND
     session["_auth_user_hash"] = user.get_session_auth_hash()
-    session["active_organisation"] = organisation.pk
+    if organisation is not None:
+        session["active_organisation"] = organisation.pk
     session.create()
     assert session.session_key is not None
     return session.session_key
@@ -202,13 +211,13 @@ def make_plan(people: list[tuple[User, Organisation, int]], sessions: list[str])
     }
 
 
-def database_env() -> dict[str, str]:
+def database_env(application_name: str = APPLICATION_NAME) -> dict[str, str]:
     """The server's DATABASE_URL with an application_name, to find its backends."""
     url = os.environ.get("DATABASE_URL")
     if not url:
         return {}
     parts = urlsplit(url)
-    query = "&".join(q for q in (parts.query, f"application_name={APPLICATION_NAME}") if q)
+    query = "&".join(q for q in (parts.query, f"application_name={application_name}") if q)
     return {"DATABASE_URL": urlunsplit(parts._replace(query=query))}
 
 
@@ -228,39 +237,86 @@ def run_locust(server: Gunicorn, plan: Path, folder: Path, pace: float, seconds:
     ramp = math.ceil(USERS / SPAWN_RATE)
     times = folder / f"times-{pace}.json"
     command = [
-        sys.executable,
-        "-m",
-        "locust",
         "-f",
         str(ROOT / "bench" / "load_users.py"),
-        "--headless",
         "-u",
         str(USERS),
         "-r",
         str(SPAWN_RATE),
         "-t",
         f"{seconds + ramp}s",
-        "--reset-stats",
-        "--only-summary",
         "--host",
         f"http://127.0.0.1:{server.port}",
         "--csv",
         str(folder / f"locust-{pace}"),
     ]
-    env = {
-        **os.environ,
-        "LOAD_PLAN": str(plan),
-        "LOAD_PACE": str(pace),
-        "LOAD_TIMES": str(times),
-    }
+    env = {"LOAD_PLAN": str(plan), "LOAD_PACE": str(pace), "LOAD_TIMES": str(times)}
     print(f"locust: {USERS} users at {pace} requests/s each for {seconds} s (+{ramp} s ramp)")
+    assert server.process is not None
+    child = run_locust_child(command, env, CpuMeter({"gunicorn": [server.process.pid]}), times)
+    start, end = child.start, child.end
+    database_s = end.database_since(start)
+    run = Run(pace=pace, locust_exit=child.exit, seconds=child.seconds)
+    run.kinds, run.errors = child.kinds, child.errors
+    requests = sum(kind["count"] for kind in run.kinds.values())
+    gunicorn_s = end.processes_s["gunicorn"] - start.processes_s["gunicorn"]
+    run.cpu = {
+        "gunicorn_ms_per_request": per_request(gunicorn_s, requests),
+        "database_ms_per_request": per_request(database_s, requests),
+        "machine_busy_cores": round((end.machine_busy_s - start.machine_busy_s) / run.seconds, 2),
+        "gunicorn_cores": round(gunicorn_s / run.seconds, 2),
+        "database_cores": round(database_s / run.seconds, 2),
+        "locust_cores": child.locust_cores,
+        "cores": os.cpu_count(),
+    }
+    # What else the machine did meanwhile: other sessions share it.
+    ours = sum(run.cpu[k] for k in ("gunicorn_cores", "database_cores", "locust_cores"))
+    run.cpu["other_cores"] = round(max(0.0, run.cpu["machine_busy_cores"] - ours), 2)
+    return run
+
+
+@dataclass
+class LocustChild:
+    """What a locust run gave: each kind's figures (LOAD_TIMES, written by
+    bench/locust_common.py), and the CPU readings at the start and end of the
+    measured window, from all users running to the time limit."""
+
+    exit: int
+    seconds: float
+    kinds: dict[str, dict[str, Any]]
+    errors: list[dict[str, Any]]
+    start: Window
+    end: Window
+    locust_cores: float
+    log: str
+
+
+def run_locust_child(
+    arguments: list[str], env: dict[str, str], meter: CpuMeter, times: Path
+) -> LocustChild:
+    """``locust --headless`` with ``arguments`` as a child process (its CPU is not the
+    server's), the statistics reset once all users run; ``times`` is the file its
+    locustfile writes the figures to at the end (LOAD_TIMES in ``env``)."""
+    command = [
+        sys.executable,
+        "-m",
+        "locust",
+        "--headless",
+        "--reset-stats",
+        "--only-summary",
+        *arguments,
+    ]
     started = time.monotonic()
     child = subprocess.Popen(  # noqa: S603 - our own fixed command
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        command,
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     marks: dict[str, Window] = {}
     log: list[str] = []
-    meter = CpuMeter(server)
 
     def follow() -> None:
         assert child.stdout is not None
@@ -283,31 +339,22 @@ def run_locust(server: Gunicorn, plan: Path, folder: Path, pace: float, seconds:
     finally:
         meter.stop()
     reader.join(timeout=10)
-    run = Run(pace=pace, locust_exit=child.returncode)
     if child.returncode not in (0, 1) or not times.exists() or "start" not in marks:
         # 1 is locust's answer when any request failed: the figures say which.
         raise SystemExit(f"locust failed (exit {child.returncode}):\n{''.join(log)[-3000:]}")
     end = marks.get("end") or meter.sample()
-    start = marks["start"]
-    database_s = end.database_since(start)
-    run.seconds = end.at - start.at
     dump = json.loads(times.read_text(encoding="utf-8"))
-    run.kinds, run.errors = dump["kinds"], dump["errors"]
-    requests = sum(kind["count"] for kind in run.kinds.values())
     wall = time.monotonic() - started
-    run.cpu = {
-        "gunicorn_ms_per_request": per_request(end.gunicorn_s - start.gunicorn_s, requests),
-        "database_ms_per_request": per_request(database_s, requests),
-        "machine_busy_cores": round((end.machine_busy_s - start.machine_busy_s) / run.seconds, 2),
-        "gunicorn_cores": round((end.gunicorn_s - start.gunicorn_s) / run.seconds, 2),
-        "database_cores": round(database_s / run.seconds, 2),
-        "locust_cores": round((usage.ru_utime + usage.ru_stime) / wall, 2),
-        "cores": os.cpu_count(),
-    }
-    # What else the machine did meanwhile: other sessions share it.
-    ours = sum(run.cpu[k] for k in ("gunicorn_cores", "database_cores", "locust_cores"))
-    run.cpu["other_cores"] = round(max(0.0, run.cpu["machine_busy_cores"] - ours), 2)
-    return run
+    return LocustChild(
+        exit=child.returncode,
+        seconds=end.at - marks["start"].at,
+        kinds=dump["kinds"],
+        errors=dump["errors"],
+        start=marks["start"],
+        end=end,
+        locust_cores=round((usage.ru_utime + usage.ru_stime) / wall, 2),
+        log="".join(log),
+    )
 
 
 def per_request(cpu_seconds: float, requests: int) -> float | None:
@@ -315,7 +362,9 @@ def per_request(cpu_seconds: float, requests: int) -> float | None:
 
 
 class CpuMeter:
-    """Samples the CPU time of gunicorn's processes and of its database backends.
+    """Samples the CPU time of groups of the bench's processes (each with its children:
+    ``{"gunicorn": [master pid]}``) and of their database backends, found by their
+    ``application_name``.
 
     Django closes a connection after DB_CONN_MAX_AGE, so backends come and go
     during a run: a thread looks at them every POLL_S seconds and keeps the
@@ -325,8 +374,11 @@ class CpuMeter:
 
     POLL_S = 1.0
 
-    def __init__(self, server: Gunicorn) -> None:
-        self.server = server
+    def __init__(
+        self, processes: dict[str, list[int]], application_name: str = APPLICATION_NAME
+    ) -> None:
+        self.processes = processes
+        self.application_name = application_name
         self.database: dict[int, float] = {}
         self.lock = threading.Lock()
         self.stopped = threading.Event()
@@ -343,7 +395,10 @@ class CpuMeter:
         self._poll()
         with self.lock:
             database = dict(self.database)
-        return Window(time.monotonic(), gunicorn_cpu(self.server), database, machine_busy())
+        processes = {
+            name: sum(process_cpu(pid) for pid in pids) for name, pids in self.processes.items()
+        }
+        return Window(time.monotonic(), processes, database, machine_busy())
 
     def _poll_until_stopped(self) -> None:
         try:
@@ -353,50 +408,16 @@ class CpuMeter:
             connection.close()  # this thread's own
 
     def _poll(self) -> None:
-        seen = database_cpu()
+        seen = database_cpu(self.application_name)
         with self.lock:
             self.database.update(seen)
 
 
-def gunicorn_cpu(server: Gunicorn) -> float:
-    """CPU seconds of gunicorn's master and its workers (and workers that ended)."""
-    assert server.process is not None
-    master = server.process.pid
-    ticks = 0
-    for pid in [master, *children(master)]:
-        fields = proc_stat(pid)
-        if fields is None:
-            continue
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime
-        if pid == master:
-            ticks += int(fields[13]) + int(fields[14])  # ended workers: cutime, cstime
-    return ticks / CLOCK_TICKS
-
-
-def children(parent: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            fields = proc_stat(int(entry.name))
-            if fields and int(fields[1]) == parent:
-                found.append(int(entry.name))
-    return found
-
-
-def proc_stat(pid: int) -> list[str] | None:
-    """The fields of /proc/PID/stat after the command name (state is the first)."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return text[text.rindex(")") + 2 :].split()
-
-
-def database_cpu() -> dict[int, float]:
-    """CPU seconds of each database backend that serves the gunicorn under test."""
+def database_cpu(application_name: str) -> dict[int, float]:
+    """CPU seconds of each database backend with ``application_name``."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pid FROM pg_stat_activity WHERE application_name = %s", [APPLICATION_NAME]
+            "SELECT pid FROM pg_stat_activity WHERE application_name = %s", [application_name]
         )
         pids = [row[0] for row in cursor.fetchall()]
     found = {}
@@ -405,13 +426,6 @@ def database_cpu() -> dict[int, float]:
         if fields:
             found[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
     return found
-
-
-def machine_busy() -> float:
-    """CPU seconds the whole machine spent on anything but idling, from /proc/stat."""
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = values[3] + values[4]  # idle, iowait
-    return (sum(values[:8]) - idle) / CLOCK_TICKS
 
 
 # --- Figures -----------------------------------------------------------------------

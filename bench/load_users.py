@@ -12,8 +12,8 @@ saw in the list, goes back to the start page, now and then changes its
 columns. The pace is LOAD_PACE requests a second per user on average, kept
 whatever the answers take, so the load offered stays the same until the
 server cannot keep up. The gaps between a user's requests are random
-(exponential: people do not click in step), so the 32 users together arrive
-as a Poisson stream. An even pace (locust's ``constant_throughput``) kept
+(exponential: people do not click in step, bench/locust_common.py), so the
+32 users together arrive as a Poisson stream. An even pace (locust's ``constant_throughput``) kept
 the users in step with how they were started, eight at a time: at 2 requests
 a second all 32 asked at once every half second, and p95 was 390 ms where
 2.25 a second gave 130 ms.
@@ -32,36 +32,24 @@ import random
 import re
 import secrets
 import time
-from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from locust import FastHttpUser, events, task
-from locust.env import Environment
+from locust import task
 from requests.cookies import create_cookie
+
+from bench.locust_common import PacedUser, note_server_time
 
 PLAN: dict[str, Any] = json.loads(Path(os.environ["LOAD_PLAN"]).read_text(encoding="utf-8"))
 PACE = float(os.environ.get("LOAD_PACE", "2.5"))
 CASE_LINK = re.compile(r'href="/saker/(SAK-\d{4}-\d+)/"')
 NEXT_LINK = re.compile(r'rel="next" href="(/saker/\?[^"]*)"')
-SERVER_TIMING = re.compile(r"app;dur=([0-9.]+)")
 _users = itertools.count()
-# The server's own time of each answer (its Server-Timing header) by kind, {ms: count}:
-# beside locust's times, which also hold the wait for a free worker.
-server_times: dict[str, Counter[int]] = defaultdict(Counter)
 
 
-class DeskUser(FastHttpUser):
-    due = 0.0  # when this user's next request is due (time.monotonic())
-
-    def wait_time(self) -> float:
-        """Until this user's next request: random gaps of 1/PACE s on average,
-        counted from when the last one was due, not from its answer. A user who
-        fell behind catches up at most one gap's worth, not a whole backlog."""
-        now = time.monotonic()
-        self.due = max(self.due, now - 1 / PACE) + self.random.expovariate(PACE)
-        return max(0.0, self.due - now)
+class DeskUser(PacedUser):
+    pace = PACE  # requests a second
 
     def on_start(self) -> None:
         me = PLAN["users"][next(_users) % len(PLAN["users"])]
@@ -148,44 +136,3 @@ class DeskUser(FastHttpUser):
             note_server_time("columns (POST)", answer)
             if answer.status_code != 302:
                 answer.failure(f"HTTP {answer.status_code}")
-
-
-def note_server_time(kind: str, answer: Any) -> None:
-    found = SERVER_TIMING.search(answer.headers.get("Server-Timing") or "")
-    if found:
-        server_times[kind][round(float(found.group(1)))] += 1
-
-
-def forget_server_times(**_kwargs: Any) -> None:
-    """With --reset-stats, the ramp is left out of the server's times too."""
-    server_times.clear()
-
-
-def write_times(environment: Environment, **_kwargs: Any) -> None:
-    """locust's own figures (after --reset-stats) for bench/load.py, in LOAD_TIMES:
-    each kind's count, failures, response times ({ms: count}, as locust rounds
-    them) and the server's times, so load.py can give percentiles of all list
-    pages together."""
-    stats = environment.stats
-    if stats is None or "LOAD_TIMES" not in os.environ:
-        return
-    kinds = {
-        name: {
-            "count": entry.num_requests,
-            "failures": entry.num_failures,
-            "response_times": {str(ms): n for ms, n in entry.response_times.items()},
-            "server_times": {str(ms): n for ms, n in server_times[name].items()},
-        }
-        for (name, _method), entry in stats.entries.items()
-    }
-    errors = [
-        {"name": error.name, "error": str(error.error), "occurrences": error.occurrences}
-        for error in stats.errors.values()
-    ]
-    Path(os.environ["LOAD_TIMES"]).write_text(
-        json.dumps({"kinds": kinds, "errors": errors}), encoding="utf-8"
-    )
-
-
-events.spawning_complete.add_listener(forget_server_times)  # type: ignore[no-untyped-call]
-events.test_stop.add_listener(write_times)  # type: ignore[no-untyped-call]

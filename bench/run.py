@@ -3,6 +3,9 @@
 Each benchmark is a module ``bench/<name>.py`` with a ``main()`` that prints a
 table and writes ``bench/results/<name>.json``. They run against the database
 named by BENCH_DB_NAME in the embedded server (or DATABASE_URL when set).
+
+``queue_load`` is not among those run by default: it needs a database of its
+own (``make bench-queue``, bench/queue_load.py).
 """
 
 from __future__ import annotations
