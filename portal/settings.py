@@ -425,6 +425,17 @@ OIDC_ENABLED = any(
     )
 )
 
+# --- The API's machine tokens (Maskinporten) ------------------------------------
+# portal/machine_tokens.py. Without an issuer the API accepts no token.
+MASKINPORTEN_ISSUER = envstr("MASKINPORTEN_ISSUER", "")  # exactly as the tokens' iss
+MASKINPORTEN_JWKS_URL = envstr("MASKINPORTEN_JWKS_URL", "")  # else from the issuer's metadata
+MASKINPORTEN_AUDIENCE = envstr("MASKINPORTEN_AUDIENCE", "")  # checked when set
+MASKINPORTEN_SCOPES = envlist("MASKINPORTEN_SCOPES", ["dfo:kundesenter"])
+MASKINPORTEN_CLOCK_LEEWAY = envint("MASKINPORTEN_CLOCK_LEEWAY", 30)
+MASKINPORTEN_TIMEOUT = envint("MASKINPORTEN_TIMEOUT", 10)
+MASKINPORTEN_KEYS_SECONDS = envint("MASKINPORTEN_KEYS_SECONDS", 60 * 60)
+MASKINPORTEN_KEYS_COOLDOWN_SECONDS = envint("MASKINPORTEN_KEYS_COOLDOWN_SECONDS", 30)
+
 # Fixed choices, not configuration: mozilla-django-oidc reads these.
 OIDC_USE_PKCE = True
 OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"

@@ -31,6 +31,7 @@ pytest_plugins = [
     "tests.oidc.fixtures",
     "tests.queue",
     "tests.processes",
+    "tests.issuer",
 ]
 
 

@@ -1,0 +1,165 @@
+"""Machine tokens: the access tokens Maskinporten issues to an organisation's systems.
+
+An agency's own system calls the API (``/api/v1/``) with ``Authorization: Bearer
+<JWT>``, a token Maskinporten issued to one of its clients. ``read_token``
+accepts it only when every one of these holds, and says which did not:
+
+- it is a JWS signed with RS256 by a key in the issuer's JWKS (found through
+  the issuer's metadata, ``<issuer>/.well-known/oauth-authorization-server``,
+  unless ``MASKINPORTEN_JWKS_URL`` is set). PyJWT's ``PyJWKClient`` keeps the
+  keys; a token signed with a key id it does not know makes it fetch them
+  again (at most every ``MASKINPORTEN_KEYS_COOLDOWN_SECONDS``), so the issuer
+  may rotate its keys at any time;
+- ``iss`` is ``MASKINPORTEN_ISSUER``; ``exp`` is in the future and ``iat`` not
+  in it, each within ``MASKINPORTEN_CLOCK_LEEWAY`` seconds; ``aud`` names
+  ``MASKINPORTEN_AUDIENCE`` when that is set;
+- ``scope`` holds at least one of the scopes the API offers
+  (``MASKINPORTEN_SCOPES``); what each scope allows is the API's business;
+- ``consumer`` names the organisation the token was issued for, as
+  ``{"authority": "iso6523-actorid-upis", "ID": "0192:<org number>"}``, and
+  ``client_id`` the client.
+
+Which organisation's data the client may reach, and what it may do, is never
+taken from the token: the organisation registers its clients (issue 17,
+point 3). This module only says who is calling.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import jwt
+from django.conf import settings
+
+ALGORITHMS = ["RS256"]
+CONSUMER_ID = re.compile(r"^0192:(?P<org_number>\d{9})$")
+
+
+class TokenRefused(Exception):
+    """The token is not accepted; ``status`` is 401 (who are you?) or 403 (not this)."""
+
+    def __init__(self, detail: str, *, status: int = 401, error: str = "invalid_token") -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.status = status
+        self.error = error
+
+
+@dataclass(frozen=True)
+class MachineToken:
+    client_id: str
+    org_number: str
+    scopes: frozenset[str]
+
+
+def read_token(raw: str) -> MachineToken:
+    """The caller a bearer token names, or ``TokenRefused`` saying why not."""
+    if not settings.MASKINPORTEN_ISSUER:
+        raise TokenRefused("The API takes no tokens: MASKINPORTEN_ISSUER is not set.")
+    try:
+        header = jwt.get_unverified_header(raw)
+    except jwt.PyJWTError:
+        raise TokenRefused("The bearer token is not a JWT.") from None
+    if header.get("alg") not in ALGORITHMS:
+        raise TokenRefused(f"The token must be signed with {', '.join(ALGORITHMS)}.")
+    try:
+        key = _keys(_jwks_url()).get_signing_key_from_jwt(raw)
+    except jwt.PyJWKClientConnectionError:
+        raise TokenRefused(
+            "The issuer's keys could not be fetched; try again later.",
+            status=503,
+            error="temporarily_unavailable",
+        ) from None
+    except jwt.PyJWTError:
+        raise TokenRefused("The token is not signed by a key of the issuer.") from None
+    audience = settings.MASKINPORTEN_AUDIENCE or None
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            raw,
+            key,
+            algorithms=ALGORITHMS,
+            issuer=settings.MASKINPORTEN_ISSUER,
+            audience=audience,
+            leeway=settings.MASKINPORTEN_CLOCK_LEEWAY,
+            options={
+                "require": ["iss", "exp", "iat", "scope", "consumer", "client_id"],
+                "verify_aud": audience is not None,
+            },
+        )
+    except jwt.ExpiredSignatureError:
+        raise TokenRefused("The token has expired.") from None
+    except jwt.ImmatureSignatureError:
+        raise TokenRefused("The token was issued in the future.") from None
+    except jwt.InvalidIssuerError:
+        raise TokenRefused("The token is from another issuer.") from None
+    except jwt.InvalidAudienceError:
+        raise TokenRefused("The token is meant for another API.") from None
+    except jwt.MissingRequiredClaimError as missing:
+        raise TokenRefused(f"The token has no {missing.claim} claim.") from None
+    except jwt.InvalidSignatureError:
+        raise TokenRefused("The token's signature is not the issuer's.") from None
+    except jwt.PyJWTError:
+        raise TokenRefused("The token's signature or claims are not valid.") from None
+    return _caller(claims)
+
+
+def _caller(claims: dict[str, Any]) -> MachineToken:
+    scope = claims["scope"]
+    scopes = frozenset(scope.split()) if isinstance(scope, str) else frozenset()
+    if not scopes & set(settings.MASKINPORTEN_SCOPES):
+        raise TokenRefused(
+            "The token has none of this API's scopes.", status=403, error="insufficient_scope"
+        )
+    consumer = claims["consumer"]
+    found = CONSUMER_ID.match(consumer.get("ID", "")) if isinstance(consumer, dict) else None
+    if found is None:
+        raise TokenRefused("The token's consumer is not an organisation number (0192:…).")
+    client_id = claims["client_id"]
+    if not isinstance(client_id, str) or not client_id:
+        raise TokenRefused("The token's client_id is empty.")
+    return MachineToken(client_id=client_id, org_number=found["org_number"], scopes=scopes)
+
+
+def _jwks_url() -> str:
+    if settings.MASKINPORTEN_JWKS_URL:
+        return str(settings.MASKINPORTEN_JWKS_URL)
+    return _metadata_jwks_url(settings.MASKINPORTEN_ISSUER)
+
+
+@lru_cache(maxsize=4)
+def _metadata_jwks_url(issuer: str) -> str:
+    """``jwks_uri`` from the issuer's authorization server metadata (RFC 8414)."""
+    import requests
+
+    url = issuer.rstrip("/") + "/.well-known/oauth-authorization-server"
+    try:
+        response = requests.get(url, timeout=settings.MASKINPORTEN_TIMEOUT)
+        response.raise_for_status()
+        jwks_uri = response.json().get("jwks_uri")
+    except (requests.RequestException, ValueError, AttributeError):
+        # A failure is not kept (lru_cache keeps answers only): the next token asks again.
+        raise jwt.PyJWKClientConnectionError(f"No metadata at {url}") from None
+    if not isinstance(jwks_uri, str) or not jwks_uri.startswith(("https://", "http://")):
+        raise jwt.PyJWKClientConnectionError(f"No jwks_uri in the metadata at {url}")
+    return jwks_uri
+
+
+@lru_cache(maxsize=4)
+def _keys(url: str) -> jwt.PyJWKClient:
+    # Each process keeps the keys for MASKINPORTEN_KEYS_SECONDS; an unknown kid
+    # makes one fetch at once (PyJWKClient), so a rotated key is taken up.
+    # PyJWKClient fetches again for an unknown kid at most every
+    # MASKINPORTEN_KEYS_COOLDOWN_SECONDS, so tokens with made-up key ids cannot make
+    # the portal hammer the issuer. Keys are looked up in the fetched set each time
+    # (no cache of its own per kid): a key the issuer withdrew stops counting with
+    # the next fetch.
+    return jwt.PyJWKClient(
+        url,
+        cache_keys=False,
+        lifespan=settings.MASKINPORTEN_KEYS_SECONDS,
+        timeout=settings.MASKINPORTEN_TIMEOUT,
+        cooldown_duration=settings.MASKINPORTEN_KEYS_COOLDOWN_SECONDS,
+    )
