@@ -427,7 +427,10 @@ OIDC_ENABLED = any(
 
 # --- The API's machine tokens (Maskinporten) ------------------------------------
 # portal/machine_tokens.py. Without an issuer the API accepts no token.
-MASKINPORTEN_ISSUER = envstr("MASKINPORTEN_ISSUER", "")  # exactly as the tokens' iss
+# Under DEBUG (make run) the development issuer: manage.py dev_issuer.
+MASKINPORTEN_ISSUER = envstr(  # exactly as the tokens' iss
+    "MASKINPORTEN_ISSUER", "http://127.0.0.1:8001/" if DEBUG else ""
+)
 MASKINPORTEN_JWKS_URL = envstr("MASKINPORTEN_JWKS_URL", "")  # else from the issuer's metadata
 MASKINPORTEN_AUDIENCE = envstr("MASKINPORTEN_AUDIENCE", "")  # checked when set
 MASKINPORTEN_SCOPES = envlist("MASKINPORTEN_SCOPES", ["dfo:kundesenter"])

@@ -1,112 +1,46 @@
-"""A small token issuer that behaves like Maskinporten, on 127.0.0.1, for the API's tests.
+"""The token issuer of the API's tests: portal.dev_issuer, one per test on 127.0.0.1.
 
-It serves its authorization server metadata and its JWKS over HTTP, as
-Maskinporten does, and mints client-credentials access tokens with a
-``consumer`` claim, signed with RS256 by its current key. ``rotate()`` makes
-a new key and publishes only it; ``down()`` stops answering.
+``issuer.mint()`` makes a good token for Fjordetaten's HR system unless told
+otherwise; ``rotate()`` publishes a new key only; ``answering = False`` stops
+it answering. RSA keys are slow to make, so a few are made once per session.
 """
 
 from __future__ import annotations
 
-import json
-import threading
-import time
-import uuid
+import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from functools import cache
 from typing import Any
 
-import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from portal.dev_issuer import DevIssuer, new_key
 
 SCOPE = "dfo:kundesenter"
 
 
-def _new_key() -> tuple[str, rsa.RSAPrivateKey]:
-    return uuid.uuid4().hex[:12], rsa.generate_private_key(public_exponent=65537, key_size=2048)
+@cache
+def _keys() -> Iterator[rsa.RSAPrivateKey]:
+    return itertools.cycle([new_key() for _ in range(3)])
 
 
-@dataclass
-class Issuer:
-    url: str = ""
-    kid: str = ""
-    key: rsa.RSAPrivateKey | None = None
-    answering: bool = True
-    jwks_fetches: int = 0
-    server: ThreadingHTTPServer | None = field(default=None, repr=False)
-
-    def rotate(self) -> None:
-        self.kid, self.key = _new_key()
+class Issuer(DevIssuer):
+    def rotate(self, key: rsa.RSAPrivateKey | None = None) -> None:
+        super().rotate(key or next(_keys()))
 
     def down(self) -> None:
         self.answering = False
 
-    def jwks(self) -> dict[str, Any]:
-        assert self.key is not None
-        public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
-        return {"keys": [{**public, "kid": self.kid, "use": "sig", "alg": "RS256"}]}
-
-    def mint(
+    def mint(  # the test's defaults
         self,
         *,
         org_number: str = "981000011",
         client_id: str = "fjordetaten-hr",
         scope: str | None = SCOPE,
-        key: rsa.RSAPrivateKey | None = None,
-        kid: str | None = None,
-        algorithm: str = "RS256",
-        leave_out: tuple[str, ...] = (),
-        **claims: Any,
+        **rest: Any,
     ) -> str:
-        """An access token as Maskinporten issues it; ``claims`` replace the usual ones."""
-        now = int(time.time())
-        payload: dict[str, Any] = {
-            "iss": self.url,
-            "client_amr": "private_key_jwt",
-            "token_type": "Bearer",
-            "client_id": client_id,
-            "consumer": {"authority": "iso6523-actorid-upis", "ID": f"0192:{org_number}"},
-            "iat": now,
-            "exp": now + 120,
-            "jti": uuid.uuid4().hex,
-            "scope": scope,
-            **claims,
-        }
-        for name in leave_out:
-            payload.pop(name, None)
-        signing_key: Any = key or self.key
-        return jwt.encode(
-            payload, signing_key, algorithm=algorithm, headers={"kid": kid or self.kid}
-        )
-
-
-def _handler(issuer: Issuer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            if not issuer.answering:
-                self.send_error(503)
-                return
-            if self.path == "/.well-known/oauth-authorization-server":
-                body: dict[str, Any] = {"issuer": issuer.url, "jwks_uri": issuer.url + "jwk"}
-            elif self.path == "/jwk":
-                issuer.jwks_fetches += 1
-                body = issuer.jwks()
-            else:
-                self.send_error(404)
-                return
-            data = json.dumps(body).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    return Handler
+        return super().mint(org_number=org_number, client_id=client_id, scope=scope, **rest)
 
 
 @pytest.fixture
@@ -114,13 +48,8 @@ def issuer(settings: Any) -> Iterator[Issuer]:
     """The issuer, running, with the portal set to take its tokens."""
     from portal import machine_tokens
 
-    made = Issuer()
-    made.rotate()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(made))
-    made.server = server
-    made.url = f"http://127.0.0.1:{server.server_address[1]}/"
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
+    made = Issuer(url="", key=next(_keys()))
+    made.serve("127.0.0.1", 0)
     settings.MASKINPORTEN_ISSUER = made.url
     settings.MASKINPORTEN_JWKS_URL = ""
     settings.MASKINPORTEN_AUDIENCE = ""
@@ -132,7 +61,6 @@ def issuer(settings: Any) -> Iterator[Issuer]:
     try:
         yield made
     finally:
-        server.shutdown()
-        server.server_close()
+        made.stop()
         machine_tokens._keys.cache_clear()
         machine_tokens._metadata_jwks_url.cache_clear()
