@@ -247,10 +247,10 @@ def run_job(job_id: Any) -> None:
         )
     # One file per export whatever the tries: one whose worker died while storing
     # it left its part under the same name, which the storage would otherwise avoid.
-    stored_name = job.file.field.generate_filename(job, f"{job.pk}.xlsx")
-    job.file.storage.delete(stored_name)
+    own_name = f"{job.pk}.xlsx"
+    job.file.storage.delete(job.file.field.generate_filename(job, own_name))
     with handle:
-        job.file.save(f"{job.pk}.xlsx", File(handle), save=False)
+        job.file.save(own_name, File(handle), save=False)
     job.file_name = name
     job.state = ExportJob.State.DONE
     job.finished_at = timezone.now()

@@ -3,7 +3,7 @@
 Two folders of ``STORAGES["default"]`` belong to this app: ``attachments/``
 (``Attachment.file``, ``attachments/<year>/<month>/<random>``) and ``exports/``
 (``ExportJob.file``). The fullmakt form's held files (``held/``) are the access
-app's and expire on their own.
+app's, swept by its own hourly job (``access.tasks``).
 
 Why files can lose their row, and never the other way round: a submission
 (``cases.services.do_create_case``, ``do_add_message``) writes each attachment's
@@ -14,8 +14,8 @@ machine) between a file's write and the commit, nothing runs on the way out:
 PostgreSQL rolls the rows back and the file stays, named by no row. The other
 order cannot arise: a committed Attachment row always names a file that was
 completely written before it. An export's worker likewise writes the file and
-then the job's row. Files whose rows are deleted later (a case deleted in the
-admin) are left by Django too. This sweep deletes all of them.
+then the job's row. Files whose rows are deleted later (by an operator; the
+app's own role may not delete cases) are left by Django too. This sweep deletes all of them.
 
 A file is left alone for ``older_than`` after it was last written (by the
 storage's clock), so a submission still in its transaction is never touched:

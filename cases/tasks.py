@@ -43,7 +43,7 @@ def delete_expired_exports(timestamp: int) -> int:
 @app.task(name="cases.sweep_orphan_files", queueing_lock="sweep-orphan-files")
 def sweep_orphan_files(timestamp: int) -> int:
     """Hourly: delete files no row names, an hour after they were written (a submission
-    killed before its commit, a case deleted in the admin)."""
+    killed before its commit, rows an operator deleted)."""
     deleted = files.sweep_orphan_files()
     if deleted:
         logger.warning("Deleted %d file(s) that no row names", len(deleted))

@@ -152,8 +152,9 @@ if _database_replica_url:
     DATABASES["replica"] = database_from_url(_database_replica_url, "DATABASE_REPLICA_URL")
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["portal.db.routing.ReplicaRouter"]
+_conn_max_age = envint("DB_CONN_MAX_AGE", 60)
 for _database in DATABASES.values():
-    _database["CONN_MAX_AGE"] = envint("DB_CONN_MAX_AGE", 60)
+    _database["CONN_MAX_AGE"] = _conn_max_age
     _database["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["TEST"] = {"NAME": envstr("TEST_DB_NAME", "test_kundesenter")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -13,13 +13,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -36,6 +37,34 @@ def database_url() -> str:
     if host.startswith("/"):  # a socket directory: given as a parameter
         return f"postgresql://{login}@:{port}/{database}?host={quote(host, safe='')}"
     return f"postgresql://{login}@{host}:{port}/{database}"
+
+
+@contextmanager
+def second_connection() -> Iterator[Any]:
+    """A connection of the test's own beside Django's, to the same database, in a
+    transaction: what it writes or locks holds until the block ends (rolled back)."""
+    other = connections.create_connection(DEFAULT_DB_ALIAS)
+    other.ensure_connection()
+    raw = other.connection
+    raw.autocommit = False
+    try:
+        yield raw
+    finally:
+        raw.rollback()
+        other.close()
+
+
+def waiting_on_a_lock(query_like: str = "%") -> int | None:
+    """The backend of another connection to this database that waits for a lock now,
+    running a statement like ``query_like``; None when none does."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid() AND query LIKE %s",
+            [query_like],
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row else None
 
 
 def free_port() -> int:

@@ -95,13 +95,14 @@ def make_due() -> int:
         return cursor.rowcount
 
 
-def waiting_jobs(task_name: str | None = None) -> int:
-    """How many jobs wait on the queue (of ``task_name``, else of any task)."""
+def jobs_of(*task_names: str, statuses: tuple[str, ...] = ("todo",)) -> int:
+    """How many jobs (of ``task_names``, else of any task) are in ``statuses``; by
+    default, how many wait."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo'"
-            " AND (%s::text IS NULL OR task_name = %s)",
-            [task_name, task_name],
+            "SELECT count(*) FROM procrastinate_jobs WHERE status::text = ANY(%s)"
+            " AND (cardinality(%s::text[]) = 0 OR task_name = ANY(%s))",
+            [list(statuses), list(task_names), list(task_names)],
         )
         return int(cursor.fetchone()[0])
 

@@ -21,7 +21,7 @@ from cases.models import Case, ExportJob
 from portal.models import RoleType
 from tests.cases_helpers import bytes_of, make_case
 from tests.conftest import Cast, client_for, grant
-from tests.queue import make_due, waiting_jobs
+from tests.queue import jobs_of, make_due
 
 
 @pytest.fixture(autouse=True)
@@ -195,7 +195,7 @@ def test_the_export_is_made_by_the_queue_not_the_request(
     make_case(cast.fjordetaten, cast.per, title="Kø")
     kari.get("/saker/eksport.xlsx")
     assert ExportJob.objects.get().state == ExportJob.State.WAITING
-    assert waiting_jobs("cases.make_export") == 1
+    assert jobs_of("cases.make_export") == 1
     ran = run_jobs()
     assert [(r.task, r.outcome) for r in ran] == [("cases.make_export", "succeeded")]
     assert ExportJob.objects.get().state == ExportJob.State.DONE

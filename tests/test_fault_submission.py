@@ -30,7 +30,7 @@ import psutil
 import pytest
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import connection
 from django.test import Client
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
@@ -40,7 +40,7 @@ from portal.files import walk
 from portal.models import User
 from tests.cases_helpers import PDF_BYTES, pdf, subject_area
 from tests.conftest import Cast
-from tests.processes import Processes, free_port, wait_for
+from tests.processes import Processes, free_port, second_connection, wait_for, waiting_on_a_lock
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -146,13 +146,7 @@ def app(processes: Processes) -> Iterator[App]:
 
 def waiting_on_the_lock() -> int | None:
     """The backend of a submission stopped at its INSERT of an attachment row, if any."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO \"cases_attachment\"%%'"
-        )
-        row = cursor.fetchone()
-    return int(row[0]) if row else None
+    return waiting_on_a_lock('INSERT INTO "cases_attachment"%')
 
 
 def backend_gone(pid: int) -> bool:
@@ -168,11 +162,7 @@ def stored() -> list[str]:
 
 def test_a_submission_killed_after_writing_its_file_leaves_nothing(cast: Cast, app: App) -> None:
     per = logged_in(cast.per)
-    locker = connections.create_connection(DEFAULT_DB_ALIAS)
-    locker.ensure_connection()
-    lock = locker.connection
-    lock.autocommit = False
-    try:
+    with second_connection() as lock:
         # Blocks every INSERT into cases_attachment until rolled back; reading goes on.
         lock.execute("LOCK TABLE cases_attachment IN SHARE MODE")
         with ThreadPoolExecutor(1) as pool:
@@ -189,8 +179,6 @@ def test_a_submission_killed_after_writing_its_file_leaves_nothing(cast: Cast, a
         lock.rollback()
         # The dead client's backend takes the INSERT, finds its client gone and rolls back.
         wait_for(lambda: backend_gone(backend))
-    finally:
-        locker.close()
 
     assert not Case.objects.exists()
     assert not Attachment.objects.exists()

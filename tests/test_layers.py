@@ -37,3 +37,29 @@ def test_app_imports_only_layers_below_it(app: str) -> None:
             if LAYERS[imported] > LAYERS[app]:
                 offences.append(f"{path.relative_to(ROOT)} imports {imported}")
     assert offences == []
+
+
+def _defers(path: Path) -> list[int]:
+    """Lines of ``path`` that put a job on the queue by Procrastinate's own defer."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in {"defer", "defer_async", "batch_defer"}
+    ]
+
+
+def test_jobs_are_deferred_only_through_the_transactions_connection() -> None:
+    # Inside a worker, Procrastinate's own defer commits at once on a pool of its
+    # own (docs/decisions.md, "Background work"): every job goes through
+    # portal.queue.defer_in_transaction, the one place that calls it.
+    offences = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for app in LAYERS
+        for path in (ROOT / app).rglob("*.py")
+        if path != ROOT / "portal" / "queue.py"
+        for line in _defers(path)
+    ]
+    assert offences == []

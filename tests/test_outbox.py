@@ -20,7 +20,7 @@ from portal.mail import RESEND_AFTER, forget_sent_email, queue_email, resend_wai
 from portal.models import OutgoingEmail
 from tests.cases_helpers import make_case
 from tests.conftest import Cast
-from tests.queue import make_due, waiting_jobs
+from tests.queue import jobs_of, make_due
 
 
 class ServerAway(BaseEmailBackend):
@@ -58,7 +58,7 @@ def test_the_same_event_to_the_same_address_is_one_e_mail(db: None, run_jobs) ->
     assert _queue()
     assert not _queue()
     assert _queue(to="kari@example.no")  # another address: its own e-mail
-    assert waiting_jobs("portal.send_email") == 2
+    assert jobs_of("portal.send_email") == 2
     run_jobs()
     assert sorted(m.to[0] for m in mail.outbox) == ["kari@example.no", "per@example.no"]
 
@@ -106,7 +106,7 @@ def test_an_e_mail_whose_tries_ran_out_is_deferred_again_by_the_resend(
         outcomes += [r.outcome for r in run_jobs()]
         make_due()
     assert outcomes[-1] == "failed"  # the job gave up; the e-mail did not
-    assert waiting_jobs() == 0
+    assert jobs_of() == 0
     email = OutgoingEmail.objects.get()
     assert email.sent_at is None
     assert resend_waiting_email(timestamp=0) == 0  # too new to be taken up

@@ -17,11 +17,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import psycopg
 import pytest
 from aiosmtpd.controller import Controller
 from django.core.files.storage import default_storage
-from django.db import connection
 
 from cases import exporting
 from cases.models import Case, ExportJob, Follower
@@ -29,25 +27,8 @@ from cases.services import do_add_message
 from portal.models import OutgoingEmail, RoleType
 from tests.cases_helpers import make_case
 from tests.conftest import Cast, client_for, grant
-from tests.processes import Processes, free_port, wait_for
-
-
-def _own_connection() -> psycopg.Connection[Any]:
-    """A connection of the test's own beside Django's, to the same database."""
-    params = connection.get_connection_params()
-    for key in ("cursor_factory", "context"):
-        params.pop(key, None)
-    return psycopg.connect(**params, autocommit=False)
-
-
-def _waits_on_a_lock() -> bool:
-    """Whether some other connection to this database waits for a lock now."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-            " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-        )
-        return bool(cursor.fetchone()[0])
+from tests.processes import Processes, free_port, second_connection, wait_for, waiting_on_a_lock
+from tests.queue import jobs_of
 
 
 def test_a_worker_killed_in_the_middle_of_an_export_is_replaced_and_one_file_is_made(
@@ -63,13 +44,13 @@ def test_a_worker_killed_in_the_middle_of_an_export_is_replaced_and_one_file_is_
     job = ExportJob.objects.get()
 
     # The first worker takes the job and is held while it reads the cases.
-    with _own_connection() as holder:
+    with second_connection() as holder:
         holder.execute("LOCK TABLE cases_case IN ACCESS EXCLUSIVE MODE")
         first = processes.worker()
         wait_for(
             lambda: (
                 ExportJob.objects.get(pk=job.pk).state == ExportJob.State.RUNNING
-                and _waits_on_a_lock()
+                and waiting_on_a_lock() is not None
             ),
             what="the first worker in the middle of the export",
         )
@@ -168,16 +149,6 @@ def test_while_the_mail_server_is_down_no_e_mail_is_lost_and_each_goes_once(
     assert Case.objects.count() == 3
 
 
-def _unfinished_jobs(task: str) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM procrastinate_jobs"
-            " WHERE task_name = %s AND status IN ('todo', 'doing')",
-            [task],
-        )
-        return int(cursor.fetchone()[0])
-
-
 def test_an_e_mail_queued_by_a_job_in_a_worker_waits_for_that_jobs_commit(
     cast: Cast, processes: Processes, smtp: tuple[Sink, Controller]
 ) -> None:
@@ -192,7 +163,7 @@ def test_an_e_mail_queued_by_a_job_in_a_worker_waits_for_that_jobs_commit(
     # tell_news puts Per's e-mail in the outbox first, then waits at Kari's: this
     # connection holds an uncommitted row for the same event and address. Meanwhile
     # the worker's second slot is free to take any job it can see.
-    with _own_connection() as holder:
+    with second_connection() as holder:
         holder.execute(
             'INSERT INTO portal_outgoingemail (event, "to", subject, body, message_id,'
             " created_at, attempts, last_error) VALUES (%s, %s, '', '', 'held', now(), 0, '')",
@@ -200,7 +171,7 @@ def test_an_e_mail_queued_by_a_job_in_a_worker_waits_for_that_jobs_commit(
         )
         processes.worker(EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(controller.port), EMAIL_USE_TLS="")
         wait_for(
-            _waits_on_a_lock,
+            waiting_on_a_lock,
             timeout=30,
             what=lambda: "tell_news waiting at Kari's e-mail\n" + processes.output(),
         )
@@ -210,7 +181,7 @@ def test_an_e_mail_queued_by_a_job_in_a_worker_waits_for_that_jobs_commit(
     wait_for(
         lambda: (
             OutgoingEmail.objects.count() == 2
-            and _unfinished_jobs("cases.tell_news") + _unfinished_jobs("portal.send_email") == 0
+            and jobs_of("cases.tell_news", "portal.send_email", statuses=("todo", "doing")) == 0
         ),
         what=lambda: "tell_news and the e-mails' jobs done\n" + processes.output(),
     )
