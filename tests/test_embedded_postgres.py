@@ -30,6 +30,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from portal.db.embedded import _wheel_lock
 from tests.processes import REPO, free_port, wait_for
 
 # Connects through the portal's backend (which starts or joins the server),
@@ -92,21 +93,31 @@ class Var:
         return process
 
     def handles(self) -> list[int]:
-        """The wheel's list of the processes using the server."""
+        """The wheel's list of the processes using the server.
+
+        Read under the wheel's lock, as the processes read it: they rewrite it
+        in place, and a read in the middle sees an empty file.
+        """
         path = self.pgdata / ".handle_pids.json"
-        return json.loads(path.read_text()) if path.exists() else []
+        with _wheel_lock():
+            return json.loads(path.read_text()) if path.exists() else []
 
     def servers(self) -> list[int]:
-        """PostgreSQL servers running on this data directory, by their process id."""
-        found = []
-        for process in psutil.process_iter(["name", "cmdline", "status"]):
+        """PostgreSQL servers running on this data directory, by their process id.
+
+        A backend the server has just forked carries the server's command line
+        until it names itself, so processes whose parent is one of them are not
+        servers.
+        """
+        found: dict[int, int] = {}
+        for process in psutil.process_iter(["name", "cmdline", "status", "ppid"]):
             if (
                 process.info["name"] == "postgres"
                 and str(self.pgdata) in (process.info["cmdline"] or [])
                 and process.info["status"] != psutil.STATUS_ZOMBIE
             ):
-                found.append(process.pid)
-        return found
+                found[process.pid] = process.info["ppid"]
+        return [pid for pid, parent in found.items() if parent not in found]
 
     def manage(self, *args: str) -> str:
         return subprocess.run(  # noqa: S603 - this Python, our own arguments
