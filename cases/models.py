@@ -24,6 +24,7 @@ from cases.text import Fold, OsloYear, SortKey, StatusRank
 from portal.dates import oslo_date, shown_moment
 from portal.dates import today as oslo_today
 from portal.models import (
+    ApiClient,
     Area,
     Localised,
     Organisation,
@@ -31,8 +32,9 @@ from portal.models import (
     User,
     extended_access_role,
     language_suffix,
+    reading_permission,
 )
-from portal.organisations import is_active_member
+from portal.organisations import client_in_force, is_active_member
 from portal.request_memo import per_request
 
 if TYPE_CHECKING:
@@ -95,6 +97,26 @@ class CaseQuerySet(models.QuerySet["Case"]):
             rule |= Q(category__in=categories)
         return in_organisation.filter(rule)
 
+    def visible_to_client(self, client: ApiClient | None) -> CaseQuerySet:
+        """Rule 1 for one of the organisation's systems (the API): what its registration
+        allows. The cases it filed itself when it may read its own, and every case of a
+        category it may read (as utvidet tilgang), whatever the channel. Nothing at all
+        unless its registration is in force in the active organisation, now."""
+        if client is None or not client_in_force(client, client.organisation):
+            return self.none()
+        rules = []
+        if client.may(ApiClient.Permission.READ_OWN):
+            rules.append(Q(api_client=client))
+        categories = [str(area) for area in Area if client.may(reading_permission(area))]
+        if categories:
+            rules.append(Q(category__in=categories))
+        if not rules:
+            return self.none()
+        rule = rules[0] if len(rules) == 1 else rules[0] | rules[1]
+        return self.filter(
+            Q(organisation_id=Cast(Value(client.organisation_id), models.BigIntegerField())) & rule
+        )
+
     def open(self) -> CaseQuerySet:
         return self.exclude(status=Case.Status.CLOSED)
 
@@ -127,6 +149,7 @@ class Case(models.Model):
         PORTAL = "portal", _("Customer centre online")
         EMAIL = "epost", _("E-mail")
         PHONE = "telefon", _("Phone")
+        API = "api", _("API")
 
     number = models.CharField(_("case number"), max_length=20, unique=True, editable=False)
     organisation = models.ForeignKey(
@@ -176,6 +199,16 @@ class Case(models.Model):
         related_name="+",
         verbose_name=_("registered by staff"),
         help_text=_("The staff member who registered a case that came by e-mail or phone."),
+        db_index=False,
+    )
+    api_client = models.ForeignKey(
+        ApiClient,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("filed by system"),
+        help_text=_("The organisation's own system that filed the case through the API."),
         db_index=False,
     )
     status = models.CharField(
@@ -305,7 +338,12 @@ class Case(models.Model):
         if self.pk is None and not self.number:
             self.pk = next_case_id()
             self.number = case_number(self.pk, self.created_at)
-        self.reporter_name = str(self.reported_by) if self.reported_by_id else ""
+        if self.reported_by_id:
+            self.reporter_name = str(self.reported_by)
+        elif self.api_client_id:
+            self.reporter_name = str(self.api_client)
+        else:
+            self.reporter_name = ""
         self.assignee_name = str(self.assigned_to) if self.assigned_to_id else ""
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
@@ -393,6 +431,14 @@ class Message(models.Model):
     )
     author = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("author")
+    )
+    api_client = models.ForeignKey(
+        ApiClient,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("written by system"),
     )
     from_staff = models.BooleanField(_("from the customer centre"), default=False)
     is_internal = models.BooleanField(

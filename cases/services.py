@@ -32,8 +32,8 @@ from cases.models import (
     handed_back_by_customer,
 )
 from cases.uploads import CheckedUpload
-from portal.models import Organisation, User
-from portal.organisations import is_active_member
+from portal.models import ApiClient, Organisation, User, filing_permission
+from portal.organisations import client_in_force, is_active_member
 from portal.services import Refused, write_audit
 from portal.teams import works_area
 
@@ -76,7 +76,7 @@ def _texts(field: str, text: str | InEachLanguage, limit: int | None = None) -> 
 
 def do_create_case(
     *,
-    actor: User,
+    actor: User | ApiClient,
     organisation: Organisation,
     subject_area: SubjectArea,
     title: str | InEachLanguage,
@@ -92,11 +92,19 @@ def do_create_case(
     A customer reports for themselves, in an organisation they pass the gate for.
     Staff register a case that came by e-mail or phone (``on_behalf``) for the
     customer who sent it (``reported_by``, a member), or for nobody when the
-    sender is not a user; only the area's team does.
+    sender is not a user; only the area's team does. One of the organisation's
+    systems (an ``ApiClient``, through the API) files in the areas its registration
+    allows, as nobody's case: it is the organisation's, read through the API and by
+    those with utvidet tilgang in its category (rule 1).
     """
-    reporter: User | None = actor
-    if on_behalf:
-        if not works_area(actor, subject_area.category):
+    if isinstance(actor, ApiClient):
+        _check_client_files(actor, organisation, subject_area)
+        channel, reporter, client = Case.Channel.API, None, actor
+        staff_actor: User | None = None
+    else:
+        reporter, client, staff_actor = actor, None, actor
+    if on_behalf and staff_actor is not None:
+        if not works_area(staff_actor, subject_area.category):
             raise Refused(_("Only the area's team registers cases on behalf of a customer."))
         reporter = reported_by
     if reporter is not None and not is_active_member(reporter, organisation):
@@ -117,7 +125,8 @@ def do_create_case(
                 **_texts("description", description),
                 channel=channel,
                 reported_by=reporter,
-                registered_by=actor if on_behalf else None,
+                api_client=client,
+                registered_by=staff_actor if on_behalf else None,
                 created_at=now,
                 updated_at=now,
                 customer_activity_at=now,
@@ -125,10 +134,23 @@ def do_create_case(
                 submission_key=submission_key,
             )
             StatusChange.objects.create(
-                case=case, from_status="", to_status=case.status, changed_by=actor, changed_at=now
+                case=case,
+                from_status="",
+                to_status=case.status,
+                changed_by=staff_actor,
+                changed_at=now,
             )
             for upload in uploads:
-                stored.append(_store_attachment(case, None, upload, actor, internal=False))
+                stored.append(_store_attachment(case, None, upload, staff_actor, internal=False))
+            if client is not None:
+                write_audit(
+                    actor=None,
+                    api_client=client,
+                    organisation=organisation,
+                    action="api.case_filed",
+                    summary=f"{case.number}: {case.title}",
+                    after={"case": case.number, "client_id": client.client_id},
+                )
     except IntegrityError:
         _remove_files(stored)
         if submission_key is not None:
@@ -146,7 +168,7 @@ def do_create_case(
 
 def do_add_message(
     *,
-    actor: User,
+    actor: User | ApiClient,
     case: Case,
     body: str | InEachLanguage,
     uploads: Iterable[CheckedUpload] = (),
@@ -160,16 +182,23 @@ def do_add_message(
     it back to the team as Aktiv (rule 2, ``handed_back_by_customer``). A staff answer
     that the customer can see tells the reporter and the followers by e-mail. Staff
     may set the status in the same step (``then_status``: "Answer and set Waiting for
-    customer"): one transaction, one e-mail.
+    customer"): one transaction, one e-mail. One of the organisation's systems writes
+    as the customer, in the cases its registration lets it read.
     """
-    from_staff = bool(actor.is_staff)
-    if from_staff and not works_area(actor, case.category):
+    client = actor if isinstance(actor, ApiClient) else None
+    person = actor if isinstance(actor, User) else None
+    from_staff = bool(person is not None and person.is_staff)
+    if client is not None:
+        if not Case.objects.visible_to_client(client).filter(pk=case.pk).exists():
+            raise Refused(_("You cannot write in this case."))
+    elif from_staff and not works_area(actor, case.category):
         raise Refused(_("Only the area's team answers this case."))
     if then_status is not None and not from_staff:
         raise Refused(_("Only the customer centre sets the status of a case."))
     if (
-        not from_staff
-        and not Case.objects.visible_to(actor, case.organisation).filter(pk=case.pk).exists()
+        person is not None
+        and not from_staff
+        and not Case.objects.visible_to(person, case.organisation).filter(pk=case.pk).exists()
     ):
         raise Refused(_("You cannot write in this case."))
     if internal and not from_staff:
@@ -182,14 +211,15 @@ def do_add_message(
             # retrying proxy) waits here for the first and then finds its message.
             if submission_key is not None:
                 existing = Message.objects.filter(
-                    case=case, author=actor, submission_key=submission_key
+                    case=case, author=person, submission_key=submission_key
                 ).first()
                 if existing is not None:
                     raise DuplicateSubmission(existing)
             now = timezone.now()
             message = Message.objects.create(
                 case=locked,
-                author=actor,
+                author=person,
+                api_client=client,
                 from_staff=from_staff,
                 is_internal=internal,
                 **_texts("body", body),
@@ -197,12 +227,25 @@ def do_add_message(
                 submission_key=submission_key,
             )
             for upload in uploads:
-                stored.append(_store_attachment(locked, message, upload, actor, internal=internal))
+                stored.append(_store_attachment(locked, message, upload, person, internal=internal))
             handed_back = None if from_staff else handed_back_by_customer(locked.status)
             if handed_back is not None:
-                _record_status(locked, Case.Status.ACTIVE, actor, now, reason=handed_back)
+                _record_status(locked, Case.Status.ACTIVE, person, now, reason=handed_back)
             if then_status is not None and then_status != locked.status:
-                _record_status(locked, then_status, actor, now)
+                _record_status(locked, then_status, person, now)
+            if client is not None:
+                write_audit(
+                    actor=None,
+                    api_client=client,
+                    organisation=locked.organisation,
+                    action="api.message_added",
+                    summary=f"{locked.number}",
+                    after={
+                        "case": locked.number,
+                        "message": message.pk,
+                        "client_id": client.client_id,
+                    },
+                )
             if not from_staff:
                 Case.objects.filter(pk=locked.pk).update(customer_activity_at=now)
             locked.touch(now)
@@ -308,8 +351,24 @@ def _record_status(
     return change
 
 
+def _check_client_files(client: ApiClient, organisation: Organisation, area: SubjectArea) -> None:
+    """May this system file a case in ``area`` for ``organisation`` now (the API's gate)?"""
+    if not client_in_force(client, organisation):
+        raise Refused(_("This system is not registered for the organisation."))
+    if not client.may(filing_permission(area.category)):
+        raise Refused(
+            _("This system is not registered to file %(area)s cases.")
+            % {"area": area.get_category_display().lower()}
+        )
+
+
 def _store_attachment(
-    case: Case, message: Message | None, upload: CheckedUpload, actor: User, *, internal: bool
+    case: Case,
+    message: Message | None,
+    upload: CheckedUpload,
+    actor: User | None,
+    *,
+    internal: bool,
 ) -> Attachment:
     """The file first, completely, then its row, in the caller's transaction: a committed
     row always names a whole file. A process killed before the commit leaves a file that

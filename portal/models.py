@@ -12,6 +12,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Lower
@@ -462,6 +463,107 @@ class RoleAssignment(models.Model):
         )
 
 
+class ApiClientQuerySet(models.QuerySet["ApiClient"]):
+    def in_force(self) -> ApiClientQuerySet:
+        """The one definition of a registration that counts: not withdrawn, in an active
+        organisation. Asked through ``portal.organisations.client_in_force`` (the gate)."""
+        return self.filter(withdrawn_at__isnull=True, organisation__is_active=True)
+
+
+class ApiClient(models.Model):
+    """One of an organisation's own systems, allowed to use the API (issue 17).
+
+    The organisation decides: an autorisert bestiller or fullmakt holder registers
+    the system's Maskinporten client id on Min side and what it may do
+    (``access.integrations``). A token is only as good as its registration: the
+    client id and the organisation in the token must name one in force, and the
+    action must be among its permissions.
+    """
+
+    class Permission(models.TextChoices):
+        FILE_PAYROLL = "file_lonn", _("File payroll cases")
+        FILE_ACCOUNTING = "file_regnskap", _("File accounting cases")
+        READ_OWN = "read_own", _("Read the cases it filed, and write in them")
+        READ_PAYROLL = "read_lonn", _("Read all the organisation's payroll cases")
+        READ_ACCOUNTING = "read_regnskap", _("Read all the organisation's accounting cases")
+        DRAFT_ORDERS = "draft_orders", _("Draft access orders")
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="api_clients",
+        verbose_name=_("organisation"),
+    )
+    client_id = models.CharField(
+        _("client id"),
+        max_length=100,
+        help_text=_("The system's client id in Maskinporten."),
+    )
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("What the organisation calls the system.")
+    )
+    permissions = ArrayField(
+        models.CharField(max_length=20, choices=Permission.choices),
+        verbose_name=_("may"),
+        default=list,
+        blank=True,
+    )
+    registered_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("registered by")
+    )
+    registered_at = models.DateTimeField(_("registered"), default=timezone.now)
+    withdrawn_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("withdrawn by"),
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+
+    objects = ApiClientQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API client")
+        verbose_name_plural = _("API clients")
+        ordering = ["name", "id"]
+        constraints = [
+            # One registration in force per client id and organisation: a token
+            # names exactly one.
+            models.UniqueConstraint(
+                fields=["organisation", "client_id"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="apiclient_unique_in_force",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.client_id})"
+
+    def may(self, permission: str) -> bool:
+        return permission in self.permissions
+
+    def get_permissions_display(self) -> list[str]:
+        return [str(label) for code, label in self.Permission.choices if code in self.permissions]
+
+
+def filing_permission(area: str) -> str:
+    """The permission to file cases in ``area``."""
+    return {
+        Area.PAYROLL: ApiClient.Permission.FILE_PAYROLL,
+        Area.ACCOUNTING: ApiClient.Permission.FILE_ACCOUNTING,
+    }[Area(area)]
+
+
+def reading_permission(area: str) -> str:
+    """The permission to read all the organisation's cases in ``area`` (as utvidet tilgang)."""
+    return {
+        Area.PAYROLL: ApiClient.Permission.READ_PAYROLL,
+        Area.ACCOUNTING: ApiClient.Permission.READ_ACCOUNTING,
+    }[Area(area)]
+
+
 class AuditEvent(models.Model):
     """Who did what, for which organisation, when, with what before and after (append-only)."""
 
@@ -474,6 +576,15 @@ class AuditEvent(models.Model):
         related_name="+",
         verbose_name=_("actor"),
         help_text=_("Empty when the system acted."),
+    )
+    api_client = models.ForeignKey(
+        "ApiClient",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("API client"),
+        help_text=_("The organisation's system that acted through the API."),
     )
     organisation = models.ForeignKey(
         Organisation,

@@ -22,7 +22,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from portal.models import Membership, Organisation, User
+from portal.models import ApiClient, Membership, Organisation, User
 from portal.request_memo import per_request, remember
 
 ACTIVE_ORG_SESSION_KEY = "active_organisation"
@@ -37,6 +37,16 @@ def is_active_member(user: Any, organisation: Organisation | None) -> bool:
     if organisation is None or not getattr(user, "is_authenticated", False):
         return False
     return Membership.objects.active().filter(user=user, organisation=organisation).exists()
+
+
+@per_request
+def client_in_force(client: ApiClient | None, organisation: Organisation | None) -> bool:
+    """The gate's question for one of an organisation's systems (the API, issue 17):
+    is its registration in force in this active organisation, now? Asked afresh, so
+    a registration withdrawn or an organisation closed a moment ago counts for nothing."""
+    if client is None or organisation is None or client.organisation_id != organisation.pk:
+        return False
+    return ApiClient.objects.in_force().filter(pk=client.pk).exists()
 
 
 def active_members(organisation: Organisation) -> QuerySet[User]:

@@ -22,7 +22,15 @@ from django.db import models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from portal.models import AuditEvent, Membership, Organisation, RoleAssignment, RoleType, User
+from portal.models import (
+    ApiClient,
+    AuditEvent,
+    Membership,
+    Organisation,
+    RoleAssignment,
+    RoleType,
+    User,
+)
 from portal.organisations import is_active_member
 from portal.teams import works_area
 
@@ -48,10 +56,13 @@ def write_audit(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     basis: str = "",
+    api_client: ApiClient | None = None,
 ) -> AuditEvent:
-    """One audit event; callers are inside the transaction of the change they describe."""
+    """One audit event; callers are inside the transaction of the change they describe.
+    A write through the API names the organisation's system that made it (``api_client``)."""
     return AuditEvent.objects.create(
         actor=actor,
+        api_client=api_client,
         organisation=organisation,
         action=action,
         summary=summary[:300],
