@@ -11,6 +11,7 @@ from typing import Any
 from django.http import FileResponse, Http404
 
 from cases.models import Attachment, Case
+from portal.models import ApiClient
 
 
 def get_case_for_user(user: Any, number: str) -> Case:
@@ -47,3 +48,26 @@ def attachment_download(attachment: Attachment) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def get_case_for_client(client: ApiClient, number: str) -> Case:
+    """Case ``number`` if the organisation's system ``client`` may read it (rule 1 for
+    systems, ``Case.objects.visible_to_client``); else 404, as for a person."""
+    case = (
+        Case.objects.visible_to_client(client)
+        .select_related("organisation", "subject_area", "reported_by", "api_client")
+        .filter(number=number)
+        .first()
+    )
+    if case is None:
+        raise Http404
+    return case
+
+
+def get_attachment_for_client(client: ApiClient, number: str, attachment_id: int) -> Attachment:
+    """An attachment the customer can see, on a case the system may read; internal ones never."""
+    case = get_case_for_client(client, number)
+    attachment = case.attachments.filter(pk=attachment_id, is_internal=False).first()
+    if attachment is None:
+        raise Http404
+    return attachment

@@ -241,7 +241,7 @@ class CaseFilter(django_filters.FilterSet):
         form = CaseFilterForm
 
     def __init__(
-        self, *args: Any, organisations: list[Organisation], user: User, **kwargs: Any
+        self, *args: Any, organisations: list[Organisation], user: User | None, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
         self.organisations = organisations
@@ -279,5 +279,7 @@ class CaseFilter(django_filters.FilterSet):
         """
         if not value:
             return queryset
+        if self.user is None:  # a system (the API) follows nothing
+            return queryset.none()
         followed = Follower.objects.filter(user_id=self.user.pk).values("case_id")
         return queryset.filter(pk__in=followed)

@@ -232,8 +232,8 @@ def read_request(params: QueryDict) -> ListRequest:
         except ValueError:
             notices.append(_("The page number could not be read; showing the first page."))
             page = 1
-    after = _read_cursor(params.get("etter"), sort_key, notices)
-    before = _read_cursor(params.get("foer"), sort_key, notices) if after is None else None
+    after = read_cursor(params.get("etter"), sort_key, notices)
+    before = read_cursor(params.get("foer"), sort_key, notices) if after is None else None
     return ListRequest(sort_key, descending, page, page_size, after, before, notices)
 
 
@@ -254,7 +254,7 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not a cursor value")
 
 
-def _read_cursor(raw: str | None, sort_key: str, notices: list[str]) -> tuple[Any, int] | None:
+def read_cursor(raw: str | None, sort_key: str, notices: list[str]) -> tuple[Any, int] | None:
     if not raw:
         return None
     try:

@@ -115,7 +115,9 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     context = {
         "case": case,
         "status_explanation": STATUS_EXPLANATIONS[Case.Status(case.status)],
-        "conversation": case.messages.filter(is_internal=False).select_related("author"),
+        "conversation": case.messages.filter(is_internal=False).select_related(
+            "author", "api_client"
+        ),
         "attachments": case.attachments.filter(is_internal=False),
         "history": [
             (change, STATUS_CHANGE_NOTES.get(change.reason, ""))

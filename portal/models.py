@@ -653,3 +653,33 @@ class OutgoingEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.to}"
+
+
+class IdempotentRequest(models.Model):
+    """A POST to the API under its ``Idempotency-Key``, with the answer it got (``portal.api``).
+
+    Written in the transaction of the write it answers, so it exists exactly when
+    the write does: the same key again replays the answer and creates nothing;
+    two at once wait for each other on the unique key. A request refused stores
+    nothing, so the system can send it again, mended, under the same key.
+    Forgotten after ``API_IDEMPOTENCY_HOURS`` (``portal.tasks.forget_idempotency_keys``).
+    """
+
+    api_client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    # What was asked (method, path, body): the same key with another request is an error.
+    fingerprint = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    body = models.JSONField()
+    location = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("API request")
+        verbose_name_plural = _("API requests")
+        constraints = [
+            models.UniqueConstraint(fields=["api_client", "key"], name="idempotentrequest_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.api_client_id}:{self.key}"

@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_tables2",
     "django_filters",
+    # The API (portal/api.py): its documentation page's own static files, served here.
+    "ninja",
     # The task queue (docs/decisions.md, "Background work"): its tables come with
     # its migrations; tasks are found in each app's tasks.py.
     "procrastinate.contrib.django",
@@ -439,6 +441,11 @@ MASKINPORTEN_CLOCK_LEEWAY = envint("MASKINPORTEN_CLOCK_LEEWAY", 30)
 MASKINPORTEN_TIMEOUT = envint("MASKINPORTEN_TIMEOUT", 10)
 MASKINPORTEN_KEYS_SECONDS = envint("MASKINPORTEN_KEYS_SECONDS", 60 * 60)
 MASKINPORTEN_KEYS_COOLDOWN_SECONDS = envint("MASKINPORTEN_KEYS_COOLDOWN_SECONDS", 30)
+# The API's limits (portal/api.py, docs/api.md): requests per client and window, the
+# largest request body, and how long an Idempotency-Key is remembered.
+API_RATE_LIMIT = envstr("API_RATE_LIMIT", "120/min")
+API_MAX_REQUEST_BYTES = envint("API_MAX_REQUEST_BYTES", 60 * 1024 * 1024)
+API_IDEMPOTENCY_HOURS = envint("API_IDEMPOTENCY_HOURS", 24)
 
 # Fixed choices, not configuration: mozilla-django-oidc reads these.
 OIDC_USE_PKCE = True

@@ -6,13 +6,16 @@ whatever the number of workers. Cron times are UTC.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from django.conf import settings
+from django.utils import timezone
 from procrastinate import JobContext
 from procrastinate.contrib.django import app
 
 from portal import mail  # noqa: F401 - registers the e-mail tasks
+from portal.models import IdempotentRequest
 
 logger = logging.getLogger(__name__)
 
@@ -44,3 +47,13 @@ async def forget_old_jobs(context: JobContext, timestamp: int) -> None:
         include_cancelled=True,
         include_aborted=True,
     )
+
+
+@app.periodic(cron="30 2 * * *", periodic_id="forget-idempotency-keys")
+@app.task(name="portal.forget_idempotency_keys", queueing_lock="forget-idempotency-keys")
+def forget_idempotency_keys(timestamp: int) -> int:
+    """Forget the API's idempotency keys older than API_IDEMPOTENCY_HOURS: a system
+    retrying later than that is no longer retrying. Returns how many."""
+    cutoff = timezone.now() - dt.timedelta(hours=settings.API_IDEMPOTENCY_HOURS)
+    deleted, _ = IdempotentRequest.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

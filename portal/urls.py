@@ -6,8 +6,14 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from access import api as access_api
+from cases import api as case_api
 from cases import views as case_views
 from portal import login_views, views
+from portal.api import api, gated_urls
+
+api.add_router("/", case_api.router)
+api.add_router("/", access_api.router)
 
 portal_patterns = (
     [
@@ -37,6 +43,7 @@ urlpatterns = [
     # Before the admin's own: staff log in through the portal's throttled form.
     path("admin/login/", views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
+    path("api/v1/", gated_urls()),
 ]
 
 handler400 = "portal.views.bad_request"

@@ -24,6 +24,7 @@ SCHEDULE = {
     "portal.resend_waiting_email": "*/10 * * * *",
     "portal.forget_sent_email": "40 2 * * *",
     "portal.forget_old_jobs": "20 2 * * *",
+    "portal.forget_idempotency_keys": "30 2 * * *",
     "cases.refresh_title_trigrams": "15 1 * * *",
     "cases.delete_expired_exports": "*/10 * * * *",
     "cases.sweep_orphan_files": "35 * * * *",

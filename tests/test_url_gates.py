@@ -2,7 +2,8 @@
 
 The test lists every URL pattern of the project and reads the gate its view is
 marked with (``portal.organisations``: public, login or member; the admin's
-views are staff-only through ``AdminSite.admin_view``). A view without a mark
+views are staff-only through ``AdminSite.admin_view``; the API's views ask for a
+machine token and its registration, ``portal.api.gated_urls``). A view without a mark
 fails the test, and so does a view that takes an identifier from the address
 (a case number, an attachment, an export) without standing behind the member
 gate or the admin's: a new view cannot forget it.
@@ -60,8 +61,8 @@ ADMIN = [(r, n, p) for r, n, p in ALL if r.startswith("admin/") and n not in ADM
 @pytest.mark.parametrize(("route", "name", "pattern"), SITE, ids=[r for r, _n, _p in SITE])
 def test_every_view_is_behind_a_gate(route: str, name: str, pattern: URLPattern) -> None:
     gate = _gate(pattern.callback)
-    assert gate in {"public", "login", "member"}, f"{route} ({name}) is behind no gate"
-    if _takes_identifier(route, pattern) and gate != "member":
+    assert gate in {"public", "login", "member", "machine"}, f"{route} ({name}) is behind no gate"
+    if _takes_identifier(route, pattern) and gate not in {"member", "machine"}:
         assert name in PUBLIC_WITH_IDENTIFIER, (
             f"{route} ({name}) takes an identifier from the address but is {gate!r}: "
             "put it behind member_required (portal.organisations)"
