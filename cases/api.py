@@ -31,7 +31,14 @@ from cases.forms import MessageForm, NewCaseForm
 from cases.listing import case_filter_class, encode_cursor, read_cursor
 from cases.models import Attachment, Case, Message, SubjectArea
 from cases.services import do_add_message, do_create_case
-from portal.api import ApiProblem, Created, client_of, error_responses, idempotent
+from portal.api import (
+    IDEMPOTENCY_KEY,
+    ApiProblem,
+    Created,
+    client_of,
+    error_responses,
+    idempotent,
+)
 from portal.models import Area, filing_permission
 
 router = Router(tags=["cases"])
@@ -103,13 +110,14 @@ class CaseList(Schema):
 class CaseListQuery(Schema):
     """The case list's filters, with the keys of the portal list's address."""
 
-    changed_since: dt.datetime | None = Field(
+    changed_since: str | None = Field(
         None,
         description=(
-            "Only cases changed at or after this moment (ISO 8601 with its offset). "
-            "Keep the last item's updated_at and ask again with it: the list is in "
-            "order of change, oldest first."
+            "Only cases changed at or after this moment (ISO 8601 with its offset, e.g. "
+            "2026-12-01T08:00:00+01:00). Keep the last item's updated_at and ask again "
+            "with it: the list is in order of change, oldest first."
         ),
+        json_schema_extra={"format": "date-time"},
     )
     cursor: str | None = Field(None, description="From a `next` link; not to be made by hand.")
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
@@ -272,11 +280,7 @@ def list_cases(request: HttpRequest, query: Query[CaseListQuery]) -> dict[str, A
         raise _form_problem(case_filter.form.errors)
     cases: QuerySet[Case] = case_filter.qs
     if query.changed_since is not None:
-        if query.changed_since.tzinfo is None:
-            raise _form_problem(
-                {"changed_since": [_("Give the moment with its offset, e.g. +01:00 or Z.")]}
-            )
-        cases = cases.filter(updated_at__gte=query.changed_since)
+        cases = cases.filter(updated_at__gte=_moment(query.changed_since))
     if query.cursor:
         position = read_cursor(query.cursor, "endret", [])
         if position is None:
@@ -294,6 +298,23 @@ def list_cases(request: HttpRequest, query: Query[CaseListQuery]) -> dict[str, A
         params["cursor"] = encode_cursor(page[-1].updated_at, page[-1].pk)
         next_link = request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
     return {"items": [_summary(request, case) for case in page], "next": next_link}
+
+
+def _moment(text: str) -> dt.datetime:
+    """An ISO 8601 moment with its offset (``changed_since``), or the problem why not."""
+    try:
+        moment = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None or "T" not in text.upper():
+        raise _form_problem(
+            {
+                "changed_since": [
+                    _("Give a moment as 2026-12-01T08:00:00+01:00: date, time and offset.")
+                ]
+            }
+        )
+    return moment
 
 
 def _filter_params(params: QueryDict) -> QueryDict:
@@ -347,6 +368,7 @@ def file_case(
     request: HttpRequest,
     data: Form[NewCase],
     attachments: File[list[UploadedFile]] = None,  # type: ignore[assignment]
+    idempotency_key: str | None = IDEMPOTENCY_KEY,
 ) -> HttpResponse:
     client = client_of(request)
 
@@ -379,6 +401,7 @@ def add_message(
     number: str,
     data: Form[NewMessage],
     attachments: File[list[UploadedFile]] = None,  # type: ignore[assignment]
+    idempotency_key: str | None = IDEMPOTENCY_KEY,
 ) -> HttpResponse:
     client = client_of(request)
     case = get_case_for_client(client, number)

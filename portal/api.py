@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,7 +36,7 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema
+from ninja import Header, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.operation import PathView
@@ -92,11 +93,20 @@ def _challenge(error: str = "", description: str = "") -> dict[str, str]:
     if error:
         parts.append(f'error="{error}"')
     if description:
-        quoted = description.replace("\\", "\\\\").replace('"', '\\"')
-        parts.append(f'error_description="{quoted}"')
+        parts.append(f'error_description="{_header_text(description)}"')
     if error == "insufficient_scope":
         parts.append(f'scope="{" ".join(settings.MASKINPORTEN_SCOPES)}"')
     return {"WWW-Authenticate": ", ".join(parts)}
+
+
+def _header_text(text: str) -> str:
+    """``text`` as RFC 6750 allows in a quoted ``error_description``: printable ASCII
+    without quote or backslash (Norwegian letters lose their marks, æ and ø their form)."""
+    folded = unicodedata.normalize("NFKD", text.replace("…", "...").translate(_NORDIC))
+    return "".join(c for c in folded if " " <= c <= "~" and c not in '"\\')
+
+
+_NORDIC = str.maketrans({"æ": "ae", "Æ": "Ae", "ø": "o", "Ø": "O"})
 
 
 # --- Admission: size, token, registration --------------------------------------
@@ -252,6 +262,15 @@ api = KundesenterAPI(
     throttle=[ClientRateThrottle()],
     docs_url="/docs",
     openapi_url="/openapi.json",
+)
+
+
+# Every POST's header, for the schema; ``idempotent`` reads and checks it.
+IDEMPOTENCY_KEY: Any = Header(
+    None,
+    alias="Idempotency-Key",
+    description="A unique text (e.g. a UUID), the same when the request is sent again.",
+    max_length=255,
 )
 
 
