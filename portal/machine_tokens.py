@@ -6,10 +6,13 @@ accepts it only when every one of these holds, and says which did not:
 
 - it is a JWS signed with RS256 by a key in the issuer's JWKS (found through
   the issuer's metadata, ``<issuer>/.well-known/oauth-authorization-server``,
-  unless ``MASKINPORTEN_JWKS_URL`` is set). PyJWT's ``PyJWKClient`` keeps the
-  keys; a token signed with a key id it does not know makes it fetch them
-  again (at most every ``MASKINPORTEN_KEYS_COOLDOWN_SECONDS``), so the issuer
-  may rotate its keys at any time;
+  unless ``MASKINPORTEN_JWKS_URL`` is set). The keys are read as the login
+  reads its provider's (``portal.jwks``): the metadata and the keys are kept
+  in Django's cache for ``MASKINPORTEN_KEYS_SECONDS``, shared by every
+  process; a token signed with a key id they lack fetches them again (at
+  most once every ``MASKINPORTEN_KEYS_COOLDOWN_SECONDS``), so the issuer may
+  rotate its keys at any time. An issuer that cannot be reached, or answers
+  with no usable keys, is a 503: the token may be good;
 - ``iss`` is ``MASKINPORTEN_ISSUER``; ``exp`` is in the future and ``iat`` not
   in it, each within ``MASKINPORTEN_CLOCK_LEEWAY`` seconds; ``aud`` names
   ``MASKINPORTEN_AUDIENCE`` when that is set;
@@ -28,13 +31,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import jwt
+import requests
 from django.conf import settings
 
+from portal import jwks
+
 ALGORITHMS = ["RS256"]
+METADATA_PATH = "/.well-known/oauth-authorization-server"
 CONSUMER_ID = re.compile(r"^0192:(?P<org_number>\d{9})$")
 
 
@@ -65,15 +71,26 @@ def read_token(raw: str) -> MachineToken:
         raise TokenRefused("The bearer token is not a JWT.") from None
     if header.get("alg") not in ALGORITHMS:
         raise TokenRefused(f"The token must be signed with {', '.join(ALGORITHMS)}.")
+    kid = header.get("kid")
+    if kid is not None and not isinstance(kid, str):
+        raise TokenRefused("The token is not signed by a key of the issuer.")
     try:
-        key = _keys(_jwks_url()).get_signing_key_from_jwt(raw)
-    except jwt.PyJWKClientConnectionError:
+        key = jwks.signing_key(
+            _jwks_url(),
+            header["alg"],
+            kid,
+            issuer=settings.MASKINPORTEN_ISSUER,
+            seconds=settings.MASKINPORTEN_KEYS_SECONDS,
+            cooldown=settings.MASKINPORTEN_KEYS_COOLDOWN_SECONDS,
+            fetch=_fetch_json,
+        )
+    except jwks.KeysUnavailable:
         raise TokenRefused(
             "The issuer's keys could not be fetched; try again later.",
             status=503,
             error="temporarily_unavailable",
         ) from None
-    except jwt.PyJWTError:
+    except jwks.NoSuchKey:
         raise TokenRefused("The token is not signed by a key of the issuer.") from None
     audience = settings.MASKINPORTEN_AUDIENCE or None
     try:
@@ -126,40 +143,30 @@ def _caller(claims: dict[str, Any]) -> MachineToken:
 def _jwks_url() -> str:
     if settings.MASKINPORTEN_JWKS_URL:
         return str(settings.MASKINPORTEN_JWKS_URL)
-    return _metadata_jwks_url(settings.MASKINPORTEN_ISSUER)
+    issuer = str(settings.MASKINPORTEN_ISSUER)
+    return jwks.cached(
+        "maskinporten-metadata",
+        issuer.rstrip("/") + METADATA_PATH,
+        issuer=issuer,
+        seconds=settings.MASKINPORTEN_KEYS_SECONDS,
+        load=_jwks_uri_in_metadata,
+    )
 
 
-@lru_cache(maxsize=4)
-def _metadata_jwks_url(issuer: str) -> str:
+def _jwks_uri_in_metadata(url: str) -> str:
     """``jwks_uri`` from the issuer's authorization server metadata (RFC 8414)."""
-    import requests
-
-    url = issuer.rstrip("/") + "/.well-known/oauth-authorization-server"
-    try:
-        response = requests.get(url, timeout=settings.MASKINPORTEN_TIMEOUT)
-        response.raise_for_status()
-        jwks_uri = response.json().get("jwks_uri")
-    except (requests.RequestException, ValueError, AttributeError):
-        # A failure is not kept (lru_cache keeps answers only): the next token asks again.
-        raise jwt.PyJWKClientConnectionError(f"No metadata at {url}") from None
+    metadata = _fetch_json(url)
+    jwks_uri = metadata.get("jwks_uri") if isinstance(metadata, dict) else None
     if not isinstance(jwks_uri, str) or not jwks_uri.startswith(("https://", "http://")):
-        raise jwt.PyJWKClientConnectionError(f"No jwks_uri in the metadata at {url}")
+        raise jwks.KeysUnavailable(f"No jwks_uri in the metadata at {url}")
     return jwks_uri
 
 
-@lru_cache(maxsize=4)
-def _keys(url: str) -> jwt.PyJWKClient:
-    # Each process keeps the keys for MASKINPORTEN_KEYS_SECONDS; an unknown kid
-    # makes one fetch at once (PyJWKClient), so a rotated key is taken up.
-    # PyJWKClient fetches again for an unknown kid at most every
-    # MASKINPORTEN_KEYS_COOLDOWN_SECONDS, so tokens with made-up key ids cannot make
-    # the portal hammer the issuer. Keys are looked up in the fetched set each time
-    # (no cache of its own per kid): a key the issuer withdrew stops counting with
-    # the next fetch.
-    return jwt.PyJWKClient(
-        url,
-        cache_keys=False,
-        lifespan=settings.MASKINPORTEN_KEYS_SECONDS,
-        timeout=settings.MASKINPORTEN_TIMEOUT,
-        cooldown_duration=settings.MASKINPORTEN_KEYS_COOLDOWN_SECONDS,
-    )
+def _fetch_json(url: str) -> object:
+    """A JSON document from the issuer; any failure means its keys cannot be had now."""
+    try:
+        response = requests.get(url, timeout=settings.MASKINPORTEN_TIMEOUT)
+        response.raise_for_status()
+        return response.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise jwks.KeysUnavailable(f"The issuer's {url} failed: {exc}") from exc

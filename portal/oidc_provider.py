@@ -8,8 +8,10 @@ operator sets the issuer, the client id and the secret, and nothing more.
 The discovery document and the signing keys (JWKS) are fetched when a login first
 needs them, never at import or by ``manage.py check``, and kept in Django's cache for
 ``OIDC_PROVIDER_CACHE_SECONDS`` so every worker shares them. A failed fetch is not
-kept: the next login tries again. A token signed with a key id the cached keys do not
-have makes one fresh fetch (the provider may have rotated its keys).
+kept: the next login tries again. The keys are read as the API reads its issuer's
+(``portal.jwks``): a token signed with a key id the cached keys do not have makes one
+fresh fetch (the provider may have rotated its keys), at most one every
+``OIDC_KEYS_COOLDOWN_SECONDS``.
 
 Whatever goes wrong with the provider (down, slow, an answer that is not what it must
 be) is a ``LoginFailed``; the login views turn it into the "login did not succeed"
@@ -19,7 +21,6 @@ settings (``portal.E101`` to ``portal.E107``).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +30,8 @@ import jwt
 import requests
 from django.conf import settings
 from django.core import checks
-from django.core.cache import cache
+
+from portal import jwks
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +45,6 @@ REQUIRED_ENDPOINTS = {
 }
 OPTIONAL_ENDPOINTS = {"OIDC_OP_LOGOUT_ENDPOINT": "end_session_endpoint"}
 _ALL_ENDPOINTS = {**REQUIRED_ENDPOINTS, **OPTIONAL_ENDPOINTS}
-# The key types each family of signing algorithms uses (RFC 7518).
-_KEY_TYPES = {"RS": "RSA", "PS": "RSA", "ES": "EC", "Ed": "OKP"}
 
 
 class LoginFailed(Exception):
@@ -91,12 +91,13 @@ def endpoints() -> Endpoints:
 
 def discovery_document(url: str) -> dict[str, str]:
     """The endpoints the provider's discovery document names, from the cache if there."""
-    key = _cache_key("discovery", url)
-    document: dict[str, str] | None = cache.get(key)
-    if document is None:
-        document = _checked_discovery(url, fetch_json(url, "discovery document"))
-        cache.set(key, document, settings.OIDC_PROVIDER_CACHE_SECONDS)
-    return document
+    return jwks.cached(
+        "oidc-discovery",
+        url,
+        issuer=settings.OIDC_OP_ISSUER,
+        seconds=settings.OIDC_PROVIDER_CACHE_SECONDS,
+        load=lambda url: _checked_discovery(url, fetch_json(url, "discovery document")),
+    )
 
 
 def _checked_discovery(url: str, document: object) -> dict[str, str]:
@@ -140,71 +141,20 @@ def _warn_unless_form_action_allows(url: str) -> None:
 
 
 def signing_key(algorithm: str, kid: str | None) -> jwt.PyJWK:
-    """The provider's key an ID token names by ``kid``, for ``algorithm``.
-
-    Without ``kid`` only a provider with a single key for the algorithm is unambiguous
-    (OpenID Connect Core 10.1). An unknown kid makes one fresh fetch of the JWKS."""
-    for fresh in (False, True):
-        keys = [key for key in _provider_keys(fresh=fresh) if _usable_for(key, algorithm)]
-        if kid is None:
-            if len(keys) == 1:
-                return _as_key(keys[0], algorithm)
-            raise LoginFailed(
-                f"The ID token has no kid and the provider has {len(keys)} keys for {algorithm}"
-            )
-        matching = [key for key in keys if key.get("kid") == kid]
-        if len(matching) == 1:
-            return _as_key(matching[0], algorithm)
-        if len(matching) > 1:
-            raise LoginFailed(f"The provider has several keys with kid {kid!r}")
-    raise LoginFailed(f"The provider has no key {kid!r} for {algorithm}, fetched afresh")
-
-
-def _as_key(member: dict[str, Any], algorithm: str) -> jwt.PyJWK:
+    """The provider's key an ID token (or a signed userinfo answer) names by ``kid``,
+    for ``algorithm``: read as every issuer's keys are (``portal.jwks``)."""
     try:
-        return jwt.PyJWK(member, algorithm=algorithm)
-    except jwt.PyJWTError as exc:
-        raise LoginFailed(f"The provider's key {member.get('kid')!r} is unusable: {exc}") from exc
-
-
-def _usable_for(key: dict[str, Any], algorithm: str) -> bool:
-    return (
-        key.get("use", "sig") == "sig"
-        and key.get("alg", algorithm) == algorithm
-        and key.get("kty") == _KEY_TYPES.get(algorithm[:2])
-    )
-
-
-def _provider_keys(*, fresh: bool) -> list[dict[str, Any]]:
-    """The provider's public keys (JWK members), from the cache unless ``fresh``."""
-    url = endpoints().jwks
-    key = _cache_key("jwks", url)
-    keys: list[dict[str, Any]] | None = None if fresh else cache.get(key)
-    if keys is None:
-        keys = _checked_jwks(url, fetch_json(url, "JWKS"))
-        cache.set(key, keys, settings.OIDC_PROVIDER_CACHE_SECONDS)
-    return keys
-
-
-def _checked_jwks(url: str, document: object) -> list[dict[str, Any]]:
-    """The keys of a JWK set (RFC 7517 5) that PyJWT can use; refused without any."""
-    members = document.get("keys") if isinstance(document, dict) else None
-    if not isinstance(members, list):
-        raise LoginFailed(f"The JWKS endpoint {url} answered with something that is no JWK set")
-    usable = []
-    for member in members:
-        # Public keys only: a private or symmetric key in a JWK set is a provider's
-        # mistake, and PyJWT cannot verify with a private key.
-        if not isinstance(member, dict) or "d" in member or member.get("kty") == "oct":
-            continue
-        try:
-            jwt.PyJWK(member)
-        except (jwt.PyJWTError, TypeError, ValueError, AttributeError):
-            continue
-        usable.append(member)
-    if not usable:
-        raise LoginFailed(f"The JWKS at {url} has no key the portal can use")
-    return usable
+        return jwks.signing_key(
+            endpoints().jwks,
+            algorithm,
+            kid,
+            issuer=settings.OIDC_OP_ISSUER,
+            seconds=settings.OIDC_PROVIDER_CACHE_SECONDS,
+            cooldown=settings.OIDC_KEYS_COOLDOWN_SECONDS,
+            fetch=lambda url: fetch_json(url, "JWKS"),
+        )
+    except jwks.JWKSError as exc:
+        raise LoginFailed(str(exc)) from exc
 
 
 def fetch_json(url: str, what: str) -> object:
@@ -236,13 +186,6 @@ def provider_request(method: str, url: str, what: str, **kwargs: Any) -> request
     except requests.RequestException as exc:
         raise LoginFailed(f"The provider's {what} at {url} failed: {exc}") from exc
     return response
-
-
-def _cache_key(kind: str, url: str) -> str:
-    # Keyed by the issuer as well: a document is only ever used for the issuer it was
-    # checked against. Hashed, as the cache table's keys are at most 255 characters.
-    digest = hashlib.sha256(f"{settings.OIDC_OP_ISSUER}\n{url}".encode()).hexdigest()
-    return f"portal.oidc.{kind}.{digest}"
 
 
 def is_web_url(value: object) -> bool:
@@ -314,7 +257,12 @@ def check_configuration(app_configs: object = None, **kwargs: object) -> list[ch
                 id="portal.E106",
             )
         )
-    for name in ("OIDC_CLOCK_LEEWAY", "OIDC_PROVIDER_CACHE_SECONDS", "OIDC_TIMEOUT"):
+    for name in (
+        "OIDC_CLOCK_LEEWAY",
+        "OIDC_PROVIDER_CACHE_SECONDS",
+        "OIDC_KEYS_COOLDOWN_SECONDS",
+        "OIDC_TIMEOUT",
+    ):
         if getattr(settings, name) < 0:
             errors.append(
                 checks.Error(f"{name} must not be negative.", id="portal.E107"),

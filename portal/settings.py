@@ -414,6 +414,9 @@ OIDC_TIMEOUT = envint("OIDC_TIMEOUT", 10)
 OIDC_CLOCK_LEEWAY = envint("OIDC_CLOCK_LEEWAY", 60)
 # Seconds the discovery document and the signing keys are kept in the cache.
 OIDC_PROVIDER_CACHE_SECONDS = envint("OIDC_PROVIDER_CACHE_SECONDS", 60 * 60)
+# A token with a key id the cached keys lack fetches them again, at most this often
+# (portal/jwks.py): made-up key ids cannot make the portal hammer the provider.
+OIDC_KEYS_COOLDOWN_SECONDS = envint("OIDC_KEYS_COOLDOWN_SECONDS", 30)
 OIDC_ENABLED = any(
     (
         OIDC_OP_ISSUER,
@@ -439,6 +442,9 @@ MASKINPORTEN_AUDIENCE = envstr("MASKINPORTEN_AUDIENCE", "")  # checked when set
 MASKINPORTEN_SCOPES = envlist("MASKINPORTEN_SCOPES", ["dfo:kundesenter"])
 MASKINPORTEN_CLOCK_LEEWAY = envint("MASKINPORTEN_CLOCK_LEEWAY", 30)
 MASKINPORTEN_TIMEOUT = envint("MASKINPORTEN_TIMEOUT", 10)
+# The issuer's metadata and keys are kept in the cache (shared by every process) this
+# long; a token with a key id they lack fetches the keys again, at most once per
+# cooldown (portal/jwks.py).
 MASKINPORTEN_KEYS_SECONDS = envint("MASKINPORTEN_KEYS_SECONDS", 60 * 60)
 MASKINPORTEN_KEYS_COOLDOWN_SECONDS = envint("MASKINPORTEN_KEYS_COOLDOWN_SECONDS", 30)
 # The API's limits (portal/api.py, docs/api.md): requests per client and window, the

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
+from django.core.cache import cache as django_cache
 
 from portal.dev_issuer import DevIssuer, new_key
 
@@ -44,10 +45,9 @@ class Issuer(DevIssuer):
 
 
 @pytest.fixture
-def issuer(settings: Any) -> Iterator[Issuer]:
-    """The issuer, running, with the portal set to take its tokens."""
-    from portal import machine_tokens
-
+def issuer(db: None, settings: Any) -> Iterator[Issuer]:
+    """The issuer, running, with the portal set to take its tokens. Its keys are kept
+    in Django's cache (a table), hence the database."""
     made = Issuer(url="", key=next(_keys()))
     made.serve("127.0.0.1", 0)
     settings.MASKINPORTEN_ISSUER = made.url
@@ -55,12 +55,10 @@ def issuer(settings: Any) -> Iterator[Issuer]:
     settings.MASKINPORTEN_AUDIENCE = ""
     settings.MASKINPORTEN_SCOPES = [SCOPE]
     settings.MASKINPORTEN_KEYS_COOLDOWN_SECONDS = 0  # a rotation is seen at once
-    # Each test's issuer has its own address; nothing of another test's is kept.
-    machine_tokens._keys.cache_clear()
-    machine_tokens._metadata_jwks_url.cache_clear()
+    # Nothing another test's issuer published is kept, even at the same address.
+    django_cache.clear()
     try:
         yield made
     finally:
         made.stop()
-        machine_tokens._keys.cache_clear()
-        machine_tokens._metadata_jwks_url.cache_clear()
+        django_cache.clear()
