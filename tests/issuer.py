@@ -16,9 +16,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.cache import cache as django_cache
 
+from portal.demo import org_number
 from portal.dev_issuer import DevIssuer, new_key
 
 SCOPE = "dfo:kundesenter"
+FJORDETATEN = org_number("98100001")  # the cast's Fjordetaten (tests/conftest.py)
 
 
 @cache
@@ -36,7 +38,7 @@ class Issuer(DevIssuer):
     def mint(  # the test's defaults
         self,
         *,
-        org_number: str = "981000011",
+        org_number: str = FJORDETATEN,
         client_id: str = "fjordetaten-hr",
         scope: str | None = SCOPE,
         **rest: Any,

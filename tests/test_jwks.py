@@ -22,7 +22,7 @@ from django.test import Client
 from portal import oidc_provider
 from portal.machine_tokens import TokenRefused, read_token
 from tests.conftest import Cast
-from tests.issuer import Issuer
+from tests.issuer import FJORDETATEN, Issuer
 from tests.oidc.fixtures import assert_refused, log_in
 from tests.oidc.support import TestProvider
 from tests.processes import Processes
@@ -56,7 +56,7 @@ def cooldown(issuer: Issuer, settings: Any) -> int:
 def test_keys_one_process_fetched_serve_another_process_without_a_fetch(
     issuer: Issuer, processes: Processes
 ) -> None:
-    assert read_token(issuer.mint()).org_number == "981000011"
+    assert read_token(issuer.mint()).org_number == FJORDETATEN
     assert issuer.jwks_fetches == 1
     # Another app process, with Kystdirektoratet's client's token: the outsider's
     # token is read with the same keys and names the outsider's organisation.

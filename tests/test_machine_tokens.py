@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from portal.machine_tokens import MachineToken, TokenRefused, read_token
-from tests.issuer import SCOPE, Issuer
+from tests.issuer import FJORDETATEN, SCOPE, Issuer
 
 
 def refused(raw: str) -> TokenRefused:
@@ -33,7 +33,7 @@ def refused(raw: str) -> TokenRefused:
 
 def test_a_good_token_names_its_client_and_organisation(issuer: Issuer) -> None:
     assert read_token(issuer.mint()) == MachineToken(
-        client_id="fjordetaten-hr", org_number="981000011", scopes=frozenset({SCOPE})
+        client_id="fjordetaten-hr", org_number=FJORDETATEN, scopes=frozenset({SCOPE})
     )
 
 
