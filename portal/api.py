@@ -36,10 +36,11 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
-from ninja import Header, NinjaAPI, Schema
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.operation import PathView
+from ninja.params import functions as param_functions
 from ninja.security.http import HttpBearer
 from ninja.throttling import SimpleRateThrottle
 
@@ -266,7 +267,7 @@ api = KundesenterAPI(
 
 
 # Every POST's header, for the schema; ``idempotent`` reads and checks it.
-IDEMPOTENCY_KEY: Any = Header(
+IDEMPOTENCY_KEY: Any = param_functions.Header(
     None,
     alias="Idempotency-Key",
     description="A unique text (e.g. a UUID), the same when the request is sent again.",
