@@ -338,7 +338,7 @@ def read_case(request: HttpRequest, number: str) -> dict[str, Any]:
 
 @router.get(
     "/cases/{number}/attachments/{attachment_id}/",
-    response={200: None, **error_responses()},
+    response=error_responses(),
     url_name="case_attachment",
     summary="An attachment's file",
     openapi_extra={
