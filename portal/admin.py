@@ -673,8 +673,8 @@ class AuditEventAdmin(ReadOnlyAdmin[AuditEvent]):
         "changes_shown",
     )
     list_filter = (AuditActionFilter, ("organisation", admin.RelatedOnlyFieldListFilter))
-    list_select_related = ("organisation", "actor")
-    search_fields = ("summary", "organisation__name", "actor__username")
+    list_select_related = ("organisation", "actor", "api_client")
+    search_fields = ("summary", "organisation__name", "actor__username", "api_client__client_id")
     date_hierarchy = "occurred_at"
     actions = ["export_excel"]
     fields = (
@@ -700,7 +700,11 @@ class AuditEventAdmin(ReadOnlyAdmin[AuditEvent]):
 
     @admin.display(description=_("actor"), ordering="actor")
     def actor_shown(self, event: AuditEvent) -> str:
-        return str(event.actor) if event.actor else str(_("The system"))
+        if event.actor:
+            return str(event.actor)
+        if event.api_client:  # the organisation's own system, through the API
+            return _("%(system)s (API)") % {"system": event.api_client}
+        return str(_("The system"))
 
     @admin.display(description=_("changes"))
     def changes_shown(self, event: AuditEvent) -> str:

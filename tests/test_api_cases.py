@@ -67,6 +67,9 @@ def test_a_system_files_a_case_with_an_attachment_and_the_portal_shows_it(
         case.api_client,
         cast.fjordetaten,
     )
+    # The support desk's audit trail names the system.
+    audit = client_for(cast.siv).get("/admin/portal/auditevent/")
+    assert "HR-systemet (fjordetaten-hr) (API)" in audit.content.decode()
     # In the portal: seen by the member with utvidet tilgang lønn, not by the plain
     # member (rule 1: nobody reported it), nor by the outsider.
     grant(cast.kari, cast.fjordetaten, RoleType.EXTENDED_PAYROLL)
