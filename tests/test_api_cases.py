@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 
 from cases.models import Attachment, Case, Message
 from cases.services import do_add_message, do_change_status
@@ -21,6 +23,7 @@ from tests.api_helpers import Caller, P, caller, problem, register
 from tests.cases_helpers import make_case, pdf, subject_area
 from tests.conftest import Cast, client_for, grant
 from tests.issuer import Issuer
+from tests.processes import second_connection, wait_for, waiting_on_a_lock
 
 CASES = "/api/v1/cases/"
 
@@ -329,3 +332,33 @@ def test_timestamps_are_given_with_their_offset(hr: Caller) -> None:
     body = json.loads(hr.post(CASES, new_case()).content)
     created = dt.datetime.fromisoformat(body["created_at"])
     assert created.tzinfo is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_requests_with_one_key_at_once_make_one_case(cast: Cast, issuer: Issuer) -> None:
+    """A system's retry that arrives while the first request still runs (a proxy's
+    timeout): it waits for the first on the key and gets its answer, not a second case."""
+    hr = caller(issuer, register(cast.fjordetaten, "fjordetaten-hr", P.FILE_PAYROLL, by=cast.kari))
+    answers: dict[str, Any] = {}
+
+    def send(name: str) -> None:
+        try:
+            answers[name] = hr.post(CASES, new_case(), key="samme-nøkkel")
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=send, args=("first",))
+    retry = threading.Thread(target=send, args=("retry",))
+    with second_connection() as holder:
+        # The first request is held inside its transaction, at its case's row.
+        holder.execute("LOCK TABLE cases_case IN EXCLUSIVE MODE")
+        first.start()
+        wait_for(lambda: waiting_on_a_lock('INSERT INTO "cases_case"%'))
+        retry.start()
+        wait_for(lambda: waiting_on_a_lock('INSERT INTO "portal_idempotentrequest"%'))
+    first.join(timeout=30)
+    retry.join(timeout=30)
+    assert (answers["first"].status_code, answers["retry"].status_code) == (201, 201)
+    assert answers["retry"]["Idempotent-Replayed"] == "true"
+    assert json.loads(answers["retry"].content) == json.loads(answers["first"].content)
+    assert Case.objects.count() == 1
