@@ -154,8 +154,13 @@ def _jwks_url() -> str:
 
 
 def _jwks_uri_in_metadata(url: str) -> str:
-    """``jwks_uri`` from the issuer's authorization server metadata (RFC 8414)."""
+    """``jwks_uri`` from the issuer's authorization server metadata (RFC 8414), which
+    must name the issuer we trust (its section 3.3): metadata that names another is
+    not used, lest a wrong address give us another issuer's keys."""
     metadata = _fetch_json(url)
+    named = metadata.get("issuer") if isinstance(metadata, dict) else None
+    if named != settings.MASKINPORTEN_ISSUER:
+        raise jwks.KeysUnavailable(f"The metadata at {url} names the issuer {named!r}")
     jwks_uri = metadata.get("jwks_uri") if isinstance(metadata, dict) else None
     if not isinstance(jwks_uri, str) or not jwks_uri.startswith(("https://", "http://")):
         raise jwks.KeysUnavailable(f"No jwks_uri in the metadata at {url}")

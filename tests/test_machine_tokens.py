@@ -156,6 +156,16 @@ def test_an_issuer_that_does_not_answer_is_a_503_not_a_500(issuer: Issuer) -> No
     assert (outage.status, outage.error) == (503, "temporarily_unavailable")
 
 
+def test_metadata_that_names_another_issuer_is_not_used(
+    issuer: Issuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """RFC 8414, 3.3: the metadata must name the issuer we trust, or its keys are not ours."""
+    named = {**issuer.metadata(), "issuer": "https://someone-else.example/"}
+    monkeypatch.setattr(issuer, "metadata", lambda: named)
+    outage = refused(issuer.mint())
+    assert (outage.status, outage.error) == (503, "temporarily_unavailable")
+
+
 def test_without_an_issuer_the_api_takes_no_token(settings: Any) -> None:
     settings.MASKINPORTEN_ISSUER = ""
     assert refused("a.b.c").status == 401
