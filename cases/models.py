@@ -296,6 +296,13 @@ class Case(models.Model):
             models.Index(fields=["organisation", "subject_area", "id"], name="case_org_subject"),
             models.Index(fields=["organisation", "reporter_name", "id"], name="case_org_reporter"),
             models.Index(fields=["organisation", "assignee_name", "id"], name="case_org_assignee"),
+            # A system reading its own cases in order of change (the API's list): only
+            # the few cases systems filed are in it.
+            models.Index(
+                fields=["api_client", "updated_at", "id"],
+                name="case_api_client_changes",
+                condition=Q(api_client__isnull=False),
+            ),
             models.Index(
                 fields=["reported_by", "organisation", "-updated_at", "-id"],
                 name="case_reporter_updated",
@@ -439,6 +446,7 @@ class Message(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("written by system"),
+        db_index=False,  # never asked by it; registrations are withdrawn, not deleted
     )
     from_staff = models.BooleanField(_("from the customer centre"), default=False)
     is_internal = models.BooleanField(

@@ -585,6 +585,7 @@ class AuditEvent(models.Model):
         related_name="+",
         verbose_name=_("API client"),
         help_text=_("The organisation's system that acted through the API."),
+        db_index=False,  # never asked by it; registrations are withdrawn, not deleted
     )
     organisation = models.ForeignKey(
         Organisation,
