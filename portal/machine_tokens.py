@@ -36,6 +36,7 @@ from typing import Any
 import jwt
 import requests
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from portal import jwks
 
@@ -64,16 +65,19 @@ class MachineToken:
 def read_token(raw: str) -> MachineToken:
     """The caller a bearer token names, or ``TokenRefused`` saying why not."""
     if not settings.MASKINPORTEN_ISSUER:
-        raise TokenRefused("The API takes no tokens: MASKINPORTEN_ISSUER is not set.")
+        raise TokenRefused(_("The API takes no tokens: MASKINPORTEN_ISSUER is not set."))
     try:
         header = jwt.get_unverified_header(raw)
     except jwt.PyJWTError:
-        raise TokenRefused("The bearer token is not a JWT.") from None
+        raise TokenRefused(_("The bearer token is not a JWT.")) from None
     if header.get("alg") not in ALGORITHMS:
-        raise TokenRefused(f"The token must be signed with {', '.join(ALGORITHMS)}.")
+        raise TokenRefused(
+            _("The token must be signed with %(algorithms)s.")
+            % {"algorithms": ", ".join(ALGORITHMS)}
+        )
     kid = header.get("kid")
     if kid is not None and not isinstance(kid, str):
-        raise TokenRefused("The token is not signed by a key of the issuer.")
+        raise TokenRefused(_("The token is not signed by a key of the issuer."))
     try:
         key = jwks.signing_key(
             _jwks_url(),
@@ -86,12 +90,12 @@ def read_token(raw: str) -> MachineToken:
         )
     except jwks.KeysUnavailable:
         raise TokenRefused(
-            "The issuer's keys could not be fetched; try again later.",
+            _("The issuer's keys could not be fetched; try again later."),
             status=503,
             error="temporarily_unavailable",
         ) from None
     except jwks.NoSuchKey:
-        raise TokenRefused("The token is not signed by a key of the issuer.") from None
+        raise TokenRefused(_("The token is not signed by a key of the issuer.")) from None
     audience = settings.MASKINPORTEN_AUDIENCE or None
     try:
         claims: dict[str, Any] = jwt.decode(
@@ -107,19 +111,21 @@ def read_token(raw: str) -> MachineToken:
             },
         )
     except jwt.ExpiredSignatureError:
-        raise TokenRefused("The token has expired.") from None
+        raise TokenRefused(_("The token has expired.")) from None
     except jwt.ImmatureSignatureError:
-        raise TokenRefused("The token was issued in the future.") from None
+        raise TokenRefused(_("The token was issued in the future.")) from None
     except jwt.InvalidIssuerError:
-        raise TokenRefused("The token is from another issuer.") from None
+        raise TokenRefused(_("The token is from another issuer.")) from None
     except jwt.InvalidAudienceError:
-        raise TokenRefused("The token is meant for another API.") from None
+        raise TokenRefused(_("The token is meant for another API.")) from None
     except jwt.MissingRequiredClaimError as missing:
-        raise TokenRefused(f"The token has no {missing.claim} claim.") from None
+        raise TokenRefused(
+            _("The token has no %(claim)s claim.") % {"claim": missing.claim}
+        ) from None
     except jwt.InvalidSignatureError:
-        raise TokenRefused("The token's signature is not the issuer's.") from None
+        raise TokenRefused(_("The token's signature is not the issuer's.")) from None
     except jwt.PyJWTError:
-        raise TokenRefused("The token's signature or claims are not valid.") from None
+        raise TokenRefused(_("The token's signature or claims are not valid.")) from None
     return _caller(claims)
 
 
@@ -128,15 +134,15 @@ def _caller(claims: dict[str, Any]) -> MachineToken:
     scopes = frozenset(scope.split()) if isinstance(scope, str) else frozenset()
     if not scopes & set(settings.MASKINPORTEN_SCOPES):
         raise TokenRefused(
-            "The token has none of this API's scopes.", status=403, error="insufficient_scope"
+            _("The token has none of this API's scopes."), status=403, error="insufficient_scope"
         )
     consumer = claims["consumer"]
     found = CONSUMER_ID.match(consumer.get("ID", "")) if isinstance(consumer, dict) else None
     if found is None:
-        raise TokenRefused("The token's consumer is not an organisation number (0192:…).")
+        raise TokenRefused(_("The token's consumer is not an organisation number (0192:…)."))
     client_id = claims["client_id"]
     if not isinstance(client_id, str) or not client_id:
-        raise TokenRefused("The token's client_id is empty.")
+        raise TokenRefused(_("The token's client_id is empty."))
     return MachineToken(client_id=client_id, org_number=found["org_number"], scopes=scopes)
 
 

@@ -29,8 +29,8 @@ def registered(cast: Cast, issuer: Issuer) -> None:
     register(cast.fjordetaten, "fjordetaten-hr", P.READ_OWN, by=cast.kari)
 
 
-def ask(token: str | None, header: str | None = None) -> Any:
-    headers = {}
+def ask(token: str | None, header: str | None = None, language: str = "en") -> Any:
+    headers = {"Accept-Language": language}
     if header is not None:
         headers["Authorization"] = header
     elif token is not None:
@@ -86,6 +86,17 @@ def test_expired_and_from_the_future(registered: None, issuer: Issuer) -> None:
     assert "expired" in body["detail"]
     future = issuer.mint(iat=int(time.time()) + 3600, seconds=7200)
     refused(ask(future), 401, "invalid_token")
+
+
+def test_the_reason_is_told_in_the_language_asked_for(registered: None, issuer: Issuer) -> None:
+    expired = issuer.mint(seconds=-120)
+    norwegian = problem(ask(expired, language="nb"))
+    assert (norwegian["title"], norwegian["detail"]) == (
+        "Tokenet ble ikke godtatt",
+        "Tokenet har utløpt.",
+    )
+    assert problem(ask(expired, language="nn"))["detail"] == "Tokenet har gått ut."
+    assert problem(ask(expired, language="en"))["detail"] == "The token has expired."
 
 
 def test_another_issuer(registered: None, issuer: Issuer) -> None:

@@ -18,6 +18,7 @@ import time_machine
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core import checks
 from django.test import Client
+from django.utils import translation
 
 from portal import oidc_provider
 from portal.machine_tokens import TokenRefused, read_token
@@ -38,7 +39,8 @@ print("read", token.org_number, token.client_id)
 
 
 def refused(raw: str) -> TokenRefused:
-    with pytest.raises(TokenRefused) as caught:
+    """Why ``raw`` is refused, in English (the API tells it in the language asked for)."""
+    with translation.override("en"), pytest.raises(TokenRefused) as caught:
         read_token(raw)
     return caught.value
 

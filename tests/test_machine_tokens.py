@@ -14,15 +14,25 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from django.utils import translation
 
 from portal.machine_tokens import MachineToken, TokenRefused, read_token
 from tests.issuer import FJORDETATEN, SCOPE, Issuer
+
+
+@pytest.fixture(autouse=True)
+def _in_english() -> Iterator[None]:
+    """The reasons are read here in English; the API tells them in the language asked
+    for (tests/test_api_tokens.py)."""
+    with translation.override("en"):
+        yield
 
 
 def refused(raw: str) -> TokenRefused:
