@@ -125,6 +125,8 @@ class CaseAdmin(TeamScopedAdmin[Case]):
     def formfield_for_choice_field(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "channel":
             kwargs["initial"] = Case.Channel.EMAIL
+            # Staff register what came by e-mail or phone; only a system files by API.
+            kwargs["choices"] = [c for c in Case.Channel.choices if c[0] != Case.Channel.API]
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Case, form: Any, change: bool) -> None:

@@ -309,6 +309,14 @@ class Entry:
     attachments: tuple[Any, ...] = ()
 
 
+def _message_author(message: Message) -> str:
+    if message.author:
+        return str(message.author)
+    if message.api_client:  # the organisation's own system, through the API
+        return str(message.api_client)
+    return str(_("The customer centre"))
+
+
 def timeline(case: Case) -> list[Entry]:
     """The case top to bottom: what the customer reported, the conversation, and every
     change to its status, subject area and assignee, in the reader's language."""
@@ -317,7 +325,7 @@ def timeline(case: Case) -> list[Entry]:
         at=case.created_at,
         kind="opening",
         text=case.shown_description,
-        author=str(case.reported_by) if case.reported_by else _("Unknown sender"),
+        author=case.reporter_name or _("Unknown sender"),
         attachments=tuple(a for a in attachments if a.message_id is None),
     )
     conversation = [
@@ -326,10 +334,10 @@ def timeline(case: Case) -> list[Entry]:
             kind="message",
             message=message,
             text=message.shown_body,
-            author=str(message.author) if message.author else _("The customer centre"),
+            author=_message_author(message),
             attachments=tuple(a for a in attachments if a.message_id == message.pk),
         )
-        for message in case.messages.select_related("author")
+        for message in case.messages.select_related("author", "api_client")
     ]
     changes = [
         Entry(at=change.changed_at, kind="change", text=status_line(change), author=by(change))

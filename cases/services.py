@@ -102,6 +102,8 @@ def do_create_case(
         channel, reporter, client = Case.Channel.API, None, actor
         staff_actor: User | None = None
     else:
+        if channel == Case.Channel.API:
+            raise Refused(_("Only the organisation's own systems file cases through the API."))
         reporter, client, staff_actor = actor, None, actor
     if on_behalf and staff_actor is not None:
         if not works_area(staff_actor, subject_area.category):

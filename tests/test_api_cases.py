@@ -16,6 +16,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
+from cases.desk import timeline
 from cases.models import Attachment, Case, Message
 from cases.services import do_add_message, do_change_status
 from portal.models import AuditEvent, RoleType
@@ -362,3 +363,55 @@ def test_two_requests_with_one_key_at_once_make_one_case(cast: Cast, issuer: Iss
     assert answers["retry"]["Idempotent-Replayed"] == "true"
     assert json.loads(answers["retry"].content) == json.loads(answers["first"].content)
     assert Case.objects.count() == 1
+
+
+def test_the_support_desk_sees_which_system_filed_and_wrote(cast: Cast, hr: Caller) -> None:
+    number = json.loads(hr.post(CASES, new_case()).content)["number"]
+    hr.post(f"{CASES}{number}/messages/", {"body": "Tillegg fra systemet."})
+    case = Case.objects.get(number=number)
+    page = client_for(cast.siv).get(f"/admin/cases/case/{case.pk}/change/")
+    assert page.status_code == 200
+    assert "HR-systemet (fjordetaten-hr)" in page.content.decode()
+    authors = [(entry.kind, entry.author) for entry in timeline(case) if entry.kind != "change"]
+    assert authors == [
+        ("opening", "HR-systemet (fjordetaten-hr)"),
+        ("message", "HR-systemet (fjordetaten-hr)"),
+    ]
+    # The plain member and the outsider see none of it in the portal.
+    for person in (cast.per, cast.nina):
+        assert client_for(person).get(case.get_absolute_url()).status_code == 404
+
+
+def test_only_a_system_files_on_the_api_channel(cast: Cast) -> None:
+    """Staff register what came by e-mail or phone: the API channel is not theirs to
+    choose, in the admin's form or through the service."""
+    from django.test import Client
+
+    from cases.services import do_create_case
+    from portal.services import Refused
+
+    with pytest.raises(Refused):
+        do_create_case(
+            actor=cast.siv,
+            organisation=cast.fjordetaten,
+            subject_area=subject_area("lonn"),
+            title="t",
+            description="d",
+            channel=Case.Channel.API,
+            reported_by=cast.per,
+            on_behalf=True,
+        )
+    with pytest.raises(Refused):
+        do_create_case(
+            actor=cast.per,
+            organisation=cast.fjordetaten,
+            subject_area=subject_area("lonn"),
+            title="t",
+            description="d",
+            channel=Case.Channel.API,
+        )
+    assert Case.objects.count() == 0
+    form = client_for(cast.siv).get("/admin/cases/case/add/").content.decode()
+    assert 'value="epost"' in form
+    assert 'value="api"' not in form
+    assert Client().get("/admin/cases/case/add/").status_code == 302
