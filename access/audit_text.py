@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from access.models import Appointment, FullmaktSubmission, OrderLine, SystemRole
 from portal.audit_text import register
+from portal.models import ApiClient
 
 # Which states an event's "state" names: its action's family decides.
 _STATES: dict[str, type[Any]] = {
@@ -42,6 +43,14 @@ def _read_line_action(value: Any, action: str) -> str | None:
     return str(label) if label else None
 
 
+def _read_permissions(value: Any, action: str) -> str | None:
+    """What a registered system may do, by the permissions' labels in the model's order."""
+    if not isinstance(value, list):
+        return None
+    labels = dict(ApiClient.Permission.choices)
+    return "; ".join(str(labels.get(code, code)) for code in value) or "–"
+
+
 def register_access_audit_text() -> None:
     register(
         actions={
@@ -57,6 +66,9 @@ def register_access_audit_text() -> None:
             "fullmakt.verified": _("Fullmakt form verified"),
             "fullmakt.registered": _("Fullmakt form registered"),
             "fullmakt.rejected": _("Fullmakt form rejected"),
+            "api_client.registered": _("System registered for the API"),
+            "api_client.changed": _("System's registration for the API changed"),
+            "api_client.withdrawn": _("System's registration for the API withdrawn"),
         },
         fields={
             "state": _("state"),
@@ -73,11 +85,16 @@ def register_access_audit_text() -> None:
             "email": _("e-mail"),
             "employee_number": _("employee number"),
             "name": _("name"),
+            "client_id": _("client id"),
+            "permissions": _("may"),
+            "withdrawn_at": _("withdrawn"),
         },
-        hidden={"order", "appointment", "submission"},
+        hidden={"order", "appointment", "submission", "api_client"},
         readers={
             "state": _read_state,
             "role": _read_system_role,
             "action": _read_line_action,
+            "permissions": _read_permissions,
         },
+        models={"api_client": ApiClient},
     )

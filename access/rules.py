@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.dates import oslo_date
+from portal.dates import today as oslo_today
 from portal.models import Area, Organisation, RoleAssignment, RoleType, User
 from portal.organisations import active_members, is_active_member
 
@@ -51,6 +52,17 @@ def _authorities_today(organisation: Organisation, codes: tuple[str, ...]) -> li
         .select_related("person", "role")
         .order_by("role__position", "person__last_name", "person__first_name")
     )
+
+
+def holds_today(user: User, organisation: Organisation, codes: tuple[str, ...]) -> bool:
+    """Does ``user`` hold one of the roles ``codes`` in ``organisation`` today, as an
+    active member (the gate)? For rules other modules write, e.g. ``access.integrations``."""
+    return is_active_member(user, organisation) and _holds(user, organisation, codes, oslo_today())
+
+
+def holders_today(organisation: Organisation, codes: tuple[str, ...]) -> list[RoleAssignment]:
+    """Who holds one of ``codes`` in ``organisation`` today, active members only."""
+    return _authorities_today(organisation, codes)
 
 
 def payroll_control_applies(moment: dt.datetime | None = None) -> bool:
