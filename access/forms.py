@@ -6,12 +6,21 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.boundfield import BoundWidget
 from django.utils.translation import gettext_lazy as _
 
+from access.integrations import (
+    PERMISSION_HELP,
+    check_client_id,
+    check_name,
+    check_permissions,
+    offered_permissions,
+)
 from access.models import Appointment, OrderLine, SystemRole
 from portal.dates import today as oslo_today
-from portal.models import Area, Organisation, User
+from portal.models import ApiClient, Area, Organisation, User
 from portal.organisations import active_members
+from portal.services import Refused
 
 PHONE_RE = re.compile(r"^\+?[0-9 ]{5,20}$")
 
@@ -197,3 +206,95 @@ class OrderForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class PermissionCheckboxes(forms.CheckboxSelectMultiple):
+    """Checkboxes each described by the plain explanation shown under it (``<id>_help``)."""
+
+    def create_option(
+        self,
+        name: str,
+        value: Any,
+        label: Any,
+        selected: Any,
+        index: int,
+        subindex: int | None = None,
+        attrs: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if option["attrs"].get("id"):
+            option["attrs"]["aria-describedby"] = f"{option['attrs']['id']}_help"
+        return option
+
+
+class ApiClientForm(forms.Form):
+    """One of the organisation's systems and what it may do (``access.integrations``).
+
+    Every check is the service's own (``check_name`` and friends), so the form says
+    at the field what the service would refuse. Changing a registration leaves its
+    client id as it is: the form then has no such field.
+    """
+
+    name = forms.CharField(
+        label=_("Name of the system"),
+        max_length=100,
+        help_text=_("What the organisation calls it, e.g. the HR system."),
+    )
+    client_id = forms.CharField(
+        label=_("Client id in Maskinporten"),
+        max_length=100,
+        help_text=_("As Maskinporten shows it, e.g. 0c4a2f5e-7b1d-4f7a-9a0e-2d5c1b3e8f61."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    permissions = forms.MultipleChoiceField(
+        label=_("What may the system do?"),
+        choices=ApiClient.Permission.choices,
+        widget=PermissionCheckboxes(attrs={"class": "ds-input"}),
+        error_messages={"required": _("Choose at least one thing the system may do.")},
+    )
+
+    def __init__(
+        self, *args: Any, organisation: Organisation, changing: bool = False, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        if changing:
+            del self.fields["client_id"]
+        # Every permission is a valid choice, so that one of an area the organisation
+        # does not buy gets the service's own reason (clean_permissions); only the
+        # organisation's are shown.
+        field = self.fields["permissions"]
+        field.widget.choices = [(p.value, p.label) for p in offered_permissions(organisation)]
+
+    def permission_options(self) -> list[dict[str, Any]]:
+        """Each checkbox with its explanation, for the template."""
+        bound = self["permissions"]
+        attrs = bound.build_widget_attrs(
+            {"id": bound.auto_id, **({"aria-invalid": "true"} if bound.errors else {})}
+        )
+        widget = bound.field.widget
+        return [
+            {
+                "widget": BoundWidget(widget, option, self.renderer),
+                "help": PERMISSION_HELP[option["value"]],
+            }
+            for option in widget.subwidgets(bound.html_name, bound.value(), attrs=attrs)
+        ]
+
+    def clean_name(self) -> str:
+        try:
+            return check_name(self.cleaned_data["name"])
+        except Refused as refusal:
+            raise ValidationError(refusal.reason, code="name") from None
+
+    def clean_client_id(self) -> str:
+        try:
+            return check_client_id(self.organisation, self.cleaned_data["client_id"])
+        except Refused as refusal:
+            raise ValidationError(refusal.reason, code="client_id") from None
+
+    def clean_permissions(self) -> list[str]:
+        try:
+            return check_permissions(self.organisation, self.cleaned_data["permissions"])
+        except Refused as refusal:
+            raise ValidationError(refusal.reason, code="permissions") from None

@@ -21,7 +21,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from access import rules
 from portal.dates import shown_moment
@@ -107,7 +107,14 @@ def check_name(name: str) -> str:
     if not name:
         raise Refused(_("Give the system a name, so that you know it again in the list."))
     if len(name) > NAME_MAX:
-        raise Refused(_("The name can be at most %(max)d characters.") % {"max": NAME_MAX})
+        raise Refused(
+            ngettext(
+                "The name can be at most %(max)d character.",
+                "The name can be at most %(max)d characters.",
+                NAME_MAX,
+            )
+            % {"max": NAME_MAX}
+        )
     if CONTROL_CHARACTERS.search(name):
         raise Refused(_("The name cannot contain control characters."))
     return name
@@ -120,7 +127,12 @@ def check_client_id(organisation: Organisation, client_id: str) -> str:
         raise Refused(_("Write the system's client id from Maskinporten."))
     if len(client_id) > CLIENT_ID_MAX:
         raise Refused(
-            _("The client id can be at most %(max)d characters.") % {"max": CLIENT_ID_MAX}
+            ngettext(
+                "The client id can be at most %(max)d character.",
+                "The client id can be at most %(max)d characters.",
+                CLIENT_ID_MAX,
+            )
+            % {"max": CLIENT_ID_MAX}
         )
     if not CLIENT_ID.match(client_id):
         raise Refused(

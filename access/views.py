@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from access import rules
 from access.forms import AppointmentForm, ContactDetailsForm
 from access.fullmakt_form import build_form
+from access.integrations import may_manage_integrations
 from access.models import Appointment
 from access.overview import ended_roles, grants_in, grouping_roles, own_grants
 from access.services import (
@@ -95,6 +96,7 @@ def _organisation_overview(user: User, organisation: Organisation) -> dict[str, 
         "missing_orderers": missing,
         "my_roles": [a for a in held if a.person_id == user.pk],
         "ended_roles": ended_roles(user, organisation),
+        "may_manage_integrations": may_manage_integrations(user, organisation),
     }
 
 
