@@ -1,24 +1,57 @@
 """Demo work for the support desk: an order, an appointment request and a scanned
 fullmakt form waiting for a decision, each made through the customer's own service
-(so the desk's queue has something to decide after ``make run``)."""
+(so the desk's queue has something to decide after ``make run``); and Fjordetaten's
+HR system, registered for the API, so that a newcomer can try it with a token from
+``manage.py dev_issuer token``."""
 
 from __future__ import annotations
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from access.fullmakt_services import do_submit_fullmakt
+from access.integrations import do_register_client, offered_permissions
 from access.models import Appointment, FullmaktSubmission, Order, OrderLine, SystemRole
 from access.ordering import LineInput, do_submit_order
 from access.services import do_request_appointment
 from cases.uploads import check_upload
 from portal.dates import today as oslo_today
-from portal.models import Area, Organisation, User
+from portal.demo import DEMO_API_CLIENT_ID
+from portal.models import ApiClient, Area, Organisation, User
 
 # The smallest PDF a scanner could have made: the signed copy of Jon's form.
 SIGNED_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
     b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 )
+
+
+DEMO_API_CLIENT_NAME = "HR-systemet (demo)"
+DEMO_API_CLIENT_MAY = (
+    ApiClient.Permission.FILE_PAYROLL,
+    ApiClient.Permission.FILE_ACCOUNTING,
+    ApiClient.Permission.READ_OWN,
+    ApiClient.Permission.DRAFT_ORDERS,
+)
+
+
+def load_api_clients(organisations: dict[str, Organisation], people: dict[str, User]) -> int:
+    """Fjordetaten's HR system, registered by Kari (autorisert bestiller lønn) through the
+    same service as on Min side, unless a registration of it is in force already."""
+    fjordetaten = organisations["fjordetaten"]
+    registered = ApiClient.objects.in_force().filter(
+        organisation=fjordetaten, client_id=DEMO_API_CLIENT_ID
+    )
+    if registered.exists():
+        return 0
+    offered = set(offered_permissions(fjordetaten))
+    do_register_client(
+        actor=people["kari"],
+        organisation=fjordetaten,
+        client_id=DEMO_API_CLIENT_ID,
+        name=DEMO_API_CLIENT_NAME,
+        permissions=[permission for permission in DEMO_API_CLIENT_MAY if permission in offered],
+    )
+    return 1
 
 
 def load(organisations: dict[str, Organisation], people: dict[str, User]) -> int:

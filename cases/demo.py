@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from cases.models import Attachment, Case, Message, StatusChange, SubjectArea
 from portal.dates import OSLO
-from portal.models import Area, Organisation, User
+from portal.models import ApiClient, Area, Organisation, User, filing_permission
 from portal.teams import works_area
 
 CASES_PER_ORGANISATION = 60
@@ -102,6 +102,15 @@ def load(organisations: dict[str, Organisation], people: dict[str, User]) -> int
     return created
 
 
+def _filing_client(organisation: Organisation, category: Area) -> ApiClient | None:
+    """The organisation's system that may file cases of ``category`` through the API, if any
+    (Fjordetaten's demo HR system, registered before the cases: access/demo.py)."""
+    for client in ApiClient.objects.in_force().filter(organisation=organisation):
+        if client.may(filing_permission(category)):
+            return client
+    return None
+
+
 def _make_case(
     rng: random.Random,
     organisation: Organisation,
@@ -113,9 +122,14 @@ def _make_case(
 ) -> None:
     local = created_at.astimezone(OSLO)
     title = rng.choice(TITLES[category]).format(month=MONTHS[local.month - 1], year=local.year)
-    channel = rng.choices(list(Case.Channel), weights=[80, 12, 8])[0]
+    channel = rng.choices(list(Case.Channel), weights=[76, 12, 7, 5])[0]
     reporter = rng.choice(members[organisation.pk]) if members[organisation.pk] else None
-    if channel != Case.Channel.PORTAL and rng.random() < 0.5:
+    client = _filing_client(organisation, category) if channel == Case.Channel.API else None
+    if channel == Case.Channel.API and client is None:
+        channel = Case.Channel.PORTAL  # the organisation has no system that files these
+    if client is not None:
+        reporter = None  # filed by the organisation's system: nobody's own case
+    elif channel != Case.Channel.PORTAL and rng.random() < 0.5:
         reporter = None  # came by e-mail or phone from someone without a login
     age_days = (timezone.now() - created_at).days
     if age_days > 365:
@@ -132,7 +146,8 @@ def _make_case(
         description=f"{title}.\n\n{rng.choice(CUSTOMER_LINES)}",
         channel=channel,
         reported_by=reporter,
-        registered_by=handler if channel != Case.Channel.PORTAL else None,
+        api_client=client,
+        registered_by=handler if channel in (Case.Channel.EMAIL, Case.Channel.PHONE) else None,
         status=Case.Status.ACTIVE,
         assigned_to=handler if status != Case.Status.ACTIVE else None,
         created_at=created_at,
@@ -148,6 +163,7 @@ def _make_case(
         Message.objects.create(
             case=case,
             author=handler if from_staff else reporter,
+            api_client=None if from_staff else client,
             from_staff=from_staff,
             body=rng.choice(STAFF_LINES if from_staff else CUSTOMER_LINES),
             created_at=moment,

@@ -21,6 +21,9 @@ from portal.teams import TEAM_GROUPS
 from portal.validators import org_number_check_digit
 
 DEMO_PASSWORD = "kundesenter-demo"  # noqa: S105 - documented demo login, DEBUG only
+# The client id of Fjordetaten's demo HR system: registered by the demo data (access/demo.py),
+# the one `manage.py dev_issuer token` mints tokens for unless told another.
+DEMO_API_CLIENT_ID = "demo-hr"
 
 
 def org_number(first_eight: str) -> str:

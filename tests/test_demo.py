@@ -3,11 +3,12 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
+from access.integrations import may_manage_integrations
 from cases.models import Case, TitleTrigram
 from cases.search import SAMPLED
-from portal.demo import DEMO_PASSWORD
-from portal.models import Membership, Organisation, RoleAssignment, User
-from portal.organisations import active_members
+from portal.demo import DEMO_API_CLIENT_ID, DEMO_PASSWORD
+from portal.models import ApiClient, AuditEvent, Membership, Organisation, RoleAssignment, User
+from portal.organisations import active_members, client_in_force
 from tests.conftest import client_for
 
 
@@ -28,6 +29,30 @@ def test_seed_demo_loads_once_and_is_idempotent(db: None, settings, tmp_path) ->
     assert mona.check_password(DEMO_PASSWORD)
     # The title search's sample is taken, as production's nightly run does.
     assert TitleTrigram.objects.filter(trigram=SAMPLED).exists()
+
+
+def test_the_demo_hr_system_is_registered_for_the_dev_issuers_default_client(
+    db: None, settings, tmp_path
+) -> None:
+    """`manage.py dev_issuer token` mints for "demo-hr" of Fjordetaten (974000016): the demo
+    registers it, through the service, by an orderer there; some demo cases came through it."""
+    settings.DEBUG = True
+    settings.MEDIA_ROOT = tmp_path
+    call_command("seed_demo")
+    call_command("seed_demo")
+    fjordetaten = Organisation.objects.get(org_number="974000016")
+    client = ApiClient.objects.get(client_id=DEMO_API_CLIENT_ID)
+    assert DEMO_API_CLIENT_ID == "demo-hr"
+    assert client.organisation == fjordetaten
+    assert client_in_force(client, fjordetaten)
+    assert client.permissions == ["file_lonn", "file_regnskap", "read_own", "draft_orders"]
+    assert client.registered_by.username == "kari"
+    assert may_manage_integrations(client.registered_by, fjordetaten)
+    assert AuditEvent.objects.filter(action="api_client.registered").count() == 1
+    filed = Case.objects.filter(channel=Case.Channel.API)
+    assert filed.exists()
+    assert set(filed.values_list("api_client", flat=True)) == {client.pk}
+    assert not filed.filter(reported_by__isnull=False).exists()
 
 
 def test_seed_demo_refuses_without_debug(db: None) -> None:

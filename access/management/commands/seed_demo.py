@@ -31,6 +31,8 @@ class Command(BaseCommand):
                 "Demo users have a published password; seed_demo only runs with DEBUG=1."
             )
         organisations, people, new_users = portal_demo.load()
+        # Before the cases: some of Fjordetaten's came through the API, from its HR system.
+        access_demo.load_api_clients(organisations, people)
         new_cases = case_demo.load(organisations, people)
         new_cases += access_demo.load(organisations, people)
         refresh_title_trigrams()  # what production's nightly run keeps (cases/search.py)

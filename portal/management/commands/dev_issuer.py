@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from portal.demo import org_number
+from portal.demo import DEMO_API_CLIENT_ID, org_number
 from portal.dev_issuer import DevIssuer, stored_key
 
 DEMO_ORGANISATION = org_number("97400001")  # Fjordetaten in the demo data
@@ -29,7 +29,7 @@ class Command(BaseCommand):
         actions.add_parser("serve", help="Publish the metadata and keys at MASKINPORTEN_ISSUER.")
         token = actions.add_parser("token", help="Print an access token.")
         token.add_argument("--org", default=DEMO_ORGANISATION, help="Organisation number.")
-        token.add_argument("--client", default="demo-hr", help="The client id.")
+        token.add_argument("--client", default=DEMO_API_CLIENT_ID, help="The client id.")
         token.add_argument("--scope", default=" ".join(settings.MASKINPORTEN_SCOPES))
         token.add_argument("--minutes", type=int, default=60, help="How long it is valid.")
 
