@@ -48,8 +48,8 @@ from django.urls import Resolver404, path, resolve
 from access.fullmakt_form import build_form
 from cases.models import Case, ExportJob
 from portal import urls as portal_urls
-from portal.demo import DEMO_PASSWORD
-from portal.models import Membership, Organisation, RoleType, User
+from portal.demo import DEMO_API_CLIENT_ID, DEMO_PASSWORD
+from portal.models import ApiClient, Membership, Organisation, RoleType, User
 from tests.browser import AXE_SOURCE, AXE_TAGS
 from tests.cases_helpers import make_case
 from tests.conftest import grant
@@ -284,6 +284,19 @@ def appointment_sent(page: Any) -> None:
     _submit(page)
 
 
+def integration_registered(page: Any) -> None:
+    page.locator("#id_name").fill("Økonomi- og personalsystemet for regionkontorene")
+    page.locator("#id_client_id").fill("0c4a2f5e-7b1d-4f7a-9a0e-2d5c1b3e8f61")
+    page.locator("main form input[type=checkbox]").first.check()
+    _submit(page)
+    page.wait_for_url("**/min-side/integrasjoner/")
+
+
+def integration_withdrawn(page: Any) -> None:
+    _submit(page)
+    page.wait_for_url("**/min-side/integrasjoner/")
+
+
 def _choose_files(page: Any, xlsx: bytes) -> None:
     page.set_input_files(
         "#id_form_file", files=[{"name": "fullmakt.xlsx", "mimeType": XLSX, "buffer": xlsx}]
@@ -347,6 +360,7 @@ class Portal:
     long_case: str  # a case whose title is one long word
     mona_case: str
     jobs: dict[str, str]  # export job ids of Kari's, by state
+    api_client: str  # Fjordetaten's demo HR system, registered for the API
 
 
 @pytest.fixture
@@ -407,8 +421,13 @@ def portal(settings: Any, tmp_path: Path) -> Iterator[Portal]:
             file_name="saker-fjordetaten-2026-11-30.xlsx" if state == ExportJob.State.DONE else "",
         )
         jobs[str(state)] = str(job.pk)
+    api_client = ApiClient.objects.get(organisation=fjordetaten, client_id=DEMO_API_CLIENT_ID)
     yield Portal(
-        case=case.number, long_case=long_case.number, mona_case=mona_case.number, jobs=jobs
+        case=case.number,
+        long_case=long_case.number,
+        mona_case=mona_case.number,
+        jobs=jobs,
+        api_client=str(api_client.pk),
     )
     cache.clear()
 
@@ -416,6 +435,7 @@ def portal(settings: Any, tmp_path: Path) -> Iterator[Portal]:
 def states(p: Portal) -> list[State]:
     """Every page in its states, as the people who see it. Order matters: results change data."""
     case, long_case = f"/saker/{p.case}/", f"/saker/{p.long_case}/"
+    integration = f"/min-side/integrasjoner/{p.api_client}/"
     return [
         # Anonymous: login, the public pages, the error pages.
         State("", "/logg-inn/", "empty"),
@@ -445,6 +465,7 @@ def states(p: Portal) -> list[State]:
         State("per", "/min-side/?person=finnes-ikke#systemtilganger", "filter without result"),
         State("per", "/tilganger/bestill/", "refused"),
         State("per", "/tilganger/bestillere/", "refused"),
+        State("per", "/min-side/integrasjoner/", "refused"),
         State("per", "/skjema/fullmakt/send/", "empty"),
         State("per", "/skjema/fullmakt/send/", "errors", submit_empty),
         State("per", "/skjema/fullmakt/send/", "rows with errors", fullmakt_rows_wrong),
@@ -469,6 +490,13 @@ def states(p: Portal) -> list[State]:
         State("kari", "/tilganger/bestill/?omrade=lonn", "review", order_review),
         State("kari", "/tilganger/bestill/?omrade=lonn", "result", order_sent),
         State("kari", "/tilganger/bestillere/", "filled"),
+        State("kari", "/min-side/integrasjoner/", "filled"),
+        State("kari", "/min-side/integrasjoner/ny/", "empty"),
+        State("kari", "/min-side/integrasjoner/ny/", "errors", submit_empty),
+        State("kari", "/min-side/integrasjoner/ny/", "result", integration_registered),
+        State("kari", f"{integration}endre/", "filled"),
+        State("kari", f"{integration}trekk-tilbake/", "confirm"),
+        State("kari", f"{integration}trekk-tilbake/", "result with history", integration_withdrawn),
         # Ola holds fullmakt: appoints orderers; Min side with the why of each role.
         State("ola", "/min-side/", "filled"),
         State("ola", "/tilganger/bestillere/", "errors", appointment_bad_date),
