@@ -468,6 +468,7 @@ def test_the_list_page_says_how_to_connect_a_system(cast: Cast, roles: dict, set
     html = client_for(cast.kari).get(LIST, HTTP_ACCEPT_LANGUAGE="nb").content.decode()
     assert "<code>dfo:kundesenter</code>" in html
     assert 'href="/api/v1/docs"' in html
+    assert client_for(cast.kari).get("/api/v1/docs").status_code == 200  # the link leads somewhere
     assert "Maskinporten" in html
     assert "Ingen systemer er registrert." in html
 
