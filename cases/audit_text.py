@@ -27,8 +27,13 @@ def _read_status(value: Any, action: str) -> str | None:
 
 def register_cases_audit_text() -> None:
     register(
-        actions={"case.changed": _("Case changed")},
+        actions={
+            "case.changed": _("Case changed"),
+            "api.case_filed": _("Case filed by a system"),
+            "api.message_added": _("Message written by a system"),
+        },
         fields={
+            "message": _("message"),
             "case": _("case"),
             "subject_area": _("subject area"),
             "assigned_to": _("assigned to"),
