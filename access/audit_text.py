@@ -6,13 +6,21 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from access.models import Appointment, FullmaktSubmission, OrderLine, SystemRole
+from access.models import (
+    Appointment,
+    FullmaktSubmission,
+    OrderDraft,
+    OrderLine,
+    System,
+    SystemRole,
+)
 from portal.audit_text import register
 
 # Which states an event's "state" names: its action's family decides.
 _STATES: dict[str, type[Any]] = {
     "appointment": Appointment.State,
     "order": OrderLine.State,
+    "order_draft": OrderDraft.State,
     "fullmakt": FullmaktSubmission.State,
 }
 
@@ -31,12 +39,18 @@ def _read_system_role(value: Any, action: str) -> str | None:
     return str(role) if role else None
 
 
+def _read_area(value: Any, action: str) -> str | None:
+    if value in System.Area.values:
+        return str(System.Area(value).label)
+    return None
+
+
 # Order lines grant or remove; the fullmakt form's rows add or end.
 _ROW_ACTIONS = {"add": _("Add"), "end": _("End")}
 
 
 def _read_line_action(value: Any, action: str) -> str | None:
-    if action.startswith("order."):
+    if action.startswith(("order.", "order_draft.")):
         return str(OrderLine.Action(value).label)
     label = _ROW_ACTIONS.get(value)
     return str(label) if label else None
@@ -48,6 +62,9 @@ def register_access_audit_text() -> None:
             "order.submitted": _("Order submitted"),
             "order.line.done": _("Order line carried out"),
             "order.line.rejected": _("Order line rejected"),
+            "order_draft.created": _("Order drafted by a system"),
+            "order_draft.submitted": _("Order draft sent as an order"),
+            "order_draft.discarded": _("Order draft discarded"),
             "appointment.requested.appoint": _("Appointment of an orderer requested"),
             "appointment.requested.remove": _("Removal of an orderer requested"),
             "appointment.approved": _("Appointment request approved"),
@@ -61,6 +78,8 @@ def register_access_audit_text() -> None:
         fields={
             "state": _("state"),
             "order": _("order"),
+            "draft": _("order draft"),
+            "client_id": _("client id"),
             "lines": _("order lines"),
             "from": _("from"),
             "action": _("add or end"),
@@ -74,10 +93,11 @@ def register_access_audit_text() -> None:
             "employee_number": _("employee number"),
             "name": _("name"),
         },
-        hidden={"order", "appointment", "submission"},
+        hidden={"order", "draft", "appointment", "submission"},
         readers={
             "state": _read_state,
             "role": _read_system_role,
             "action": _read_line_action,
+            "area": _read_area,
         },
     )
