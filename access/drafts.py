@@ -20,7 +20,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from access.forms import MAX_ORDER_LINES, OrderLineForm
 from access.models import Order, OrderDraft, OrderDraftLine, System, SystemRole
@@ -151,7 +153,14 @@ def do_draft_order(
     if not lines:
         raise Refused(_("Add at least one line."))
     if len(lines) > MAX_ORDER_LINES:
-        raise Refused(_("A draft can have at most %(count)s lines.") % {"count": MAX_ORDER_LINES})
+        raise Refused(
+            ngettext(
+                "A draft can have at most %(count)s line.",
+                "A draft can have at most %(count)s lines.",
+                MAX_ORDER_LINES,
+            )
+            % {"count": number_format(MAX_ORDER_LINES, force_grouping=True)}
+        )
     if submission_key is not None:
         existing = _drafted(actor, submission_key)
         if existing is not None:

@@ -13,22 +13,28 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
+from django.test import Client
 from django.utils import timezone, translation
 
 from access.drafts import (
+    DraftEnded,
     DraftLineInput,
     DraftRefused,
     DuplicateDraft,
     do_draft_order,
+    do_submit_draft,
     draft_data,
     get_draft_for_client,
+    waiting_drafts_for,
 )
 from access.models import Order, OrderDraft, SystemRole
+from access.ordering import LineInput, OrderRefused
 from cases.models import Case
 from portal.dates import OSLO
 from portal.models import ApiClient, AuditEvent, Organisation, RoleType, User
 from portal.services import Refused
-from tests.conftest import Cast, grant
+from tests.conftest import Cast, client_for, grant
 
 # 17.11.2022 23:59 Oslo, and 18.11.2022 00:00 Oslo (17.11.2022 23:00 UTC): rule 3's edge.
 LAST_MINUTE_BEFORE = dt.datetime(2022, 11, 17, 23, 59, tzinfo=OSLO)
@@ -251,3 +257,282 @@ def test_the_system_reads_back_its_own_drafts_only(cast: Cast, hr: ApiClient) ->
     hr.save()
     with pytest.raises(Http404):
         get_draft_for_client(hr, made.pk)
+
+
+# The portal's side: the orderer sees, opens, sends or discards.
+
+
+def _send(
+    client: Client,
+    made: OrderDraft,
+    step: str = "submit",
+    key: uuid.UUID | None = None,
+    **changes: Any,
+) -> Any:
+    """Post the order form as it was prefilled from ``made`` (with ``changes`` to line 1)."""
+    data: dict[str, object] = {
+        "utkast": made.pk,
+        "omrade": made.area,
+        "step": step,
+        "submission_key": str(key or uuid.uuid4()),
+        "comment": made.comment,
+        "form-TOTAL_FORMS": str(made.lines.count()),
+        "form-INITIAL_FORMS": "0",
+        "form-MIN_NUM_FORMS": "1",
+        "form-MAX_NUM_FORMS": "30",
+    }
+    for index, drafted in enumerate(made.lines.order_by("id")):
+        values = {
+            "person": drafted.person_id or "",
+            "new_person_name": drafted.new_person_name,
+            "new_person_email": drafted.new_person_email,
+            "employee_number": drafted.employee_number,
+            "system_role": drafted.system_role_id,
+            "action": drafted.action,
+            "valid_from": f"{drafted.valid_from:%d.%m.%Y}",
+        }
+        if index == 0:
+            values.update(changes)
+        for name, value in values.items():
+            data[f"form-{index}-{name}"] = value
+    return client.post(ORDER_PAGE, data, HTTP_ACCEPT_LANGUAGE="nb")
+
+
+def _page(client: Client, address: str = ORDER_PAGE) -> Any:
+    return client.get(address, HTTP_ACCEPT_LANGUAGE="nb")
+
+
+def test_an_orderer_sees_the_draft_opens_it_prefilled_and_sends_it(
+    cast: Cast, orderers: None, hr: ApiClient
+) -> None:
+    made = draft(hr)
+    kari = client_for(cast.kari)
+    listing = _page(kari).content.decode()
+    assert "Utkast fra integrasjoner" in listing
+    assert "HR-systemet" in listing
+    assert "1 linje" in listing
+    opened = _page(kari, f"{ORDER_PAGE}?utkast={made.pk}")
+    assert opened.status_code == 200
+    assert opened.context["formset"].forms[0].initial["person"] == cast.per.pk
+    assert opened.context["form"].initial["comment"] == "Ny i lønnsseksjonen"
+    assert f'name="utkast" value="{made.pk}"' in opened.content.decode()
+    review = _send(kari, made, step="review")
+    assert review.status_code == 200
+    assert f'name="utkast" value="{made.pk}"' in review.content.decode()
+    sent = _send(kari, made)
+    order = Order.objects.get()
+    assert sent.status_code == 302
+    assert sent["Location"] == order.case.get_absolute_url()
+    assert order.ordered_by == cast.kari  # the person orders, never the system
+    made.refresh_from_db()
+    assert made.state == OrderDraft.State.SUBMITTED
+    assert made.order == order
+    assert made.ended_by == cast.kari
+    assert AuditEvent.objects.filter(action="order.submitted", actor=cast.kari).exists()
+    event = AuditEvent.objects.get(action="order_draft.submitted")
+    assert event.actor == cast.kari
+    assert "HR-systemet" not in _page(kari).content.decode()  # it waits no more
+
+
+def test_the_orderer_changes_a_line_before_sending(
+    cast: Cast, orderers: None, hr: ApiClient
+) -> None:
+    made = draft(hr)
+    response = _send(client_for(cast.kari), made, person=cast.eva.pk)
+    assert response.status_code == 302
+    (ordered,) = Order.objects.get().lines.all()
+    assert ordered.person == cast.eva
+    assert made.lines.get().person == cast.per  # what the system sent is kept as it was
+
+
+@pytest.mark.parametrize(
+    ("moment", "plain_member_may"),
+    [(LAST_MINUTE_BEFORE, True), (FIRST_MINUTE_OF_CONTROL, False)],
+    ids=["17.11.2022-23:59-Oslo", "18.11.2022-00:00-Oslo"],
+)
+def test_rule_3_decides_whether_a_plain_member_may_send_a_payroll_draft(
+    cast: Cast, orderers: None, hr: ApiClient, moment: dt.datetime, plain_member_may: bool
+) -> None:
+    with time_machine.travel(moment, tick=False):
+        made = draft(hr)
+        per = client_for(cast.per)
+        listed = "HR-systemet" in _page(per).content.decode()
+        opened = _page(per, f"{ORDER_PAGE}?utkast={made.pk}")
+        sent = _send(per, made)
+    made.refresh_from_db()
+    assert listed is plain_member_may
+    if plain_member_may:
+        assert opened.status_code == 200
+        assert sent.status_code == 302
+        assert Order.objects.get().ordered_by == cast.per
+        assert made.state == OrderDraft.State.SUBMITTED
+    else:
+        assert opened.status_code == 403
+        assert "autorisert bestiller lønn" in opened.content.decode()
+        assert sent.status_code == 403
+        assert "autorisert bestiller lønn" in sent.content.decode()
+        assert not Order.objects.exists()
+        assert not Case.objects.exists()
+        assert made.state == OrderDraft.State.WAITING
+        # The service itself asks rule 3 of the person, whatever the view did.
+        with time_machine.travel(moment, tick=False), pytest.raises(OrderRefused):
+            do_submit_draft(actor=cast.per, draft=made, lines=_inputs(made))
+        assert not Order.objects.exists()
+
+
+def _inputs(made: OrderDraft) -> list[LineInput]:
+    return [
+        LineInput(
+            system_role=drafted.system_role,
+            action=drafted.action,
+            valid_from=drafted.valid_from,
+            person=drafted.person,
+            new_person_name=drafted.new_person_name,
+            new_person_email=drafted.new_person_email,
+            employee_number=drafted.employee_number,
+        )
+        for drafted in made.lines.all()
+    ]
+
+
+def test_an_accounting_draft_is_for_the_accounting_orderer_on_any_date(
+    cast: Cast, orderers: None, hr: ApiClient
+) -> None:
+    with time_machine.travel(LAST_MINUTE_BEFORE, tick=False):
+        made = draft(hr, "regnskap", line(system_role="regnskapssystem/attestant"))
+        for person in (cast.per, cast.kari):  # Kari orders payroll, not accounting
+            assert "HR-systemet" not in _page(client_for(person)).content.decode()
+            assert _page(client_for(person), f"{ORDER_PAGE}?utkast={made.pk}").status_code == 403
+            assert _send(client_for(person), made).status_code == 403
+        assert _send(client_for(cast.mona), made).status_code == 302
+    assert Order.objects.get().ordered_by == cast.mona
+
+
+def test_the_outsider_gets_404_and_never_sees_the_draft(
+    cast: Cast, orderers: None, hr: ApiClient
+) -> None:
+    made = draft(hr)
+    grant(cast.nina, cast.kystdir, RoleType.PAYROLL_ORDERER, dt.date(2022, 1, 1))
+    nina = client_for(cast.nina)
+    assert "HR-systemet" not in _page(nina).content.decode()
+    assert _page(nina, f"{ORDER_PAGE}?utkast={made.pk}").status_code == 404
+    assert _send(nina, made).status_code == 404
+    discard = f"/tilganger/bestill/utkast/{made.pk}/forkast/"
+    assert nina.get(discard).status_code == 404
+    assert nina.post(discard).status_code == 404
+    # The same 404 for a draft that does not exist, and for one that is not a number.
+    kari = client_for(cast.kari)
+    assert _page(kari, f"{ORDER_PAGE}?utkast={made.pk + 1000}").status_code == 404
+    assert _page(kari, f"{ORDER_PAGE}?utkast=x").status_code == 404
+    assert kari.post(f"/tilganger/bestill/utkast/{made.pk + 1000}/forkast/").status_code == 404
+    made.refresh_from_db()
+    assert made.state == OrderDraft.State.WAITING
+    anonymous = Client().get(f"{ORDER_PAGE}?utkast={made.pk}")
+    assert anonymous.status_code == 302
+
+
+def test_the_plain_member_cannot_discard_a_payroll_draft(
+    cast: Cast, orderers: None, hr: ApiClient
+) -> None:
+    made = draft(hr)
+    per = client_for(cast.per)
+    address = f"/tilganger/bestill/utkast/{made.pk}/forkast/"
+    page = per.get(address, HTTP_ACCEPT_LANGUAGE="nb")
+    assert page.status_code == 403
+    assert "autorisert bestiller lønn" in page.content.decode()
+    assert per.post(address).status_code == 403
+    made.refresh_from_db()
+    assert made.state == OrderDraft.State.WAITING
+    assert not AuditEvent.objects.filter(action="order_draft.discarded").exists()
+
+
+def test_a_deactivated_organisation_sends_and_discards_nothing(
+    cast: Cast, orderers: None, hr: ApiClient
+) -> None:
+    made = draft(hr)
+    Organisation.objects.filter(pk=cast.fjordetaten.pk).update(is_active=False)
+    kari = client_for(cast.kari)
+    assert _page(kari, f"{ORDER_PAGE}?utkast={made.pk}").status_code == 403
+    assert _send(kari, made).status_code == 403
+    assert kari.post(f"/tilganger/bestill/utkast/{made.pk}/forkast/").status_code == 403
+    made.refresh_from_db()
+    with pytest.raises(OrderRefused):
+        do_submit_draft(actor=cast.kari, draft=made, lines=_inputs(made))
+    assert not Order.objects.exists()
+    assert made.state == OrderDraft.State.WAITING
+
+
+def test_a_withdrawn_registrations_drafts_are_not_offered(
+    cast: Cast, orderers: None, hr: ApiClient
+) -> None:
+    made = draft(hr)
+    hr.withdrawn_at, hr.withdrawn_by = timezone.now(), cast.kari
+    hr.save()
+    kari = client_for(cast.kari)
+    assert "HR-systemet" not in _page(kari).content.decode()
+    assert _page(kari, f"{ORDER_PAGE}?utkast={made.pk}").status_code == 404
+    assert _send(kari, made).status_code == 404
+    assert not Order.objects.exists()
+
+
+def test_an_orderer_discards_a_draft_after_confirming(
+    cast: Cast, orderers: None, hr: ApiClient
+) -> None:
+    made = draft(hr)
+    kari = client_for(cast.kari)
+    address = f"/tilganger/bestill/utkast/{made.pk}/forkast/"
+    confirm = kari.get(address, HTTP_ACCEPT_LANGUAGE="nb")
+    assert confirm.status_code == 200
+    assert "Per Testesen" in confirm.content.decode()
+    made.refresh_from_db()
+    assert made.state == OrderDraft.State.WAITING  # GET only asks
+    done = kari.post(address, HTTP_ACCEPT_LANGUAGE="nb")
+    assert done.status_code == 302
+    made.refresh_from_db()
+    assert made.state == OrderDraft.State.DISCARDED
+    assert made.ended_by == cast.kari
+    assert made.order is None
+    event = AuditEvent.objects.get(action="order_draft.discarded")
+    assert event.actor == cast.kari
+    listing = _page(kari).content.decode()
+    assert "Utkastet fra HR-systemet er forkastet." in listing
+    assert "Utkast fra integrasjoner" not in listing
+    again = _page(kari, f"{ORDER_PAGE}?utkast={made.pk}")
+    assert again.status_code == 409
+    assert "forkastet av Kari Testesen" in again.content.decode()
+    assert _send(kari, made).status_code == 409
+    assert kari.post(address).status_code == 409
+    assert not Order.objects.exists()
+    assert AuditEvent.objects.filter(action="order_draft.discarded").count() == 1
+
+
+def test_a_draft_is_sent_once_whoever_clicks_twice(
+    cast: Cast, orderers: None, hr: ApiClient
+) -> None:
+    made = draft(hr)
+    grant(cast.ola, cast.fjordetaten, RoleType.PAYROLL_ORDERER, dt.date(2022, 1, 1))
+    kari = client_for(cast.kari)
+    key = uuid.uuid4()
+    first = _send(kari, made, key=key)
+    again = _send(kari, made, key=key)  # the double click: the same form twice
+    order = Order.objects.get()
+    assert first["Location"] == again["Location"] == order.case.get_absolute_url()
+    second_orderer = _send(client_for(cast.ola), made)
+    assert second_orderer.status_code == 409
+    assert "sendt av Kari Testesen" in second_orderer.content.decode()
+    assert order.case.number in second_orderer.content.decode()
+    assert Order.objects.count() == 1
+    assert Case.objects.count() == 1
+    assert AuditEvent.objects.filter(action="order_draft.submitted").count() == 1
+    with pytest.raises(DraftEnded):
+        do_submit_draft(actor=cast.ola, draft=made, lines=_inputs(made))
+
+
+def test_the_waiting_list_is_read_in_a_few_queries(
+    cast: Cast, orderers: None, hr: ApiClient, django_assert_max_num_queries: Any
+) -> None:
+    for _ in range(5):
+        draft(hr, "lonn", line(), line(person_email="eva@example.no"))
+    with django_assert_max_num_queries(4):
+        shown = waiting_drafts_for(cast.kari, cast.fjordetaten)
+    assert len(shown) == 5
