@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
 from django.utils import timezone, translation
 
@@ -35,6 +37,7 @@ from portal.dates import OSLO
 from portal.models import ApiClient, AuditEvent, Organisation, RoleType, User
 from portal.services import Refused
 from tests.conftest import Cast, client_for, grant
+from tests.processes import second_connection, wait_for, waiting_on_a_lock
 
 # 17.11.2022 23:59 Oslo, and 18.11.2022 00:00 Oslo (17.11.2022 23:00 UTC): rule 3's edge.
 LAST_MINUTE_BEFORE = dt.datetime(2022, 11, 17, 23, 59, tzinfo=OSLO)
@@ -536,3 +539,58 @@ def test_the_waiting_list_is_read_in_a_few_queries(
     with django_assert_max_num_queries(4):
         shown = waiting_drafts_for(cast.kari, cast.fjordetaten)
     assert len(shown) == 5
+
+
+def _activity() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT wait_event_type, left(query, 120) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return repr(cursor.fetchall())
+
+
+def _send_from_another_thread(browser: Client, made: OrderDraft) -> int:
+    """One orderer's browser: its own request, on its own database connection."""
+    try:
+        return int(_send(browser, made).status_code)
+    finally:
+        connection.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_orderers_sending_at_once_make_one_order(
+    cast: Cast, orderers: None, hr: ApiClient
+) -> None:
+    made = draft(hr)
+    grant(cast.ola, cast.fjordetaten, RoleType.PAYROLL_ORDERER, dt.date(2022, 1, 1))
+    kari, ola = client_for(cast.kari), client_for(cast.ola)  # logged in before the lock
+    # The pool outside: leaving the block releases the held lock before the pool waits.
+    with ThreadPoolExecutor(2) as pool, second_connection() as hold:
+        # Kari's submission is held at its order's case, the draft already locked...
+        hold.execute("LOCK TABLE cases_case IN SHARE MODE")
+        karis = pool.submit(_send_from_another_thread, kari, made)
+        wait_for(
+            lambda: waiting_on_a_lock('%INSERT INTO "cases_case"%') or karis.done(),
+            timeout=20,
+            what=_activity,
+        )
+        assert not karis.done(), karis.result()
+        # ...when Ola sends the same draft: he waits for the draft's lock.
+        olas = pool.submit(_send_from_another_thread, ola, made)
+        wait_for(
+            # pg_stat_activity cuts long statements: the FOR UPDATE at the end is not seen.
+            lambda: waiting_on_a_lock('SELECT "access_orderdraft"."id"%') or olas.done(),
+            timeout=20,
+            what=_activity,
+        )
+        assert not olas.done(), olas.result()
+        hold.rollback()  # Kari's submission goes on and commits; then Ola's turn
+        assert karis.result(60) == 302
+        assert olas.result(60) == 409
+    order = Order.objects.get()
+    assert order.ordered_by == cast.kari
+    made.refresh_from_db()
+    assert made.order == order
+    assert made.ended_by == cast.kari
+    assert Case.objects.count() == 1
