@@ -414,6 +414,8 @@ def get_draft_in_organisation(organisation: Organisation, pk: object) -> OrderDr
         number = int(str(pk))
     except ValueError:
         raise Http404 from None
+    if not 0 < number < 2**63:  # beyond a bigint the database would fail, not say "none"
+        raise Http404
     drafts = OrderDraft.objects.filter(organisation=organisation, pk=number).filter(
         api_client__in=ApiClient.objects.in_force()
     )

@@ -314,6 +314,9 @@ def test_an_orderer_sees_the_draft_opens_it_prefilled_and_sends_it(
     assert "Utkast fra integrasjoner" in listing
     assert "HR-systemet" in listing
     assert "1 linje" in listing
+    # The area's form lists the area's drafts too; another area's form does not.
+    assert "HR-systemet" in _page(kari, f"{ORDER_PAGE}?omrade=lonn").content.decode()
+    assert "HR-systemet" not in _page(kari, f"{ORDER_PAGE}?omrade=kundesenter").content.decode()
     opened = _page(kari, f"{ORDER_PAGE}?utkast={made.pk}")
     assert opened.status_code == 200
     assert opened.context["formset"].forms[0].initial["person"] == cast.per.pk
@@ -427,6 +430,8 @@ def test_the_outsider_gets_404_and_never_sees_the_draft(
     kari = client_for(cast.kari)
     assert _page(kari, f"{ORDER_PAGE}?utkast={made.pk + 1000}").status_code == 404
     assert _page(kari, f"{ORDER_PAGE}?utkast=x").status_code == 404
+    assert _page(kari, f"{ORDER_PAGE}?utkast={10**20}").status_code == 404
+    assert kari.get(f"/tilganger/bestill/utkast/{10**20}/forkast/").status_code == 404
     assert kari.post(f"/tilganger/bestill/utkast/{made.pk + 1000}/forkast/").status_code == 404
     made.refresh_from_db()
     assert made.state == OrderDraft.State.WAITING
