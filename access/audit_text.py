@@ -6,7 +6,14 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from access.models import Appointment, FullmaktSubmission, OrderLine, SystemRole
+from access.models import (
+    Appointment,
+    FullmaktSubmission,
+    OrderDraft,
+    OrderLine,
+    System,
+    SystemRole,
+)
 from portal.audit_text import register
 from portal.models import ApiClient
 
@@ -14,6 +21,7 @@ from portal.models import ApiClient
 _STATES: dict[str, type[Any]] = {
     "appointment": Appointment.State,
     "order": OrderLine.State,
+    "order_draft": OrderDraft.State,
     "fullmakt": FullmaktSubmission.State,
 }
 
@@ -32,12 +40,18 @@ def _read_system_role(value: Any, action: str) -> str | None:
     return str(role) if role else None
 
 
+def _read_area(value: Any, action: str) -> str | None:
+    if value in System.Area.values:
+        return str(System.Area(value).label)
+    return None
+
+
 # Order lines grant or remove; the fullmakt form's rows add or end.
 _ROW_ACTIONS = {"add": _("Add"), "end": _("End")}
 
 
 def _read_line_action(value: Any, action: str) -> str | None:
-    if action.startswith("order."):
+    if action.startswith(("order.", "order_draft.")):
         return str(OrderLine.Action(value).label)
     label = _ROW_ACTIONS.get(value)
     return str(label) if label else None
@@ -57,6 +71,9 @@ def register_access_audit_text() -> None:
             "order.submitted": _("Order submitted"),
             "order.line.done": _("Order line carried out"),
             "order.line.rejected": _("Order line rejected"),
+            "order_draft.created": _("Order drafted by a system"),
+            "order_draft.submitted": _("Order draft sent as an order"),
+            "order_draft.discarded": _("Order draft discarded"),
             "appointment.requested.appoint": _("Appointment of an orderer requested"),
             "appointment.requested.remove": _("Removal of an orderer requested"),
             "appointment.approved": _("Appointment request approved"),
@@ -73,6 +90,8 @@ def register_access_audit_text() -> None:
         fields={
             "state": _("state"),
             "order": _("order"),
+            "draft": _("order draft"),
+            "client_id": _("client id"),
             "lines": _("order lines"),
             "from": _("from"),
             "action": _("add or end"),
@@ -85,16 +104,16 @@ def register_access_audit_text() -> None:
             "email": _("e-mail"),
             "employee_number": _("employee number"),
             "name": _("name"),
-            "client_id": _("client id"),
             "permissions": _("may"),
             "withdrawn_at": _("withdrawn"),
         },
-        hidden={"order", "appointment", "submission", "api_client"},
+        hidden={"order", "draft", "appointment", "submission", "api_client"},
         readers={
             "state": _read_state,
             "role": _read_system_role,
             "action": _read_line_action,
             "permissions": _read_permissions,
+            "area": _read_area,
         },
         models={"api_client": ApiClient},
     )

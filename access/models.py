@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import Attachment, Case
 from portal.dates import today as oslo_today
 from portal.models import (
+    ApiClient,
     Area,
     Localised,
     Organisation,
@@ -373,6 +374,158 @@ class OrderLineDecision(models.Model):
     def __str__(self) -> str:
         state = OrderLine.State.DONE if self.done else OrderLine.State.REJECTED
         return f"{self.line}: {state.label}"
+
+
+class OrderDraftQuerySet(models.QuerySet["OrderDraft"]):
+    def waiting(self) -> OrderDraftQuerySet:
+        """Drafts no one has submitted or discarded yet, from a registration still in force.
+
+        A draft from a system whose registration was withdrawn is not offered: whatever
+        the system wrote is no longer vouched for (the person can still order by hand).
+        """
+        return self.filter(state=OrderDraft.State.WAITING).filter(
+            api_client__in=ApiClient.objects.in_force()
+        )
+
+
+class OrderDraft(models.Model):
+    """An access order drafted by one of the organisation's systems (issue 17).
+
+    A system never orders: it drafts, and an authorised orderer opens the draft in
+    the portal, changes it if need be and submits it through the order form, when
+    rule 3 is asked with the person as the one who orders. The draft's lines are
+    what the system sent and are never changed; its end is recorded once, either
+    the order it became (``submitted``) or ``discarded``, with who and when. The
+    row is locked while it is ended, so a draft becomes at most one order.
+    """
+
+    class State(models.TextChoices):
+        WAITING = "waiting", _("Waiting for an orderer")
+        SUBMITTED = "submitted", _("Submitted")
+        DISCARDED = "discarded", _("Discarded")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
+    )
+    area = models.CharField(_("area"), max_length=12, choices=System.Area.choices)
+    api_client = models.ForeignKey(
+        ApiClient, on_delete=models.PROTECT, related_name="+", verbose_name=_("drafted by system")
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("drafted"), default=timezone.now)
+    # The API's idempotency key: a retried request finds the draft it made.
+    submission_key = models.UUIDField(null=True, blank=True, editable=False)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.WAITING
+    )
+    order = models.OneToOneField(
+        Order,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="draft",
+        verbose_name=_("order"),
+    )
+    ended_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted or discarded by"),
+    )
+    ended_at = models.DateTimeField(_("submitted or discarded"), null=True, blank=True)
+
+    objects = OrderDraftQuerySet.as_manager()
+
+    if TYPE_CHECKING:
+        lines: RelatedManager[OrderDraftLine]
+
+    class Meta:
+        verbose_name = _("order draft")
+        verbose_name_plural = _("order drafts")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["api_client", "submission_key"], name="orderdraft_unique_submission"
+            ),
+            # The end is whole or absent: a submitted draft names its order, a
+            # discarded one none; both say who and when; a waiting one nothing.
+            models.CheckConstraint(
+                condition=Q(
+                    state="waiting",
+                    order__isnull=True,
+                    ended_by__isnull=True,
+                    ended_at__isnull=True,
+                )
+                | Q(
+                    state="submitted",
+                    order__isnull=False,
+                    ended_by__isnull=False,
+                    ended_at__isnull=False,
+                )
+                | Q(
+                    state="discarded",
+                    order__isnull=True,
+                    ended_by__isnull=False,
+                    ended_at__isnull=False,
+                ),
+                name="orderdraft_end_is_whole",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["organisation", "created_at"],
+                name="orderdraft_waiting",
+                condition=Q(state="waiting"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.api_client.name}: {self.get_area_display()} ({self.pk})"
+
+    @property
+    def ordering_areas(self) -> set[str]:
+        """The areas whose orderer may submit this draft (rule 3): its lines' areas."""
+        return {line.system_role.ordering_area for line in self.lines.all()}
+
+
+class OrderDraftLine(models.Model):
+    """One line of a draft, as ``OrderLine`` has it: a member or someone new, a role, a date."""
+
+    draft = models.ForeignKey(
+        OrderDraft, on_delete=models.PROTECT, related_name="lines", verbose_name=_("order draft")
+    )
+    person = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("person"),
+    )
+    new_person_name = models.CharField(_("name"), max_length=200, blank=True)
+    new_person_email = models.EmailField(_("e-mail"), blank=True)
+    employee_number = models.CharField(_("employee number"), max_length=30, blank=True)
+    system_role = models.ForeignKey(
+        SystemRole, on_delete=models.PROTECT, related_name="+", verbose_name=_("system role")
+    )
+    action = models.CharField(_("grant or remove"), max_length=10, choices=OrderLine.Action.choices)
+    valid_from = models.DateField(_("from"))
+
+    class Meta:
+        verbose_name = _("order draft line")
+        verbose_name_plural = _("order draft lines")
+        ordering = ["draft", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.system_role} – {self.person_label}"
+
+    @property
+    def person_label(self) -> str:
+        if self.person is not None:
+            return str(self.person)
+        return f"{self.new_person_name} ({self.new_person_email})"
 
 
 class AccessGrantQuerySet(models.QuerySet["AccessGrant"]):

@@ -5,15 +5,27 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from access import rules
+from access.drafts import (
+    DraftEnded,
+    do_discard_draft,
+    do_submit_draft,
+    draft_refusal,
+    ended_text,
+    get_draft_in_organisation,
+    line_initial,
+    waiting_drafts_for,
+)
 from access.forms import OrderForm, OrderLineForm, OrderLineFormSet
-from access.models import System, SystemRole
+from access.models import OrderDraft, System, SystemRole
 from access.ordering import (
     DuplicateOrder,
     LineInput,
@@ -70,15 +82,32 @@ def _areas(user: User, organisation: Organisation) -> list[dict[str, Any]]:
 
 
 def _context(
-    request: HttpRequest, organisation: Organisation, area: str, formset: Any, form: OrderForm
+    request: HttpRequest,
+    organisation: Organisation,
+    area: str,
+    formset: Any,
+    form: OrderForm,
+    draft: OrderDraft | None = None,
 ) -> dict[str, Any]:
+    user = user_of(request)
     return {
         "area": area,
         "area_label": System.Area(area).label,
         "formset": formset,
         "form": form,
         "organisation": organisation,
+        "draft": draft,
+        # The area's other drafts, while the person is not already working from one.
+        "drafts": [] if draft else _draft_rows(user, organisation, area),
     }
+
+
+def _draft_rows(user: User, organisation: Organisation, area: str | None) -> list[dict[str, Any]]:
+    """The waiting drafts from the organisation's systems that ``user`` may submit."""
+    return [
+        {"draft": draft, "lines": len(draft.lines.all()), "area": draft.get_area_display()}
+        for draft in waiting_drafts_for(user, organisation, area)
+    ]
 
 
 def _lines(formset: Any) -> list[LineInput]:
@@ -108,37 +137,50 @@ def order(request: HttpRequest) -> HttpResponse:
     organisation = active_organisation(request)
     areas = _areas(user, organisation)
     area = request.POST.get("omrade") or request.GET.get("omrade") or ""
+    draft = None
+    draft_pk = request.POST.get("utkast") or request.GET.get("utkast")
+    if draft_pk:
+        # A draft from one of the organisation's systems: its area, its lines (404 for
+        # another organisation's). Rule 3 is asked below as for any order.
+        draft = get_draft_in_organisation(organisation, draft_pk)
+        if draft.state != OrderDraft.State.WAITING:
+            return _draft_ended(request, draft)
+        area = draft.area
+        refusal = draft_refusal(user, draft) if request.method == "GET" else None
+        if refusal:
+            return _choose(request, user, organisation, areas, status=403, refusal=refusal)
     offered = next((a for a in areas if a["area"] == area), None)
     if offered is None or (not offered["may"] and request.method == "GET"):
         status = 403 if area or not any(a["may"] for a in areas) else 200
-        context = {
-            "areas": areas,
-            "ended_roles": ended_roles(user, organisation),
-        }
-        return render(request, "access/order_choose.html", context, status=status)
+        return _choose(request, user, organisation, areas, status=status)
     if not offered["may"]:
-        return _refused_keeping_lines(request, organisation, area, offered)
+        return _refused_keeping_lines(request, organisation, area, offered, draft)
     roles = _roles_for(user, organisation, area)
     kwargs = {"organisation": organisation, "roles": roles}
     step = request.POST.get("step", "")
     if request.method == "GET" or step == "add":
-        initial = _initial_lines(request) if step == "add" else [{}]
         if step == "add":
-            initial.append({})
+            initial = [*_initial_lines(request), {}]
+        elif draft is not None:
+            initial = [line_initial(line) for line in draft.lines.all()]
+        else:
+            initial = [{}]
         formset = OrderLineFormSet(initial=initial, form_kwargs=kwargs)
         form = OrderForm(
             initial={
                 "submission_key": request.POST.get("submission_key") or uuid.uuid4(),
-                "comment": request.POST.get("comment", ""),
+                "comment": request.POST.get("comment", draft.comment if draft else ""),
             }
         )
         return render(
-            request, "access/order_form.html", _context(request, organisation, area, formset, form)
+            request,
+            "access/order_form.html",
+            _context(request, organisation, area, formset, form, draft),
         )
 
     formset = OrderLineFormSet(request.POST, form_kwargs=kwargs)
     form = OrderForm(request.POST)
-    context = _context(request, organisation, area, formset, form)
+    context = _context(request, organisation, area, formset, form, draft)
     if not (formset.is_valid() and form.is_valid()):
         return render(request, "access/order_form.html", context, status=400)
     lines = _lines(formset)
@@ -150,16 +192,29 @@ def order(request: HttpRequest) -> HttpResponse:
         return render(request, "access/order_form.html", context, status=403)
     if step == "submit":
         try:
-            placed = do_submit_order(
-                actor=user,
-                organisation=organisation,
-                area=area,
-                lines=lines,
-                comment=form.cleaned_data["comment"],
-                submission_key=form.cleaned_data["submission_key"],
-            )
+            if draft is not None:
+                placed = do_submit_draft(
+                    actor=user,
+                    draft=draft,
+                    lines=lines,
+                    comment=form.cleaned_data["comment"],
+                    submission_key=form.cleaned_data["submission_key"],
+                )
+            else:
+                placed = do_submit_order(
+                    actor=user,
+                    organisation=organisation,
+                    area=area,
+                    lines=lines,
+                    comment=form.cleaned_data["comment"],
+                    submission_key=form.cleaned_data["submission_key"],
+                )
         except DuplicateOrder as duplicate:
             return redirect(duplicate.order.case.get_absolute_url())
+        except DraftEnded as ended:
+            # Another orderer was first: say who, and keep nothing to send twice.
+            context["refusal"] = ended.reason
+            return render(request, "access/order_form.html", context, status=409)
         except OrderRefused as refusal:
             context["refusal"] = refusal.reason
             return render(request, "access/order_form.html", context, status=403)
@@ -194,7 +249,11 @@ def _role_label(role: SystemRole) -> str:
 
 
 def _refused_keeping_lines(
-    request: HttpRequest, organisation: Organisation, area: str, offered: dict[str, Any]
+    request: HttpRequest,
+    organisation: Organisation,
+    area: str,
+    offered: dict[str, Any],
+    draft: OrderDraft | None = None,
 ) -> HttpResponse:
     """Rule 3 at submission: the user may not order this (any more). Say why, keep the lines."""
     roles = SystemRole.objects.filter(system__area=area).select_related("system", "register_role")
@@ -204,7 +263,77 @@ def _refused_keeping_lines(
     form = OrderForm(request.POST)
     formset.is_valid()
     form.is_valid()
-    context = _context(request, organisation, area, formset, form)
+    context = _context(request, organisation, area, formset, form, draft)
     context["refusal"] = offered["why_not"] or _("You cannot order this.")
     context["who"] = offered["orderers"]
     return render(request, "access/order_form.html", context, status=403)
+
+
+def _choose(
+    request: HttpRequest,
+    user: User,
+    organisation: Organisation,
+    areas: list[dict[str, Any]],
+    *,
+    status: int,
+    refusal: str | None = None,
+) -> HttpResponse:
+    context = {
+        "areas": areas,
+        "ended_roles": ended_roles(user, organisation),
+        "drafts": _draft_rows(user, organisation, None),
+        "refusal": refusal,
+    }
+    return render(request, "access/order_choose.html", context, status=status)
+
+
+def _draft_ended(request: HttpRequest, draft: OrderDraft) -> HttpResponse:
+    """A draft already sent or discarded: who and when. The same person's second click
+    on "Send the order" lands on the case of the order the first one made."""
+    order = draft.order
+    if (
+        request.method == "POST"
+        and order is not None
+        and order.ordered_by_id == user_of(request).pk
+        and request.POST.get("submission_key") == str(order.submission_key)
+    ):
+        return redirect(order.case.get_absolute_url())
+    context = {"draft": draft, "ended": ended_text(draft)}
+    return render(request, "access/order_draft_ended.html", context, status=409)
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def discard_draft(request: HttpRequest, pk: int) -> HttpResponse:
+    """Discard a draft from one of the organisation's systems: confirm, then POST."""
+    user = user_of(request)
+    organisation = active_organisation(request)
+    draft = get_draft_in_organisation(organisation, pk)
+    if draft.state != OrderDraft.State.WAITING:
+        return _draft_ended(request, draft)
+    context: dict[str, Any] = {
+        "draft": draft,
+        "lines": draft.lines.all(),
+        "refusal": draft_refusal(user, draft),
+    }
+    if context["refusal"]:
+        return render(request, "access/order_draft_discard.html", context, status=403)
+    if request.method == "POST":
+        try:
+            do_discard_draft(actor=user, draft=draft)
+        except DraftEnded as ended:
+            return render(
+                request,
+                "access/order_draft_ended.html",
+                {"draft": draft, "ended": ended.reason},
+                status=409,
+            )
+        except OrderRefused as refusal:
+            context["refusal"] = refusal.reason
+            return render(request, "access/order_draft_discard.html", context, status=403)
+        messages.success(
+            request,
+            _("The draft from %(system)s is discarded.") % {"system": draft.api_client.name},
+        )
+        return redirect(reverse("access:order"))
+    return render(request, "access/order_draft_discard.html", context)

@@ -27,6 +27,11 @@ urlpatterns = [
     ),
     path("tilganger/bestillere/", views.orderers_page, name="orderers"),
     path("tilganger/bestill/", order_views.order, name="order"),
+    path(
+        "tilganger/bestill/utkast/<int:pk>/forkast/",
+        order_views.discard_draft,
+        name="discard_draft",
+    ),
     path("skjema/fullmakt.xlsx", views.fullmakt_form, name="fullmakt_form"),
     path("skjema/fullmakt/send/", fullmakt_views.upload, name="fullmakt_upload"),
     path("skjema/fullmakt/send/se-over/", fullmakt_views.review, name="fullmakt_review"),
