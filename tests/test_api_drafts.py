@@ -1,0 +1,158 @@
+"""The API's access-order drafts (issue 17, point 4): a system drafts through the API, an
+authorised orderer submits in the portal, and rule 3 is never a machine's to pass.
+
+The service's own rules are tests/test_order_drafts.py; here, what a system sends and is
+told. The outsider is Kystdirektoratet's system; the plain member is Per, who may not
+submit a payroll draft after 18.11.2022.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+
+from access.drafts import do_submit_draft
+from access.models import Order, OrderDraft
+from access.ordering import LineInput
+from portal.models import AuditEvent, RoleType
+from portal.services import Refused
+from tests.api_helpers import Caller, P, caller, problem, register
+from tests.conftest import Cast, client_for, grant
+from tests.issuer import Issuer
+
+DRAFTS = "/api/v1/order-drafts/"
+
+
+@pytest.fixture
+def hr(cast: Cast, issuer: Issuer) -> Caller:
+    return caller(
+        issuer, register(cast.fjordetaten, "fjordetaten-hr", P.DRAFT_ORDERS, by=cast.kari)
+    )
+
+
+def new_draft(**fields: Any) -> dict[str, Any]:
+    return {
+        "area": "lonn",
+        "comment": "Ny i lønnsseksjonen",
+        "lines": [
+            {
+                "system_role": "lonnssystem/lonnsmedarbeider",
+                "action": "grant",
+                "valid_from": "2030-12-01",
+                "person_email": "per@example.no",
+            }
+        ],
+        **fields,
+    }
+
+
+def post(system: Caller, body: dict[str, Any], key: str = "") -> Any:
+    from django.test import Client
+
+    headers = system.headers(**{"Idempotency-Key": key or json.dumps(body)[:200]})
+    return Client().post(DRAFTS, json.dumps(body), content_type="application/json", headers=headers)
+
+
+def test_a_system_drafts_and_an_orderer_submits_it_in_the_portal(cast: Cast, hr: Caller) -> None:
+    response = post(hr, new_draft())
+    assert response.status_code == 201, response.content
+    body = json.loads(response.content)
+    assert (body["state"], body["area"], len(body["lines"])) == ("waiting", "lonn", 1)
+    assert response["Location"] == body["url"]
+    draft = OrderDraft.objects.get(pk=body["id"])
+    assert AuditEvent.objects.get(action="order_draft.created").api_client == draft.api_client
+    # Nothing is ordered by the machine.
+    assert Order.objects.count() == 0
+    # The orderer sees it on the order page; the plain member does not.
+    grant(cast.kari, cast.fjordetaten, RoleType.PAYROLL_ORDERER, dt.date(2022, 1, 1))
+    assert "HR-systemet" in client_for(cast.kari).get("/tilganger/bestill/").content.decode()
+    assert "HR-systemet" not in client_for(cast.per).get("/tilganger/bestill/").content.decode()
+    # Rule 3 is asked of the person: the plain member may not submit it, the orderer may.
+    with pytest.raises(Refused):
+        do_submit_draft(actor=cast.per, draft=draft, lines=_inputs(draft))
+    order = do_submit_draft(actor=cast.kari, draft=draft, lines=_inputs(draft))
+    assert order.ordered_by == cast.kari
+    # The system reads its draft back: submitted, with no word of the orderer's case.
+    read = json.loads(hr.get(body["url"]).content)
+    assert read["state"] == "submitted"
+    assert order.case.number not in json.dumps(read)
+    assert [d["id"] for d in json.loads(hr.get(DRAFTS).content)] == [draft.pk]
+
+
+def _inputs(draft: OrderDraft) -> list[LineInput]:
+    return [
+        LineInput(
+            system_role=line.system_role,
+            action=line.action,
+            valid_from=line.valid_from,
+            person=line.person,
+            new_person_name=line.new_person_name,
+            new_person_email=line.new_person_email,
+            employee_number=line.employee_number,
+        )
+        for line in draft.lines.all()
+    ]
+
+
+def test_bad_lines_are_told_line_by_line_and_nothing_is_drafted(hr: Caller) -> None:
+    bad = new_draft(
+        lines=[
+            {"system_role": "finnes/ikke", "action": "grant", "valid_from": "2030-12-01"},
+            {
+                "system_role": "lonnssystem/lonnsmedarbeider",
+                "action": "grant",
+                "valid_from": "2001-01-01",
+                "person_email": "per@example.no",
+            },
+        ]
+    )
+    response = post(hr, bad)
+    assert response.status_code == 422
+    errors = problem(response)["errors"]
+    assert any(name.startswith("lines[1]") for name in errors)
+    assert any(name.startswith("lines[2]") for name in errors)
+    assert OrderDraft.objects.count() == 0
+
+
+def test_without_the_permission_or_for_an_area_not_bought_it_is_refused(
+    cast: Cast, issuer: Issuer
+) -> None:
+    filer = caller(issuer, register(cast.fjordetaten, "filer", P.FILE_PAYROLL, by=cast.kari))
+    assert post(filer, new_draft()).status_code == 403
+    cast.fjordetaten.buys_accounting = False
+    cast.fjordetaten.save()
+    drafter = caller(issuer, register(cast.fjordetaten, "drafter", P.DRAFT_ORDERS, by=cast.kari))
+    response = post(drafter, new_draft(area="regnskap"))
+    assert response.status_code in {403, 422}
+    problem(response)
+    assert OrderDraft.objects.count() == 0
+
+
+def test_the_same_key_drafts_once(hr: Caller) -> None:
+    first = post(hr, new_draft(), key="utkast-1")
+    again = post(hr, new_draft(), key="utkast-1")
+    assert json.loads(again.content) == json.loads(first.content)
+    assert again["Idempotent-Replayed"] == "true"
+    assert OrderDraft.objects.count() == 1
+
+
+def test_another_systems_draft_is_not_found(cast: Cast, hr: Caller, issuer: Issuer) -> None:
+    """The outsider's system (Kystdirektoratet) and another of Fjordetaten's own systems."""
+    draft_id = json.loads(post(hr, new_draft()).content)["id"]
+    other = caller(issuer, register(cast.fjordetaten, "other", P.DRAFT_ORDERS, by=cast.kari))
+    outsider = caller(
+        issuer, register(cast.kystdir, "fjordetaten-hr", P.DRAFT_ORDERS, by=cast.nina)
+    )
+    for system in (other, outsider):
+        assert system.get(f"{DRAFTS}{draft_id}/").status_code == 404
+        assert json.loads(system.get(DRAFTS).content) == []
+
+
+def test_the_roles_a_line_may_name(hr: Caller) -> None:
+    roles = json.loads(hr.get("/api/v1/order-roles/").content)
+    codes = {role["code"] for role in roles}
+    assert "lonnssystem/lonnsmedarbeider" in codes
+    assert {role["area"] for role in roles} <= {"lonn", "regnskap", "kundesenter"}
