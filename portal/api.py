@@ -41,6 +41,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.operation import PathView
 from ninja.params import functions as param_functions
+from ninja.renderers import JSONRenderer
 from ninja.security.http import HttpBearer
 from ninja.throttling import SimpleRateThrottle
 
@@ -82,7 +83,9 @@ def problem_response(problem: ApiProblem) -> HttpResponse:
     body = Problem(
         title=problem.title, status=problem.status, detail=problem.detail, errors=problem.errors
     ).model_dump(exclude_none=True)
-    response = JsonResponse(body, status=problem.status, content_type=PROBLEM_TYPE)
+    response = JsonResponse(
+        body, status=problem.status, content_type=PROBLEM_TYPE, json_dumps_params=JSON_DUMPS
+    )
     for name, value in problem.headers.items():
         response[name] = value
     return response
@@ -224,6 +227,16 @@ class ClientRateThrottle(SimpleRateThrottle):
 # --- The API and its answers ---------------------------------------------------
 
 
+class ReadableJSON(JSONRenderer):
+    """JSON in UTF-8 as written (lønn, not l\\u00f8nn): the same data, readable in a log."""
+
+    media_type = "application/json; charset=utf-8"
+    json_dumps_params = {"ensure_ascii": False}
+
+
+JSON_DUMPS = {"ensure_ascii": False}
+
+
 class KundesenterAPI(NinjaAPI):
     """django-ninja's API, whose schema names problem+json as the error answers' type."""
 
@@ -233,8 +246,10 @@ class KundesenterAPI(NinjaAPI):
             for operation in operations.values():
                 for status, answer in operation.get("responses", {}).items():
                     content = answer.get("content", {})
-                    if int(status) >= 400 and "application/json" in content:
-                        answer["content"] = {PROBLEM_TYPE: content["application/json"]}
+                    json_type = next((t for t in content if t.startswith("application/json")), "")
+                    if json_type:
+                        kind = PROBLEM_TYPE if int(status) >= 400 else "application/json"
+                        answer["content"] = {kind: content[json_type]}
         return schema
 
 
@@ -261,6 +276,7 @@ api = KundesenterAPI(
     urls_namespace="api",
     auth=MachineAuth(),
     throttle=[ClientRateThrottle()],
+    renderer=ReadableJSON(),
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
@@ -429,7 +445,7 @@ def idempotent(request: HttpRequest, write: Callable[[], Created]) -> HttpRespon
 
 
 def _answer(status: int, body: dict[str, Any], location: str, *, replayed: bool) -> HttpResponse:
-    response = JsonResponse(body, status=status)
+    response = JsonResponse(body, status=status, json_dumps_params=JSON_DUMPS)
     if location:
         response["Location"] = location
     if replayed:
