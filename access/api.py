@@ -172,7 +172,10 @@ def draft_order(
         except DraftRefused as refused:
             errors: dict[str, list[str]] = {}
             for problem in refused.problems:
-                name = f"lines[{problem.line}]" + (f".{problem.field}" if problem.field else "")
+                if problem.line == 0:  # the draft itself
+                    name = problem.field or "__all__"
+                else:
+                    name = f"lines[{problem.line}]" + (f".{problem.field}" if problem.field else "")
                 errors.setdefault(name, []).append(problem.message)
             raise ApiProblem(
                 422,

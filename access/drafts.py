@@ -61,7 +61,8 @@ class DraftLineInput:
 @dataclass(frozen=True)
 class LineProblem:
     """Why one line cannot be drafted: ``line`` counts from 1, ``field`` names the
-    ``DraftLineInput`` field at fault ("" for the line as a whole)."""
+    ``DraftLineInput`` field at fault ("" for the line as a whole). Line 0 is the draft
+    itself (its ``comment``)."""
 
     line: int
     field: str
@@ -87,6 +88,16 @@ class DuplicateDraft(Exception):
 class DraftEnded(OrderRefused):
     """The draft was submitted or discarded already; ``reason`` says by whom and when."""
 
+
+# A line's fields of free text.
+TEXT_FIELDS = (
+    "system_role",
+    "action",
+    "person_email",
+    "new_person_name",
+    "new_person_email",
+    "employee_number",
+)
 
 # The form's field names, as the API's line names them.
 _FIELD_NAMES = {"person": "person_email", "__all__": ""}
@@ -148,8 +159,12 @@ def do_draft_order(
         raise Refused(
             _("The organisation does not buy %(area)s.") % {"area": System.Area(area).label.lower()}
         )
-    if len(comment) > MAX_COMMENT_LENGTH:
-        raise Refused(_("The comment can be at most 2000 characters."))
+    for wrong, reason in (
+        (len(comment) > MAX_COMMENT_LENGTH, _("The comment can be at most 2000 characters.")),
+        ("\x00" in comment, _("Null characters are not allowed.")),
+    ):
+        if wrong:  # line 0: the draft itself
+            raise DraftRefused(reason, [LineProblem(0, "comment", reason)])
     if not lines:
         raise Refused(_("Add at least one line."))
     if len(lines) > MAX_ORDER_LINES:
@@ -227,6 +242,15 @@ def _check_lines(
     problems: list[LineProblem] = []
     for number, line in enumerate(lines, start=1):
         found: list[LineProblem] = []
+        # A NUL character can be neither stored nor looked up: said, not sent onward.
+        unreadable = [
+            LineProblem(number, name, _("Null characters are not allowed."))
+            for name in TEXT_FIELDS
+            if "\x00" in getattr(line, name)
+        ]
+        if unreadable:
+            problems += unreadable
+            continue
         role = by_code.get(line.system_role.strip())
         if role is None:
             found.append(

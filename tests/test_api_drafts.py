@@ -156,3 +156,17 @@ def test_the_roles_a_line_may_name(hr: Caller) -> None:
     codes = {role["code"] for role in roles}
     assert "lonnssystem/lonnsmedarbeider" in codes
     assert {role["area"] for role in roles} <= {"lonn", "regnskap", "kundesenter"}
+
+
+def test_text_that_cannot_be_stored_is_told_not_a_500(hr: Caller) -> None:
+    """What the fuzzer found: a NUL character in a line reached the database."""
+    line = new_draft()["lines"][0]
+    response = post(hr, new_draft(lines=[{**line, "person_email": "per\x00@example.no"}]))
+    assert response.status_code == 422
+    assert "lines[1].person_email" in problem(response)["errors"]
+    response = post(hr, new_draft(comment="hei\x00"))
+    assert response.status_code == 422
+    assert "comment" in problem(response)["errors"]
+    response = post(hr, new_draft(comment="x" * 2001))
+    assert response.status_code == 422
+    assert OrderDraft.objects.count() == 0
