@@ -277,7 +277,9 @@ api = KundesenterAPI(
     auth=MachineAuth(),
     throttle=[ClientRateThrottle()],
     renderer=ReadableJSON(),
-    docs_url="/docs",
+    # The documentation page is the portal's own (portal.api_docs), at the same address:
+    # Swagger UI needs JavaScript, is English only and fails axe.
+    docs_url=None,
     openapi_url="/openapi.json",
 )
 
@@ -463,9 +465,9 @@ def client_of(request: HttpRequest) -> ApiClient:
 def gated_urls() -> tuple[list[Any], str, str]:
     """The API's URL patterns, each view marked with the gate it stands behind, as every
     view of the portal is (tests/test_url_gates.py): "machine" where every operation of
-    the address asks for a token and its registration, "public" for the schema and its
-    documentation page. An operation without the token leaves its view unmarked, and
-    the test fails."""
+    the address asks for a token and its registration, "public" for the schema (the
+    documentation page is the portal's, ``portal.api_docs``). An operation without the
+    token leaves its view unmarked, and the test fails."""
     patterns, app_name, namespace = api.urls
     for pattern in patterns:
         view: Any = pattern.callback
@@ -475,7 +477,7 @@ def gated_urls() -> tuple[list[Any], str, str]:
             if isinstance(cell.cell_contents, PathView)
         ]
         if not path_views:
-            view.gate = "public"  # ninja's schema, docs page and its root
+            view.gate = "public"  # ninja's schema and its root
         elif all(
             any(isinstance(auth, MachineAuth) for auth in operation.auth_callbacks)
             for operation in path_views[0].operations

@@ -9,7 +9,7 @@ from django.urls import include, path
 from access import api as access_api
 from cases import api as case_api
 from cases import views as case_views
-from portal import login_views, views
+from portal import api_docs, login_views, views
 from portal.api import api, gated_urls
 
 api.add_router("/", case_api.router)
@@ -28,6 +28,8 @@ portal_patterns = (
         path("kontakt/", views.contact, name="contact"),
         path("tilgjengelighet/", views.accessibility, name="accessibility"),
         path("helse/", views.health, name="health"),
+        # The API's documentation, at the address ninja's own page had (docs_url=None).
+        path("api/v1/docs", api_docs.api_docs, name="api_docs"),
     ],
     "portal",
 )

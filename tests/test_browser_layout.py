@@ -444,6 +444,7 @@ def states(p: Portal) -> list[State]:
         State("", "/kontakt/", "feedback comment form", feedback_no),
         State("", "/kontakt/", "feedback thanks", feedback_comment),
         State("", "/tilgjengelighet/", "filled"),
+        State("", "/api/v1/docs", "filled"),
         State("", "/inn/finnes-ikke/", "unknown direct link"),
         State("", "/finnes-ikke/", "404"),
         State("", "/ikke-tillatt/", "403"),

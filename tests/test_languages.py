@@ -84,7 +84,9 @@ SAME_IN_NYNORSK = {
 
 class _VisibleText(HTMLParser):
     """The text a reader meets: element text and the attributes read aloud, leaving out
-    scripts, styles and what is marked as another language (the language switch)."""
+    scripts, styles, what is marked as another language (the language switch) and code
+    (the API's documentation: a field, a header or a command is the same in every
+    language)."""
 
     def __init__(self, language: str) -> None:
         super().__init__()
@@ -95,7 +97,7 @@ class _VisibleText(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
         other_language = values.get("lang") not in (None, self.language)
-        if tag in {"script", "style"} or other_language:
+        if tag in {"script", "style", "code", "pre"} or other_language:
             if tag not in {"input", "img", "br", "meta", "link"}:
                 self.skipping.append(tag)
             return
