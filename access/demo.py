@@ -8,9 +8,17 @@ from __future__ import annotations
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from access.drafts import DraftLineInput, do_draft_order
 from access.fullmakt_services import do_submit_fullmakt
 from access.integrations import do_register_client, offered_permissions
-from access.models import Appointment, FullmaktSubmission, Order, OrderLine, SystemRole
+from access.models import (
+    Appointment,
+    FullmaktSubmission,
+    Order,
+    OrderDraft,
+    OrderLine,
+    SystemRole,
+)
 from access.ordering import LineInput, do_submit_order
 from access.services import do_request_appointment
 from cases.uploads import check_upload
@@ -95,4 +103,28 @@ def load(organisations: dict[str, Organisation], people: dict[str, User]) -> int
             actor=people["jon"], organisation=fjellskolen, reading=None, xlsx=None, signed=signed
         )
         made += 1
+    system = ApiClient.objects.in_force().filter(
+        organisation=fjordetaten, client_id=DEMO_API_CLIENT_ID
+    )
+    if system.exists() and not OrderDraft.objects.filter(organisation=fjordetaten).exists():
+        role = SystemRole.objects.filter(system__area=Area.PAYROLL, is_active=True).first()
+        if role is not None:
+            # The HR system's draft for a new employee, waiting for Kari on the order page.
+            do_draft_order(
+                actor=system.get(),
+                organisation=fjordetaten,
+                area=Area.PAYROLL,
+                lines=[
+                    DraftLineInput(
+                        system_role=f"{role.system.code}/{role.code}",
+                        action=OrderLine.Action.GRANT,
+                        valid_from=today,
+                        new_person_name="Nora Nyansatt",
+                        new_person_email="nora.nyansatt@fjordetaten.example.no",
+                        employee_number="10231",
+                    )
+                ],
+                comment="Ny saksbehandler i lønnsseksjonen fra HR-systemet.",
+            )
+            made += 1
     return made

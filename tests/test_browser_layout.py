@@ -46,6 +46,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, path, resolve
 
 from access.fullmakt_form import build_form
+from access.models import OrderDraft
 from cases.models import Case, ExportJob
 from portal import urls as portal_urls
 from portal.demo import DEMO_API_CLIENT_ID, DEMO_PASSWORD
@@ -361,6 +362,7 @@ class Portal:
     mona_case: str
     jobs: dict[str, str]  # export job ids of Kari's, by state
     api_client: str  # Fjordetaten's demo HR system, registered for the API
+    draft: str  # the demo HR system's access-order draft, waiting for an orderer
 
 
 @pytest.fixture
@@ -428,6 +430,7 @@ def portal(settings: Any, tmp_path: Path) -> Iterator[Portal]:
         mona_case=mona_case.number,
         jobs=jobs,
         api_client=str(api_client.pk),
+        draft=str(OrderDraft.objects.get(api_client=api_client).pk),
     )
     cache.clear()
 
@@ -484,7 +487,9 @@ def states(p: Portal) -> list[State]:
         State("kari", f"/saker/eksport/{p.jobs['running']}/", "export running"),
         State("kari", f"/saker/eksport/{p.jobs['done']}/", "export done"),
         State("kari", f"/saker/eksport/{p.jobs['failed']}/", "export failed"),
-        State("kari", "/tilganger/bestill/", "choose"),
+        State("kari", "/tilganger/bestill/", "choose, with a system's draft"),
+        State("kari", f"/tilganger/bestill/?utkast={p.draft}", "a system's draft opened"),
+        State("kari", f"/tilganger/bestill/utkast/{p.draft}/forkast/", "confirm discarding"),
         State("kari", "/tilganger/bestill/?omrade=lonn", "empty"),
         State("kari", "/tilganger/bestill/?omrade=lonn", "errors", order_line_missing),
         State("kari", "/tilganger/bestill/?omrade=lonn", "two lines", order_added_line),
