@@ -4,6 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from access.integrations import may_manage_integrations
+from access.models import OrderDraft
 from cases.models import Case, TitleTrigram
 from cases.search import SAMPLED
 from portal.demo import DEMO_API_CLIENT_ID, DEMO_PASSWORD
@@ -53,6 +54,9 @@ def test_the_demo_hr_system_is_registered_for_the_dev_issuers_default_client(
     assert filed.exists()
     assert set(filed.values_list("api_client", flat=True)) == {client.pk}
     assert not filed.filter(reported_by__isnull=False).exists()
+    # Its draft waits for an orderer (once, however often the seed runs).
+    (draft,) = OrderDraft.objects.filter(organisation=fjordetaten)
+    assert (draft.api_client, draft.state) == (client, OrderDraft.State.WAITING)
 
 
 def test_seed_demo_refuses_without_debug(db: None) -> None:
