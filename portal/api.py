@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import IntegrityError, transaction
@@ -250,6 +251,11 @@ class KundesenterAPI(NinjaAPI):
                     if json_type:
                         kind = PROBLEM_TYPE if int(status) >= 400 else "application/json"
                         answer["content"] = {kind: content[json_type]}
+                # Every POST needs its key (``idempotent`` says so with a 400, in the
+                # reader's language, where a missing required header would be pydantic's).
+                for parameter in operation.get("parameters", []):
+                    if parameter.get("in") == "header" and parameter["name"] == "Idempotency-Key":
+                        parameter["required"] = True
         return schema
 
 
@@ -338,12 +344,28 @@ def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     for error in exc.errors:
         location = [str(part) for part in error.get("loc", ()) if part not in ("body", "form")]
         name = location[1] if len(location) > 1 else (location[0] if location else "__all__")
-        errors.setdefault(name, []).append(str(error.get("msg", "")))
+        errors.setdefault(name, []).append(_reason(str(error.get("type", ""))))
     return problem_response(
         ApiProblem(
             422, _("Invalid input"), _("Some of the input could not be read."), errors=errors
         )
     )
+
+
+def _reason(kind: str) -> str:
+    """What pydantic found wrong (its error type), in the reader's language; pydantic's
+    own words are English only. Most input is read by the portal's forms instead."""
+    if kind == "missing":
+        return str(forms.Field.default_error_messages["required"])
+    if kind.startswith(("int_", "float_")):
+        return str(forms.IntegerField.default_error_messages["invalid"])
+    if kind.startswith(("date", "datetime")):
+        return str(forms.DateField.default_error_messages["invalid"])
+    if kind.startswith(("list_", "dict_", "model_")):
+        return _("This field has the wrong shape; see the schema.")
+    if kind.startswith("string_too_long"):
+        return _("The text is too long; see the schema for its limit.")
+    return _("This value cannot be read; see the schema.")
 
 
 @api.exception_handler(RequestDataTooBig)

@@ -422,3 +422,26 @@ def test_only_a_system_files_on_the_api_channel(cast: Cast) -> None:
     assert 'value="epost"' in form
     assert 'value="api"' not in form
     assert Client().get("/admin/cases/case/add/").status_code == 302
+
+
+def test_what_the_schema_layer_refuses_is_told_in_the_language_asked_too(hr: Caller) -> None:
+    from django.test import Client
+
+    headers = hr.headers(**{"Idempotency-Key": "k", "Accept-Language": "nb"})
+    response = Client().post(CASES, {"category": "lonn"}, headers=headers)
+    assert response.status_code == 422
+    errors = problem(response)["errors"]
+    assert errors["title"] == ["Feltet er påkrevet."]  # Django's own words
+    response = Client().get(CASES, {"limit": "mange"}, headers=hr.headers())
+    assert problem(response)["errors"]["limit"] == ["Oppgi et heltall."]
+
+
+def test_the_schema_says_every_post_needs_an_idempotency_key(db: None) -> None:
+    from django.test import Client
+
+    schema = json.loads(Client().get("/api/v1/openapi.json").content)
+    posts = [ops["post"] for ops in schema["paths"].values() if "post" in ops]
+    assert posts
+    for operation in posts:
+        (key,) = [p for p in operation["parameters"] if p["name"] == "Idempotency-Key"]
+        assert key["required"] is True
