@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from access.drafts import DraftLineInput, do_draft_order
 from access.fullmakt_services import do_submit_fullmakt
-from access.integrations import do_register_client, offered_permissions
+from access.integrations import do_register_client, grantable_permissions
 from access.models import (
     Appointment,
     FullmaktSubmission,
@@ -51,7 +51,7 @@ def load_api_clients(organisations: dict[str, Organisation], people: dict[str, U
     )
     if registered.exists():
         return 0
-    offered = set(offered_permissions(fjordetaten))
+    offered = set(grantable_permissions(people["kari"], fjordetaten))
     do_register_client(
         actor=people["kari"],
         organisation=fjordetaten,

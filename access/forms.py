@@ -14,7 +14,8 @@ from access.integrations import (
     check_client_id,
     check_name,
     check_permissions,
-    offered_permissions,
+    grantable_permissions,
+    in_order,
 )
 from access.models import Appointment, OrderLine, SystemRole
 from portal.dates import today as oslo_today
@@ -254,17 +255,27 @@ class ApiClientForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, organisation: Organisation, changing: bool = False, **kwargs: Any
+        self,
+        *args: Any,
+        organisation: Organisation,
+        actor: User,
+        changing: bool = False,
+        kept: list[str] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.organisation = organisation
         if changing:
             del self.fields["client_id"]
         # Every permission is a valid choice, so that one of an area the organisation
-        # does not buy gets the service's own reason (clean_permissions); only the
-        # organisation's are shown.
+        # does not buy gets the service's own reason (clean_permissions); only those the
+        # person may grant are shown, and those someone else granted are named (kept).
         field = self.fields["permissions"]
-        field.widget.choices = [(p.value, p.label) for p in offered_permissions(organisation)]
+        grantable = grantable_permissions(actor, organisation)
+        field.widget.choices = [(p.value, p.label) for p in grantable]
+        self.kept_permissions = [
+            ApiClient.Permission(p).label for p in in_order(kept or []) if p not in grantable
+        ]
 
     def permission_options(self) -> list[dict[str, Any]]:
         """Each checkbox with its explanation, for the template."""

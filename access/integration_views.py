@@ -85,7 +85,7 @@ def register_client(request: HttpRequest) -> HttpResponse:
     if not may_manage_integrations(user, organisation):
         return _refused(request, organisation)
     posted = request.method == "POST"
-    form = ApiClientForm(request.POST if posted else None, organisation=organisation)
+    form = ApiClientForm(request.POST if posted else None, organisation=organisation, actor=user)
     if posted and form.is_valid():
         try:
             client = do_register_client(
@@ -128,7 +128,9 @@ def change_client(request: HttpRequest, pk: int) -> HttpResponse:
     form = ApiClientForm(
         request.POST if posted else None,
         organisation=organisation,
+        actor=user,
         changing=True,
+        kept=client.permissions,
         initial={"name": client.name, "permissions": client.permissions},
     )
     if posted and form.is_valid():

@@ -96,6 +96,46 @@ def offered_permissions(organisation: Organisation) -> list[ApiClient.Permission
     ]
 
 
+def grantable_permissions(user: User, organisation: Organisation) -> list[ApiClient.Permission]:
+    """What ``user`` may let a system do: an area's permissions (file, read all) need the
+    area's orderer role or fullmakt, as those decide who may order and see in that area;
+    reading its own cases and drafting orders any who may manage integrations. Nobody
+    gives a system more than they could get a person."""
+    return [
+        permission
+        for permission in offered_permissions(organisation)
+        if permission not in PERMISSION_AREA
+        or rules.holds_today(
+            user,
+            organisation,
+            (rules.ORDERER_ROLE[PERMISSION_AREA[permission]], RoleType.FULLMAKT),
+        )
+    ]
+
+
+def _authorised(
+    actor: User, organisation: Organisation, chosen: list[str], current: list[str]
+) -> list[str]:
+    """``chosen`` as ``actor`` may set it: what they may not grant they may not add, and
+    what someone else granted that they may not grant stays as it was."""
+    grantable = {permission.value for permission in grantable_permissions(actor, organisation)}
+    for permission in chosen:
+        if permission not in grantable and permission not in current:
+            area = PERMISSION_AREA[permission]
+            raise Refused(
+                _(
+                    'Only an authorised orderer for %(area)s or a fullmakt holder may let a '
+                    'system "%(permission)s".'
+                )
+                % {
+                    "area": str(area.label).lower(),
+                    "permission": ApiClient.Permission(permission).label,
+                }
+            )
+    kept = [permission for permission in current if permission not in grantable]
+    return in_order([*(p for p in chosen if p in grantable), *kept])
+
+
 def in_order(permissions: Iterable[str]) -> list[str]:
     """``permissions`` once each, in the order the model declares them."""
     chosen = set(permissions)
@@ -231,7 +271,7 @@ def do_register_client(
         _check_may_manage(actor, organisation)
         client_id = check_client_id(organisation, client_id)
         name = check_name(name)
-        chosen = check_permissions(organisation, permissions)
+        chosen = _authorised(actor, organisation, check_permissions(organisation, permissions), [])
         try:
             with transaction.atomic():  # the constraint decides a race for the same client id
                 client = ApiClient.objects.create(
@@ -281,7 +321,9 @@ def do_change_client(
                 % {"name": current.name, "moment": shown_moment(current.withdrawn_at)}
             )
         name = check_name(name)
-        chosen = check_permissions(organisation, permissions)
+        chosen = _authorised(
+            actor, organisation, check_permissions(organisation, permissions), current.permissions
+        )
         if name == current.name and chosen == in_order(current.permissions):
             return current
         before = client_facts(current)

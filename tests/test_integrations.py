@@ -536,3 +536,56 @@ def test_the_audit_page_of_the_admin_shows_the_events(cast: Cast, hr_system: Api
     html = response.content.decode()
     assert "System registrert for API-et" in html
     assert ">api_client.registered<" not in html  # the code only in a filter's address
+
+
+# --- Nobody gives a system more than they could get a person -------------------------
+
+
+def test_an_area_s_permissions_need_that_area_s_orderer_or_fullmakt(
+    cast: Cast, roles: dict[str, RoleAssignment]
+) -> None:
+    """Kari orders payroll only: she may not let a system read or file accounting cases
+    (she could not see them herself); Ola holds fullmakt and may."""
+    with pytest.raises(Refused, match="regnskap"):
+        do_register_client(
+            actor=cast.kari,
+            organisation=cast.fjordetaten,
+            client_id="okonomi",
+            name="Økonomisystemet",
+            permissions=[ApiClient.Permission.READ_ACCOUNTING],
+        )
+    forged = _register(client_for(cast.kari), permissions=["read_regnskap"])
+    assert forged.status_code == 400
+    assert not ApiClient.objects.filter(permissions__contains=["read_regnskap"]).exists()
+    page = client_for(cast.kari).get(NEW).content.decode()
+    assert 'value="read_lonn"' in page
+    assert 'value="read_regnskap"' not in page
+    made = do_register_client(
+        actor=cast.ola,
+        organisation=cast.fjordetaten,
+        client_id="okonomi",
+        name="Økonomisystemet",
+        permissions=[ApiClient.Permission.READ_ACCOUNTING, ApiClient.Permission.READ_OWN],
+    )
+    assert made.permissions == ["read_own", "read_regnskap"]
+
+
+def test_what_someone_else_granted_stays_when_kari_changes_the_rest(
+    cast: Cast, roles: dict[str, RoleAssignment]
+) -> None:
+    system = do_register_client(
+        actor=cast.ola,
+        organisation=cast.fjordetaten,
+        client_id="okonomi",
+        name="Økonomisystemet",
+        permissions=[ApiClient.Permission.READ_ACCOUNTING],
+    )
+    page = client_for(cast.kari).get(_change(system)).content.decode()
+    assert "Lese alle virksomhetens saker om regnskap" in page  # named, not a checkbox
+    assert 'value="read_regnskap"' not in page
+    response = client_for(cast.kari).post(
+        _change(system), {"name": "Økonomi", "permissions": ["read_own"]}
+    )
+    assert response.status_code == 302
+    system.refresh_from_db()
+    assert (system.name, system.permissions) == ("Økonomi", ["read_own", "read_regnskap"])
