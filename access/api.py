@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
+from pydantic import ConfigDict
 
 from access.drafts import (
     DraftLineInput,
@@ -56,6 +57,8 @@ class OrderRoleOut(Schema):
 
 
 class DraftLineIn(Schema):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is told, not dropped
+
     # Read as text and checked by the order form's own rules (``do_draft_order``), so
     # every reason is the form's, in the reader's language.
     system_role: str = _documented("A code from /order-roles/ of the draft's area.")
@@ -72,6 +75,8 @@ class DraftLineIn(Schema):
 
 
 class NewDraft(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     area: str = _documented("lonn, regnskap or kundesenter.", enum=AREAS)
     comment: str = _documented("To the orderer and the customer centre.", "", maxLength=2000)
     lines: list[DraftLineIn] = _documented("1 to 30 lines.", minItems=1, maxItems=30)
@@ -151,7 +156,7 @@ def read_draft(request: HttpRequest, draft_id: int) -> dict[str, Any]:
 
 @router.post(
     "/order-drafts/",
-    response={201: DraftOut, **error_responses()},
+    response={201: DraftOut, **error_responses(write=True)},
     url_name="draft_order",
     summary="Draft an access order for an authorised orderer to submit",
 )

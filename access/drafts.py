@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from access.forms import MAX_ORDER_LINES, OrderLineForm
-from access.models import Order, OrderDraft, OrderDraftLine, System, SystemRole
+from access.models import Order, OrderDraft, OrderDraftLine, OrderLine, System, SystemRole
 from access.ordering import DuplicateOrder, LineInput, OrderRefused, do_submit_order, refusal_reason
 from portal.dates import shown_moment
 from portal.models import ApiClient, Organisation, User
@@ -166,16 +166,15 @@ def do_draft_order(
         if wrong:  # line 0: the draft itself
             raise DraftRefused(reason, [LineProblem(0, "comment", reason)])
     if not lines:
-        raise Refused(_("Add at least one line."))
+        reason = _("Add at least one line.")
+        raise DraftRefused(reason, [LineProblem(0, "lines", reason)])
     if len(lines) > MAX_ORDER_LINES:
-        raise Refused(
-            ngettext(
-                "A draft can have at most %(count)s line.",
-                "A draft can have at most %(count)s lines.",
-                MAX_ORDER_LINES,
-            )
-            % {"count": number_format(MAX_ORDER_LINES, force_grouping=True)}
-        )
+        reason = ngettext(
+            "A draft can have at most %(count)s line.",
+            "A draft can have at most %(count)s lines.",
+            MAX_ORDER_LINES,
+        ) % {"count": number_format(MAX_ORDER_LINES, force_grouping=True)}
+        raise DraftRefused(reason, [LineProblem(0, "lines", reason)])
     if submission_key is not None:
         existing = _drafted(actor, submission_key)
         if existing is not None:
@@ -268,6 +267,26 @@ def _check_lines(
                     "system_role",
                     _("The organisation does not buy %(area)s.")
                     % {"area": System.Area(role.ordering_area).label.lower()},
+                )
+            )
+        new_person = any(
+            value.strip()
+            for value in (line.new_person_name, line.new_person_email, line.employee_number)
+        )
+        if line.person_email.strip() and new_person:
+            found.append(
+                LineProblem(
+                    number,
+                    "person_email",
+                    _("Name either a member by e-mail or a new person, not both."),
+                )
+            )
+        elif new_person and line.action == OrderLine.Action.REMOVE:
+            found.append(
+                LineProblem(
+                    number,
+                    "action",
+                    _("A new person has no access to remove: name a member by e-mail."),
                 )
             )
         person_pk: int | str = ""

@@ -124,7 +124,7 @@ def _authorised(
             area = PERMISSION_AREA[permission]
             raise Refused(
                 _(
-                    'Only an authorised orderer for %(area)s or a fullmakt holder may let a '
+                    "Only an authorised orderer for %(area)s or a fullmakt holder may let a "
                     'system "%(permission)s".'
                 )
                 % {

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from enum import Enum
 from typing import Any
 
+from django import forms
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
 from django.urls import reverse
@@ -229,6 +230,16 @@ def _case(request: HttpRequest, case: Case) -> dict[str, Any]:
     }
 
 
+def _only_known_fields(request: HttpRequest, form: forms.Form) -> None:
+    """A field or file the form does not take is told, never dropped: a system that
+    sends ``attachment`` for ``attachments`` must not lose its file in silence."""
+    known = set(form.fields) - {"submission_key"}
+    unknown = sorted((set(request.POST) | set(request.FILES)) - known)
+    if unknown:
+        reason = _("Unknown field; see the schema for the fields this address takes.")
+        raise _form_problem({name: [reason] for name in unknown})
+
+
 def _form_problem(errors: Mapping[str, Any]) -> ApiProblem:
     return ApiProblem(
         422,
@@ -360,7 +371,7 @@ def download_attachment(request: HttpRequest, number: str, attachment_id: int) -
 
 @router.post(
     "/cases/",
-    response={201: CaseOut, **error_responses()},
+    response={201: CaseOut, **error_responses(write=True)},
     url_name="file_case",
     summary="File a case (multipart/form-data, with attachments)",
 )
@@ -374,6 +385,7 @@ def file_case(
 
     def write() -> Created:
         form = NewCaseForm(request.POST, request.FILES, organisation=client.organisation)
+        _only_known_fields(request, form)
         if not form.is_valid():
             raise _form_problem(form.errors)
         case = do_create_case(
@@ -392,7 +404,7 @@ def file_case(
 
 @router.post(
     "/cases/{number}/messages/",
-    response={201: MessageOut, **error_responses()},
+    response={201: MessageOut, **error_responses(write=True)},
     url_name="add_message",
     summary="Write in a case (multipart/form-data, with attachments)",
 )
@@ -408,6 +420,7 @@ def add_message(
 
     def write() -> Created:
         form = MessageForm(request.POST, request.FILES)
+        _only_known_fields(request, form)
         if not form.is_valid():
             raise _form_problem(form.errors)
         message = do_add_message(

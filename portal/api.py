@@ -29,6 +29,7 @@ import threading
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import wraps
 from typing import Any
 
 from django import forms
@@ -36,6 +37,9 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.request import RawPostDataException
+from django.shortcuts import redirect
+from django.urls import re_path, reverse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled
@@ -48,6 +52,7 @@ from ninja.throttling import SimpleRateThrottle
 
 from portal.machine_tokens import TokenRefused, read_token
 from portal.models import ApiClient, IdempotentRequest
+from portal.organisations import public_view
 from portal.services import Refused
 
 logger = logging.getLogger(__name__)
@@ -55,7 +60,9 @@ logger = logging.getLogger(__name__)
 PROBLEM_TYPE = "application/problem+json"
 REALM = "kundesenter"
 # The error answers every operation may give, with the schema of their body.
-ERROR_STATUSES = (400, 401, 403, 404, 409, 413, 422, 429, 503)
+ERROR_STATUSES = (400, 401, 403, 404, 405, 422, 429, 503)
+# What a write may answer besides: a body too large, or not of the type it takes.
+WRITE_ERROR_STATUSES = (413, 415)
 
 
 class Problem(Schema):
@@ -162,8 +169,8 @@ def client_for_token(raw: str) -> ApiClient:
             _("System not registered"),
             _(
                 "The client %(client)s is not registered for organisation %(organisation)s "
-                "in Kundesenter. An authorised orderer in the organisation registers it on "
-                "Min side, under Integrations."
+                "in Kundesenter. An authorised orderer or a fullmakt holder in the organisation "
+                "registers it on Min side, under Integrations."
             )
             % {"client": caller.client_id, "organisation": caller.org_number},
         )
@@ -231,7 +238,7 @@ class ClientRateThrottle(SimpleRateThrottle):
 class ReadableJSON(JSONRenderer):
     """JSON in UTF-8 as written (lønn, not l\\u00f8nn): the same data, readable in a log."""
 
-    media_type = "application/json; charset=utf-8"
+    media_type = "application/json"  # ninja adds the charset
     json_dumps_params = {"ensure_ascii": False}
 
 
@@ -299,9 +306,9 @@ IDEMPOTENCY_KEY: Any = param_functions.Header(
 )
 
 
-def error_responses() -> dict[int, type[Problem]]:
-    """The ``response`` entries of the error answers, for every operation's schema."""
-    return dict.fromkeys(ERROR_STATUSES, Problem)
+def error_responses(*, write: bool = False) -> dict[int, type[Problem]]:
+    """The ``response`` entries of the error answers, for an operation's schema."""
+    return dict.fromkeys((*ERROR_STATUSES, *(WRITE_ERROR_STATUSES if write else ())), Problem)
 
 
 @api.exception_handler(ApiProblem)
@@ -342,14 +349,30 @@ def _throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
 def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     for error in exc.errors:
-        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "form")]
-        name = location[1] if len(location) > 1 else (location[0] if location else "__all__")
-        errors.setdefault(name, []).append(_reason(str(error.get("type", ""))))
+        errors.setdefault(_field_name(error.get("loc", ())), []).append(
+            _reason(str(error.get("type", "")))
+        )
     return problem_response(
         ApiProblem(
             422, _("Invalid input"), _("Some of the input could not be read."), errors=errors
         )
     )
+
+
+# Where ninja says a value came from, and the names of the operations' parameter groups
+# (``data: Form[NewCase]``, ``query: Query[CaseListQuery]``): not the field's name.
+_LOCATIONS = {"body", "form", "query", "path", "header", "file", "data"}
+
+
+def _field_name(location: Any) -> str:
+    """The field as the request named it: ``title``, ``lines[2].valid_from``."""
+    name = ""
+    for part in location:
+        if isinstance(part, int):
+            name += f"[{part + 1}]"
+        elif part not in _LOCATIONS or name:
+            name += f".{part}" if name else str(part)
+    return name or "__all__"
 
 
 def _reason(kind: str) -> str:
@@ -363,6 +386,10 @@ def _reason(kind: str) -> str:
         return str(forms.DateField.default_error_messages["invalid"])
     if kind.startswith(("list_", "dict_", "model_")):
         return _("This field has the wrong shape; see the schema.")
+    if kind == "extra_forbidden":
+        return _("Unknown field; see the schema for the fields this address takes.")
+    if kind.startswith(("greater_than", "less_than")):
+        return _("The value is outside what the field takes; see the schema for its range.")
     if kind.startswith("string_too_long"):
         return _("The text is too long; see the schema for its limit.")
     return _("This value cannot be read; see the schema.")
@@ -384,7 +411,21 @@ def _too_many_fields(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+        return _not_json(request, exc)
     return problem_response(ApiProblem(exc.status_code, _("Invalid request"), str(exc)))
+
+
+@api.exception_handler(RawPostDataException)
+def _not_json(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A body that is not the JSON the operation takes (a form sent to a JSON address)."""
+    return problem_response(
+        ApiProblem(
+            415 if request.content_type != "application/json" else 400,
+            _("Invalid request"),
+            _("Send the body as JSON, with Content-Type: application/json."),
+        )
+    )
 
 
 @api.exception_handler(Exception)
@@ -487,9 +528,11 @@ def client_of(request: HttpRequest) -> ApiClient:
 def gated_urls() -> tuple[list[Any], str, str]:
     """The API's URL patterns, each view marked with the gate it stands behind, as every
     view of the portal is (tests/test_url_gates.py): "machine" where every operation of
-    the address asks for a token and its registration, "public" for the schema (the
-    documentation page is the portal's, ``portal.api_docs``). An operation without the
-    token leaves its view unmarked, and the test fails."""
+    the address asks for a token and its registration, "public" for the schema. An
+    operation without the token leaves its view unmarked, and the test fails. Every
+    answer is problem+json, also a method the address does not take and an address
+    that is none (the last pattern), where Django would answer in HTML or, for a POST
+    without its last slash, fail."""
     patterns, app_name, namespace = api.urls
     for pattern in patterns:
         view: Any = pattern.callback
@@ -500,9 +543,56 @@ def gated_urls() -> tuple[list[Any], str, str]:
         ]
         if not path_views:
             view.gate = "public"  # ninja's schema and its root
-        elif all(
+            continue
+        answered: Any = _methods_as_problems(view)
+        if all(
             any(isinstance(auth, MachineAuth) for auth in operation.auth_callbacks)
             for operation in path_views[0].operations
         ):
-            view.gate = "machine"
-    return patterns, app_name, namespace
+            answered.gate = "machine"
+        pattern.callback = answered
+    return (
+        [*patterns, re_path(r"^.*$", no_such_address, name="no_such_address")],
+        app_name,
+        namespace,
+    )
+
+
+def _methods_as_problems(view: Any) -> Any:
+    @wraps(view)
+    def answered(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response: HttpResponse = view(request, *args, **kwargs)
+        if response.status_code == 405 and not response.get("Content-Type", "").startswith(
+            PROBLEM_TYPE
+        ):
+            allowed = response.get("Allow", "")
+            problem = problem_response(
+                ApiProblem(
+                    405,
+                    _("Method not allowed"),
+                    _("This address takes: %(methods)s.") % {"methods": allowed},
+                )
+            )
+            problem["Allow"] = allowed
+            return problem
+        return response
+
+    return answered
+
+
+@public_view
+def no_such_address(request: HttpRequest) -> HttpResponse:
+    """Under /api/v1/, an address that is none: a problem, with the likely mistake."""
+    if request.path.rstrip("/") == reverse("portal:api_docs"):
+        return redirect("portal:api_docs")
+    return problem_response(
+        ApiProblem(
+            404,
+            _("Not found"),
+            _(
+                "There is no such address in the API. Every address ends with a slash; "
+                "the addresses are listed at %(docs)s."
+            )
+            % {"docs": request.build_absolute_uri(reverse("portal:api_docs"))},
+        )
+    )

@@ -445,3 +445,25 @@ def test_the_schema_says_every_post_needs_an_idempotency_key(db: None) -> None:
     for operation in posts:
         (key,) = [p for p in operation["parameters"] if p["name"] == "Idempotency-Key"]
         assert key["required"] is True
+
+
+def test_a_file_under_a_wrong_name_is_told_not_lost(hr: Caller) -> None:
+    response = hr.post(CASES, {**new_case(), "attachment": [pdf()]})
+    assert response.status_code == 422
+    assert "attachment" in problem(response)["errors"]
+    assert Case.objects.count() == 0
+
+
+def test_every_answer_under_the_api_is_a_problem_never_html(hr: Caller) -> None:
+    from django.test import Client
+
+    no_slash = Client().post(CASES.rstrip("/"), new_case(), headers=hr.headers())
+    assert no_slash.status_code == 404
+    assert "slash" in problem(no_slash)["detail"] or "skråstrek" in problem(no_slash)["detail"]
+    assert problem(hr.get("/api/v1/finnes-ikke/"))["status"] == 404
+    wrong_method = Client().delete(CASES, headers=hr.headers())
+    assert wrong_method.status_code == 405
+    assert "GET" in wrong_method["Allow"]
+    problem(wrong_method)
+    assert Client().get("/api/v1/docs/").status_code == 302
+    assert hr.get(CASES)["Content-Type"] == "application/json; charset=utf-8"

@@ -170,3 +170,32 @@ def test_text_that_cannot_be_stored_is_told_not_a_500(hr: Caller) -> None:
     response = post(hr, new_draft(comment="x" * 2001))
     assert response.status_code == 422
     assert OrderDraft.objects.count() == 0
+
+
+def test_a_line_names_one_person_and_a_new_one_has_nothing_to_remove(hr: Caller) -> None:
+    both = {
+        **new_draft()["lines"][0],
+        "new_person_name": "Nils Ny",
+        "new_person_email": "nils@example.no",
+        "employee_number": "1",
+    }
+    response = post(hr, new_draft(lines=[both]))
+    assert response.status_code == 422
+    assert "lines[1].person_email" in problem(response)["errors"]
+    removing = {**both, "person_email": "", "action": "remove"}
+    response = post(hr, new_draft(lines=[removing]))
+    assert "lines[1].action" in problem(response)["errors"]
+    assert OrderDraft.objects.count() == 0
+
+
+def test_what_the_api_cannot_read_is_told_per_field_never_dropped(hr: Caller) -> None:
+    misspelt = {**new_draft()["lines"][0], "valid_fra": "2030-12-01"}
+    response = post(hr, new_draft(lines=[misspelt]))
+    assert response.status_code == 422
+    assert set(problem(response)["errors"]) >= {"lines[1].valid_fra"}
+    assert post(hr, new_draft(lines=[])).status_code == 422
+    assert "lines" in problem(post(hr, new_draft(lines=[])))["errors"]
+    as_form = hr.post(DRAFTS, {"area": "lonn"})
+    assert as_form.status_code == 415
+    problem(as_form)
+    assert OrderDraft.objects.count() == 0
