@@ -92,6 +92,12 @@ class DraftLineOut(Schema):
     employee_number: str
 
 
+class OrderLinesOut(Schema):
+    pending: int
+    done: int
+    rejected: int
+
+
 class DraftOut(Schema):
     id: int
     area: str
@@ -100,6 +106,12 @@ class DraftOut(Schema):
     )
     created_at: dt.datetime
     ended_at: dt.datetime | None
+    order_lines: OrderLinesOut | None = Field(
+        description=(
+            "Once submitted: the order's lines counted by state (the orderer may have "
+            "changed them). All decided when pending is 0."
+        )
+    )
     comment: str
     lines: list[DraftLineOut]
     url: str

@@ -390,13 +390,21 @@ def draft_data(draft: OrderDraft) -> dict[str, Any]:
     """A draft as plain JSON-ready data for the system that made it.
 
     ``state`` is ``waiting``, ``submitted`` or ``discarded``; ``ended_at`` when it
-    ended. What the order became is the orderer's case: the system is not told its
+    ended; once submitted, ``order_lines`` counts the order's lines by state (pending,
+    done, rejected). What the order became is the orderer's case: the system is not told its
     number (rule 1 lets it read only the cases its registration allows).
     """
+    outcome = None
+    if draft.order is not None:
+        # How the order it became is going, counted: the system may follow it without
+        # reading the orderer's case (nor learning who else the orderer added).
+        states = [line.state for line in draft.order.lines.all()]
+        outcome = {state: states.count(state) for state in OrderLine.State.values}
     return {
         "id": draft.pk,
         "area": draft.area,
         "state": draft.state,
+        "order_lines": outcome,
         "created_at": draft.created_at.isoformat(),
         "ended_at": draft.ended_at.isoformat() if draft.ended_at else None,
         "comment": draft.comment,

@@ -115,8 +115,9 @@ class CaseListQuery(Schema):
         None,
         description=(
             "Only cases changed at or after this moment (ISO 8601 with its offset, e.g. "
-            "2026-12-01T08:00:00+01:00). Keep the last item's updated_at and ask again "
-            "with it: the list is in order of change, oldest first."
+            "2026-12-01T08:00:00+01:00, or Z for UTC; in an address the + is written "
+            "%2B). Keep the last item's updated_at and ask again with it: the list is in "
+            "order of change, oldest first."
         ),
         json_schema_extra={"format": "date-time"},
     )
@@ -321,7 +322,10 @@ def _moment(text: str) -> dt.datetime:
         raise _form_problem(
             {
                 "changed_since": [
-                    _("Give a moment as 2026-12-01T08:00:00+01:00: date, time and offset.")
+                    _(
+                        "Give a moment as 2026-12-01T07:00:00Z or 2026-12-01T08:00:00+01:00: "
+                        "date, time and offset (in an address, URL-encode the plus sign)."
+                    )
                 ]
             }
         )

@@ -78,6 +78,7 @@ def test_a_system_drafts_and_an_orderer_submits_it_in_the_portal(cast: Cast, hr:
     # The system reads its draft back: submitted, with no word of the orderer's case.
     read = json.loads(hr.get(body["url"]).content)
     assert read["state"] == "submitted"
+    assert read["order_lines"] == {"pending": 1, "done": 0, "rejected": 0}
     assert order.case.number not in json.dumps(read)
     assert [d["id"] for d in json.loads(hr.get(DRAFTS).content)] == [draft.pk]
 
