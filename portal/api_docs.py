@@ -347,7 +347,8 @@ def status_meanings() -> dict[str, str]:
             "organisation, or its registration does not allow this."
         ),
         "404": _("There is nothing here that this system may see."),
-        "409": _("The request clashes with what is there now: read it again before you retry."),
+        "405": _("The address does not take this method: the Allow header says which it takes."),
+        "415": _("The body is not of the type the address takes (JSON or multipart form)."),
         "413": _("The request is larger than %(megabytes)s MB.") % {"megabytes": megabytes},
         "422": _(
             "The input is not valid (errors gives the reasons per field), or the "

@@ -278,3 +278,13 @@ def test_the_example_files_a_case_as_the_page_says(cast: Cast, issuer: Issuer) -
     assert [a.name for a in case.attachments.all()] == ["kontrakt.pdf"]
     # And a plain member, who holds no utvidet tilgang, does not see the system's case.
     assert client_for(cast.per).get(case.get_absolute_url()).status_code == 404
+
+
+def test_the_attachment_limits_on_the_page_are_the_portals(db: None) -> None:
+    from django.test import Client
+
+    from cases.uploads import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS_PER_SUBMISSION
+
+    page = Client().get("/api/v1/docs", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"at most {MAX_ATTACHMENTS_PER_SUBMISSION} files" in page
+    assert f"{MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB each" in page
