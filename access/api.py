@@ -34,9 +34,11 @@ from portal.api import (
     IDEMPOTENCY_KEY,
     ApiProblem,
     Created,
+    as_json,
     client_of,
     error_responses,
     idempotent,
+    no_query,
 )
 from portal.models import ApiClient
 
@@ -131,6 +133,7 @@ def _draft(request: HttpRequest, draft: Any) -> dict[str, Any]:
     summary="The roles a draft's lines may name, for the areas the organisation buys",
 )
 def order_roles(request: HttpRequest) -> list[dict[str, Any]]:
+    no_query(request)
     client = client_of(request)
     found = []
     for area in offered_areas(client.organisation):
@@ -153,6 +156,7 @@ def order_roles(request: HttpRequest) -> list[dict[str, Any]]:
     summary="The drafts this system made, newest first",
 )
 def list_drafts(request: HttpRequest) -> list[dict[str, Any]]:
+    no_query(request)
     return [_draft(request, draft) for draft in drafts_of_client(client_of(request))]
 
 
@@ -201,6 +205,6 @@ def draft_order(
                 errors=errors or {"__all__": [refused.reason]},
             ) from None
         body = _draft(request, draft)
-        return Created(201, DraftOut(**body).model_dump(mode="json"), body["url"])
+        return Created(201, as_json(DraftOut(**body)), body["url"])
 
     return idempotent(request, write)

@@ -56,7 +56,7 @@ def get_case_for_client(client: ApiClient, number: str) -> Case:
     case = (
         Case.objects.visible_to_client(client)
         .select_related("organisation", "subject_area", "reported_by", "api_client")
-        .filter(number=number)
+        .filter(number=number.strip().upper())  # sak-2026-… is SAK-2026-…
         .first()
     )
     if case is None:

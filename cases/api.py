@@ -36,9 +36,11 @@ from portal.api import (
     IDEMPOTENCY_KEY,
     ApiProblem,
     Created,
+    as_json,
     client_of,
     error_responses,
     idempotent,
+    no_query,
 )
 from portal.models import Area, filing_permission
 
@@ -257,6 +259,7 @@ def _form_problem(errors: Mapping[str, Any]) -> ApiProblem:
     summary="Subject areas this system may file cases in",
 )
 def subject_areas(request: HttpRequest) -> list[dict[str, Any]]:
+    no_query(request)
     client = client_of(request)
     areas = [a for a in client.organisation.areas if client.may(filing_permission(a))]
     return [
@@ -401,7 +404,7 @@ def file_case(
             uploads=form.cleaned_data["attachments"],
         )
         body = _case(request, case)
-        return Created(201, CaseOut(**body).model_dump(mode="json"), body["url"])
+        return Created(201, as_json(CaseOut(**body)), body["url"])
 
     return idempotent(request, write)
 
@@ -433,7 +436,7 @@ def add_message(
             body=form.cleaned_data["body"],
             uploads=form.cleaned_data["attachments"],
         )
-        body = MessageOut(**_message(request, case, message)).model_dump(mode="json")
+        body = as_json(MessageOut(**_message(request, case, message)))
         return Created(201, body, request.build_absolute_uri(reverse("api:case", args=[number])))
 
     return idempotent(request, write)

@@ -24,6 +24,7 @@ and a refused scope (RFC 6750). Every POST takes an ``Idempotency-Key``
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import threading
 import unicodedata
@@ -47,6 +48,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.operation import PathView
 from ninja.params import functions as param_functions
 from ninja.renderers import JSONRenderer
+from ninja.responses import NinjaJSONEncoder
 from ninja.security.http import HttpBearer
 from ninja.throttling import SimpleRateThrottle
 
@@ -263,6 +265,7 @@ class KundesenterAPI(NinjaAPI):
                 for parameter in operation.get("parameters", []):
                     if parameter.get("in") == "header" and parameter["name"] == "Idempotency-Key":
                         parameter["required"] = True
+                        parameter["schema"] = {"type": "string", "minLength": 1, "maxLength": 255}
         return schema
 
 
@@ -457,6 +460,13 @@ def _fingerprint(request: HttpRequest) -> str:
     return digest.hexdigest()
 
 
+def as_json(answer: Schema) -> dict[str, Any]:
+    """``answer`` as the API writes every answer (ninja's encoder: times to the
+    millisecond), so that a 201 and a later GET say the same."""
+    data: dict[str, Any] = json.loads(json.dumps(answer.model_dump(), cls=NinjaJSONEncoder))
+    return data
+
+
 @dataclass(frozen=True)
 class Created:
     """A write's answer: its status, its body (JSON-ready) and where the new thing is."""
@@ -516,6 +526,18 @@ def _answer(status: int, body: dict[str, Any], location: str, *, replayed: bool)
     if replayed:
         response["Idempotent-Replayed"] = "true"
     return response
+
+
+def no_query(request: HttpRequest) -> None:
+    """An address that takes no query parameters says so, as the case list does for
+    those it does not know, rather than answering as if they were not there."""
+    if request.GET:
+        raise ApiProblem(
+            400,
+            _("Unknown parameters"),
+            _("These parameters are not understood: %(names)s.")
+            % {"names": ", ".join(sorted(request.GET))},
+        )
 
 
 def client_of(request: HttpRequest) -> ApiClient:

@@ -467,3 +467,10 @@ def test_every_answer_under_the_api_is_a_problem_never_html(hr: Caller) -> None:
     problem(wrong_method)
     assert Client().get("/api/v1/docs/").status_code == 302
     assert hr.get(CASES)["Content-Type"] == "application/json; charset=utf-8"
+
+
+def test_a_case_number_in_small_letters_and_the_same_times_as_when_filed(hr: Caller) -> None:
+    filed = json.loads(hr.post(CASES, new_case()).content)
+    read = json.loads(hr.get(f"{CASES}{filed['number'].lower()}/").content)
+    assert (read["number"], read["created_at"]) == (filed["number"], filed["created_at"])
+    assert hr.get("/api/v1/subject-areas/", kategori="lonn").status_code == 400
