@@ -37,11 +37,12 @@ class AccessConfig(AppConfig):
 
     def ready(self) -> None:
         from access import desk as access_desk
-        from access.panels import appointment_panel, order_panel
+        from access.panels import appointment_panel, drafts_waiting_notice, order_panel
         from cases import desk, panels
 
         panels.register(appointment_panel)
         panels.register(order_panel)
+        panels.register_start_notice(drafts_waiting_notice)
         desk.register_pending(access_desk.pending)
         desk.register_related(access_desk.related)
         post_migrate.connect(

@@ -41,7 +41,8 @@ def start(request: HttpRequest) -> HttpResponse:
         .select_related("subject_area")
         .order_by("-updated_at", "-id")[:START_PAGE_CASES]
     )
-    return render(request, "cases/start.html", {"my_open_cases": my_open_cases})
+    notices = panels.start_notices(user, organisation) if organisation else []
+    return render(request, "cases/start.html", {"my_open_cases": my_open_cases, "notices": notices})
 
 
 @member_required

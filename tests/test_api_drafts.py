@@ -200,3 +200,16 @@ def test_what_the_api_cannot_read_is_told_per_field_never_dropped(hr: Caller) ->
     assert as_form.status_code == 415
     problem(as_form)
     assert OrderDraft.objects.count() == 0
+
+
+def test_the_orderers_start_page_says_drafts_wait(cast: Cast, hr: Caller) -> None:
+    post(hr, new_draft())
+    grant(cast.kari, cast.fjordetaten, RoleType.PAYROLL_ORDERER, dt.date(2022, 1, 1))
+    start = client_for(cast.kari).get("/").content.decode()
+    assert "1 tilgangsbestilling" in start
+    assert "/tilganger/bestill/#drafts-heading" in start
+    # The plain member and the outsider are told of none.
+    for person in (cast.per, cast.nina):
+        assert (
+            "/tilganger/bestill/#drafts-heading" not in client_for(person).get("/").content.decode()
+        )
