@@ -480,6 +480,7 @@ def states(p: Portal) -> list[State]:
         State("per", "/gammel/saker/?q=finnes-ikke-zzz", "old version without result"),
         State("per", f"/gammel/saker/{p.case}/", "old version case"),
         # Kari, authorised payroll orderer with extended access: many cases.
+        State("kari", "/", "a system's draft waits"),
         State("kari", "/saker/?per_side=100", "many rows"),
         State("kari", "/saker/?opprettet_fra=10.11.2022&opprettet_til=01.11.2022", "errors"),
         State("kari", "/saker/", "every column", all_columns, many_columns=True),
