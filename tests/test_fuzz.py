@@ -188,7 +188,15 @@ def _path(route: str, draw_value: Any) -> str:
     return "/" + re.sub(r"<(?:(\w+):)?\w+>", fill, route)
 
 
-ALL = [(route, name) for route, name, _pattern in patterns() if "<drf_format_suffix" not in route]
+# The API's addresses answer a system with a token: they are fuzzed from their own
+# schema, with one, in tests/test_api_fuzz.py (here they would only answer 401). Its
+# documentation page is a page, and stays.
+ALL = [
+    (route, name)
+    for route, name, _pattern in patterns()
+    if "<drf_format_suffix" not in route
+    and not (route.startswith("api/v1/") and name != "portal:api_docs")
+]
 
 
 @pytest.fixture(autouse=True)
