@@ -380,18 +380,7 @@ class OrderAdmin(DeskAdmin[Order]):
                 [line.pk for line in pending],
                 review_flags(
                     obj.organisation,
-                    [
-                        LineInput(
-                            system_role=line.system_role,
-                            action=line.action,
-                            valid_from=line.valid_from,
-                            person=line.person,
-                            new_person_name=line.new_person_name,
-                            new_person_email=line.new_person_email,
-                            employee_number=line.employee_number,
-                        )
-                        for line in pending
-                    ],
+                    [LineInput.of(line) for line in pending],
                 ),
                 strict=True,
             )

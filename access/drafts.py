@@ -192,17 +192,7 @@ def do_draft_order(
                 submission_key=submission_key,
             )
             OrderDraftLine.objects.bulk_create(
-                OrderDraftLine(
-                    draft=draft,
-                    person=line.person,
-                    new_person_name=line.new_person_name,
-                    new_person_email=line.new_person_email,
-                    employee_number=line.employee_number,
-                    system_role=line.system_role,
-                    action=line.action,
-                    valid_from=line.valid_from,
-                )
-                for line in checked
+                OrderDraftLine(draft=draft, **line.as_fields()) for line in checked
             )
             write_audit(
                 actor=None,
@@ -330,18 +320,7 @@ def _check_lines(
         if found:
             problems.extend(found)
             continue
-        data = form.cleaned_data
-        checked.append(
-            LineInput(
-                system_role=data["system_role"],
-                action=data["action"],
-                valid_from=data["valid_from"],
-                person=data.get("person"),
-                new_person_name=data.get("new_person_name", ""),
-                new_person_email=data.get("new_person_email", ""),
-                employee_number=data.get("employee_number", ""),
-            )
-        )
+        checked.append(LineInput.from_form(form.cleaned_data))
     return checked, problems
 
 

@@ -116,17 +116,7 @@ def _lines(formset: Any) -> list[LineInput]:
         data = line_form.cleaned_data
         if not data or not line_form.has_changed():
             continue
-        lines.append(
-            LineInput(
-                system_role=data["system_role"],
-                action=data["action"],
-                valid_from=data["valid_from"],
-                person=data.get("person"),
-                new_person_name=data.get("new_person_name", ""),
-                new_person_email=data.get("new_person_email", ""),
-                employee_number=data.get("employee_number", ""),
-            )
-        )
+        lines.append(LineInput.from_form(data))
     return lines
 
 

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from access.models import AccessGrant, Order, OrderLine, OrderLineDecision, SystemRole
+from access.models import (
+    AccessGrant,
+    Order,
+    OrderDraftLine,
+    OrderLine,
+    OrderLineDecision,
+    SystemRole,
+)
 from access.rules import may_order
 from access.services import access_subject_area
 from cases.models import Case
@@ -46,6 +55,32 @@ class LineInput:
     @property
     def label(self) -> str:
         return str(self.person) if self.person else self.new_person_name
+
+    @classmethod
+    def from_form(cls, data: Mapping[str, Any]) -> LineInput:
+        """A line as an order line's form cleaned it (the order page's, a draft's)."""
+        return cls(
+            system_role=data["system_role"],
+            action=data["action"],
+            valid_from=data["valid_from"],
+            person=data.get("person"),
+            new_person_name=data.get("new_person_name", ""),
+            new_person_email=data.get("new_person_email", ""),
+            employee_number=data.get("employee_number", ""),
+        )
+
+    @classmethod
+    def of(cls, line: OrderLine | OrderDraftLine) -> LineInput:
+        """A line already recorded (an order's, a draft's), as the rules read a new one."""
+        return cls(**{name: getattr(line, name) for name in LINE_FIELDS})
+
+    def as_fields(self) -> dict[str, Any]:
+        """The line as the fields an order's or a draft's line row stores it in."""
+        return {name: getattr(self, name) for name in LINE_FIELDS}
+
+
+# An order line's fields, the same on LineInput, OrderLine and OrderDraftLine.
+LINE_FIELDS = tuple(field.name for field in fields(LineInput))
 
 
 def refusal_reason(user: User, organisation: Organisation, areas: set[str]) -> str | None:
@@ -187,16 +222,7 @@ def do_submit_order(
                 submission_key=submission_key,
             )
             for line in lines:
-                OrderLine.objects.create(
-                    order=order,
-                    person=line.person,
-                    new_person_name=line.new_person_name,
-                    new_person_email=line.new_person_email,
-                    employee_number=line.employee_number,
-                    system_role=line.system_role,
-                    action=line.action,
-                    valid_from=line.valid_from,
-                )
+                OrderLine.objects.create(order=order, **line.as_fields())
             write_audit(
                 actor=actor,
                 organisation=organisation,

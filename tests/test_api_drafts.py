@@ -84,18 +84,7 @@ def test_a_system_drafts_and_an_orderer_submits_it_in_the_portal(cast: Cast, hr:
 
 
 def _inputs(draft: OrderDraft) -> list[LineInput]:
-    return [
-        LineInput(
-            system_role=line.system_role,
-            action=line.action,
-            valid_from=line.valid_from,
-            person=line.person,
-            new_person_name=line.new_person_name,
-            new_person_email=line.new_person_email,
-            employee_number=line.employee_number,
-        )
-        for line in draft.lines.all()
-    ]
+    return [LineInput.of(line) for line in draft.lines.all()]
 
 
 def test_bad_lines_are_told_line_by_line_and_nothing_is_drafted(hr: Caller) -> None:

@@ -387,18 +387,7 @@ def test_rule_3_decides_whether_a_plain_member_may_send_a_payroll_draft(
 
 
 def _inputs(made: OrderDraft) -> list[LineInput]:
-    return [
-        LineInput(
-            system_role=drafted.system_role,
-            action=drafted.action,
-            valid_from=drafted.valid_from,
-            person=drafted.person,
-            new_person_name=drafted.new_person_name,
-            new_person_email=drafted.new_person_email,
-            employee_number=drafted.employee_number,
-        )
-        for drafted in made.lines.all()
-    ]
+    return [LineInput.of(line) for line in made.lines.all()]
 
 
 def test_an_accounting_draft_is_for_the_accounting_orderer_on_any_date(
