@@ -15,7 +15,6 @@ from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from pydantic import ConfigDict
 
@@ -32,23 +31,20 @@ from access.drafts import (
 from access.models import System
 from portal.api import (
     IDEMPOTENCY_KEY,
-    ApiProblem,
     Created,
     as_json,
     client_of,
+    documented,
     error_responses,
     idempotent,
-    no_query,
+    invalid_input,
+    only_parameters,
 )
 from portal.models import ApiClient
 
 router = Router(tags=["access orders"])
 
 AREAS = [str(area) for area in System.Area]
-
-
-def _documented(description: str = "", default: Any = ..., **schema: Any) -> Any:
-    return Field(default, description=description, json_schema_extra=schema)
 
 
 class OrderRoleOut(Schema):
@@ -63,25 +59,25 @@ class DraftLineIn(Schema):
 
     # Read as text and checked by the order form's own rules (``do_draft_order``), so
     # every reason is the form's, in the reader's language.
-    system_role: str = _documented("A code from /order-roles/ of the draft's area.")
-    action: str = _documented("grant or remove.", enum=["grant", "remove"])
-    valid_from: str = _documented("From this date (YYYY-MM-DD); not in the past.", format="date")
-    person_email: str = _documented(
+    system_role: str = documented("A code from /order-roles/ of the draft's area.")
+    action: str = documented("grant or remove.", enum=["grant", "remove"])
+    valid_from: str = documented("From this date (YYYY-MM-DD); not in the past.", format="date")
+    person_email: str = documented(
         "An existing member of the organisation, by their e-mail; or leave it empty and "
         "name a new person with the three fields below.",
         "",
     )
-    new_person_name: str = _documented("", "")
-    new_person_email: str = _documented("", "")
-    employee_number: str = _documented("", "")
+    new_person_name: str = documented("", "")
+    new_person_email: str = documented("", "")
+    employee_number: str = documented("", "")
 
 
 class NewDraft(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    area: str = _documented("lonn, regnskap or kundesenter.", enum=AREAS)
-    comment: str = _documented("To the orderer and the customer centre.", "", maxLength=2000)
-    lines: list[DraftLineIn] = _documented("1 to 30 lines.", minItems=1, maxItems=30)
+    area: str = documented("lonn, regnskap or kundesenter.", enum=AREAS)
+    comment: str = documented("To the orderer and the customer centre.", "", maxLength=2000)
+    lines: list[DraftLineIn] = documented("1 to 30 lines.", minItems=1, maxItems=30)
 
 
 class DraftLineOut(Schema):
@@ -133,7 +129,7 @@ def _draft(request: HttpRequest, draft: Any) -> dict[str, Any]:
     summary="The roles a draft's lines may name, for the areas the organisation buys",
 )
 def order_roles(request: HttpRequest) -> list[dict[str, Any]]:
-    no_query(request)
+    only_parameters(request)
     client = client_of(request)
     found = []
     for area in offered_areas(client.organisation):
@@ -156,7 +152,7 @@ def order_roles(request: HttpRequest) -> list[dict[str, Any]]:
     summary="The drafts this system made, newest first",
 )
 def list_drafts(request: HttpRequest) -> list[dict[str, Any]]:
-    no_query(request)
+    only_parameters(request)
     return [_draft(request, draft) for draft in drafts_of_client(client_of(request))]
 
 
@@ -198,12 +194,7 @@ def draft_order(
                 else:
                     name = f"lines[{problem.line}]" + (f".{problem.field}" if problem.field else "")
                 errors.setdefault(name, []).append(problem.message)
-            raise ApiProblem(
-                422,
-                _("Invalid input"),
-                refused.reason,
-                errors=errors or {"__all__": [refused.reason]},
-            ) from None
+            raise invalid_input(errors or {"__all__": [refused.reason]}, refused.reason) from None
         body = _draft(request, draft)
         return Created(201, as_json(DraftOut(**body)), body["url"])
 

@@ -30,7 +30,11 @@ def get_case_for_user(user: Any, number: str) -> Case:
 
 def get_attachment_for_user(user: Any, number: str, attachment_id: int) -> Attachment:
     """An attachment the customer can see on a case they may see; internal ones never."""
-    case = get_case_for_user(user, number)
+    return _customers_attachment(get_case_for_user(user, number), attachment_id)
+
+
+def _customers_attachment(case: Case, attachment_id: int) -> Attachment:
+    """An attachment of ``case`` the customer's side may have: never an internal one."""
     attachment = case.attachments.filter(pk=attachment_id, is_internal=False).first()
     if attachment is None:
         raise Http404
@@ -66,8 +70,4 @@ def get_case_for_client(client: ApiClient, number: str) -> Case:
 
 def get_attachment_for_client(client: ApiClient, number: str, attachment_id: int) -> Attachment:
     """An attachment the customer can see, on a case the system may read; internal ones never."""
-    case = get_case_for_client(client, number)
-    attachment = case.attachments.filter(pk=attachment_id, is_internal=False).first()
-    if attachment is None:
-        raise Http404
-    return attachment
+    return _customers_attachment(get_case_for_client(client, number), attachment_id)

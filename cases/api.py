@@ -14,7 +14,6 @@ API": why a pull and not a push).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from enum import Enum
 from typing import Any
 
@@ -34,13 +33,15 @@ from cases.models import Attachment, Case, Message, SubjectArea
 from cases.services import do_add_message, do_create_case
 from portal.api import (
     IDEMPOTENCY_KEY,
-    ApiProblem,
+    UNKNOWN_FIELD,
     Created,
     as_json,
     client_of,
+    documented,
     error_responses,
     idempotent,
-    no_query,
+    invalid_input,
+    only_parameters,
 )
 from portal.models import Area, filing_permission
 
@@ -144,19 +145,15 @@ class CaseListQuery(Schema):
 # each field takes.
 
 
-def _documented(description: str = "", **schema: Any) -> Any:
-    return Field(description=description, json_schema_extra=schema)
-
-
 class NewCase(Schema):
-    category: str = _documented("lonn or regnskap.", enum=[str(a) for a in Area])
-    subject_area: str = _documented("An id from /subject-areas/, in the category.", type="integer")
-    title: str = _documented(maxLength=300, minLength=1)
-    description: str = _documented(maxLength=20_000, minLength=1)
+    category: str = documented("lonn or regnskap.", enum=[str(a) for a in Area])
+    subject_area: str = documented("An id from /subject-areas/, in the category.", type="integer")
+    title: str = documented(maxLength=300, minLength=1)
+    description: str = documented(maxLength=20_000, minLength=1)
 
 
 class NewMessage(Schema):
-    body: str = _documented(maxLength=20_000, minLength=1)
+    body: str = documented(maxLength=20_000, minLength=1)
 
 
 # --- Reading -----------------------------------------------------------------
@@ -239,17 +236,7 @@ def _only_known_fields(request: HttpRequest, form: forms.Form) -> None:
     known = set(form.fields) - {"submission_key"}
     unknown = sorted((set(request.POST) | set(request.FILES)) - known)
     if unknown:
-        reason = _("Unknown field; see the schema for the fields this address takes.")
-        raise _form_problem({name: [reason] for name in unknown})
-
-
-def _form_problem(errors: Mapping[str, Any]) -> ApiProblem:
-    return ApiProblem(
-        422,
-        _("Invalid input"),
-        _("Some of the input is not valid; see each field."),
-        errors={name: [str(m) for m in messages] for name, messages in errors.items()},
-    )
+        raise invalid_input({name: [UNKNOWN_FIELD] for name in unknown})
 
 
 @router.get(
@@ -259,7 +246,7 @@ def _form_problem(errors: Mapping[str, Any]) -> ApiProblem:
     summary="Subject areas this system may file cases in",
 )
 def subject_areas(request: HttpRequest) -> list[dict[str, Any]]:
-    no_query(request)
+    only_parameters(request)
     client = client_of(request)
     areas = [a for a in client.organisation.areas if client.may(filing_permission(a))]
     return [
@@ -276,14 +263,8 @@ def subject_areas(request: HttpRequest) -> list[dict[str, Any]]:
 )
 def list_cases(request: HttpRequest, query: Query[CaseListQuery]) -> dict[str, Any]:
     client = client_of(request)
-    unknown = sorted(set(request.GET) - LIST_KEYS - set(case_filter_class().base_filters))
-    if unknown or "fulgt" in request.GET:
-        raise ApiProblem(
-            400,
-            _("Unknown parameters"),
-            _("These parameters are not understood: %(names)s.")
-            % {"names": ", ".join(unknown or ["fulgt"])},
-        )
+    # The list's filters but "followed by me": a system follows nothing.
+    only_parameters(request, LIST_KEYS | set(case_filter_class().base_filters) - {"fulgt"})
     case_filter = case_filter_class()(
         _filter_params(request.GET),
         queryset=Case.objects.visible_to_client(client),
@@ -292,14 +273,14 @@ def list_cases(request: HttpRequest, query: Query[CaseListQuery]) -> dict[str, A
     )
     case_filter.filters.pop("fulgt", None)
     if not case_filter.is_valid():
-        raise _form_problem(case_filter.form.errors)
+        raise invalid_input(case_filter.form.errors)
     cases: QuerySet[Case] = case_filter.qs
     if query.changed_since is not None:
         cases = cases.filter(updated_at__gte=_moment(query.changed_since))
     if query.cursor:
         position = read_cursor(query.cursor, "endret", [])
         if position is None:
-            raise _form_problem({"cursor": [_("This cursor is not one of ours.")]})
+            raise invalid_input({"cursor": [_("This cursor is not one of ours.")]})
         moment, pk = position
         cases = cases.filter(Q(updated_at__gt=moment) | Q(updated_at=moment, pk__gt=pk))
     page = list(
@@ -322,7 +303,7 @@ def _moment(text: str) -> dt.datetime:
     except ValueError:
         moment = None
     if moment is None or moment.tzinfo is None or "T" not in text.upper():
-        raise _form_problem(
+        raise invalid_input(
             {
                 "changed_since": [
                     _(
@@ -394,7 +375,7 @@ def file_case(
         form = NewCaseForm(request.POST, request.FILES, organisation=client.organisation)
         _only_known_fields(request, form)
         if not form.is_valid():
-            raise _form_problem(form.errors)
+            raise invalid_input(form.errors)
         case = do_create_case(
             actor=client,
             organisation=client.organisation,
@@ -429,7 +410,7 @@ def add_message(
         form = MessageForm(request.POST, request.FILES)
         _only_known_fields(request, form)
         if not form.is_valid():
-            raise _form_problem(form.errors)
+            raise invalid_input(form.errors)
         message = do_add_message(
             actor=client,
             case=case,

@@ -28,7 +28,7 @@ import json
 import logging
 import threading
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
@@ -42,7 +42,8 @@ from django.http.request import RawPostDataException
 from django.shortcuts import redirect
 from django.urls import re_path, reverse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema
+from django.utils.translation import gettext_lazy
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.operation import PathView
@@ -355,11 +356,7 @@ def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         errors.setdefault(_field_name(error.get("loc", ())), []).append(
             _reason(str(error.get("type", "")))
         )
-    return problem_response(
-        ApiProblem(
-            422, _("Invalid input"), _("Some of the input could not be read."), errors=errors
-        )
-    )
+    return problem_response(invalid_input(errors, _("Some of the input could not be read.")))
 
 
 # Where ninja says a value came from, and the names of the operations' parameter groups
@@ -390,7 +387,7 @@ def _reason(kind: str) -> str:
     if kind.startswith(("list_", "dict_", "model_")):
         return _("This field has the wrong shape; see the schema.")
     if kind == "extra_forbidden":
-        return _("Unknown field; see the schema for the fields this address takes.")
+        return str(UNKNOWN_FIELD)
     if kind.startswith(("greater_than", "less_than")):
         return _("The value is outside what the field takes; see the schema for its range.")
     if kind.startswith("string_too_long"):
@@ -437,6 +434,9 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     return problem_response(
         ApiProblem(500, _("Something went wrong"), _("The error is logged; try again later."))
     )
+
+
+UNKNOWN_FIELD = gettext_lazy("Unknown field; see the schema for the fields this address takes.")
 
 
 # --- Idempotency ---------------------------------------------------------------
@@ -528,16 +528,32 @@ def _answer(status: int, body: dict[str, Any], location: str, *, replayed: bool)
     return response
 
 
-def no_query(request: HttpRequest) -> None:
-    """An address that takes no query parameters says so, as the case list does for
-    those it does not know, rather than answering as if they were not there."""
-    if request.GET:
+def only_parameters(request: HttpRequest, known: Iterable[str] = ()) -> None:
+    """A query parameter the address does not take is told, never passed over: the
+    answer would look as if it had been applied."""
+    unknown = sorted(set(request.GET) - set(known))
+    if unknown:
         raise ApiProblem(
             400,
             _("Unknown parameters"),
-            _("These parameters are not understood: %(names)s.")
-            % {"names": ", ".join(sorted(request.GET))},
+            _("These parameters are not understood: %(names)s.") % {"names": ", ".join(unknown)},
         )
+
+
+def invalid_input(errors: Mapping[str, Iterable[Any]], detail: str | None = None) -> ApiProblem:
+    """A 422 with the reasons per field (a form's errors, a draft's lines, pydantic's)."""
+    return ApiProblem(
+        422,
+        _("Invalid input"),
+        detail or _("Some of the input is not valid; see each field."),
+        errors={name: [str(reason) for reason in reasons] for name, reasons in errors.items()},
+    )
+
+
+def documented(description: str = "", default: Any = ..., **schema: Any) -> Any:
+    """An input field read as text (the portal's forms and services check it, in the
+    reader's language), whose type and limits the schema still states."""
+    return Field(default, description=description, json_schema_extra=schema)
 
 
 def client_of(request: HttpRequest) -> ApiClient:
