@@ -281,19 +281,14 @@ class Order(models.Model):
         return str(self.State(self.state).label)
 
 
-class OrderLine(models.Model):
+class LineFields(models.Model):
+    """What a line of an order or of a system's draft says: a member or someone new, a
+    role to grant or remove, from a date (``access.ordering.LineInput`` reads both)."""
+
     class Action(models.TextChoices):
         GRANT = "grant", _("Grant")
         REMOVE = "remove", _("Remove")
 
-    class State(models.TextChoices):
-        PENDING = "pending", _("Waiting")
-        DONE = "done", _("Done")
-        REJECTED = "rejected", _("Rejected")
-
-    order = models.ForeignKey(
-        Order, on_delete=models.PROTECT, related_name="lines", verbose_name=_("order")
-    )
     person = models.ForeignKey(
         User,
         on_delete=models.PROTECT,
@@ -311,13 +306,9 @@ class OrderLine(models.Model):
     )
     action = models.CharField(_("grant or remove"), max_length=10, choices=Action.choices)
     valid_from = models.DateField(_("from"))
-    if TYPE_CHECKING:
-        decision: OrderLineDecision
 
     class Meta:
-        verbose_name = _("order line")
-        verbose_name_plural = _("order lines")
-        ordering = ["order", "id"]
+        abstract = True
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.system_role} – {self.person_label}"
@@ -327,6 +318,24 @@ class OrderLine(models.Model):
         if self.person is not None:
             return str(self.person)
         return f"{self.new_person_name} ({self.new_person_email})"
+
+
+class OrderLine(LineFields):
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        DONE = "done", _("Done")
+        REJECTED = "rejected", _("Rejected")
+
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="lines", verbose_name=_("order")
+    )
+    if TYPE_CHECKING:
+        decision: OrderLineDecision
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        ordering = ["order", "id"]
 
     @property
     def decided(self) -> OrderLineDecision | None:
@@ -490,42 +499,17 @@ class OrderDraft(models.Model):
         return {line.system_role.ordering_area for line in self.lines.all()}
 
 
-class OrderDraftLine(models.Model):
+class OrderDraftLine(LineFields):
     """One line of a draft, as ``OrderLine`` has it: a member or someone new, a role, a date."""
 
     draft = models.ForeignKey(
         OrderDraft, on_delete=models.PROTECT, related_name="lines", verbose_name=_("order draft")
     )
-    person = models.ForeignKey(
-        User,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("person"),
-    )
-    new_person_name = models.CharField(_("name"), max_length=200, blank=True)
-    new_person_email = models.EmailField(_("e-mail"), blank=True)
-    employee_number = models.CharField(_("employee number"), max_length=30, blank=True)
-    system_role = models.ForeignKey(
-        SystemRole, on_delete=models.PROTECT, related_name="+", verbose_name=_("system role")
-    )
-    action = models.CharField(_("grant or remove"), max_length=10, choices=OrderLine.Action.choices)
-    valid_from = models.DateField(_("from"))
 
     class Meta:
         verbose_name = _("order draft line")
         verbose_name_plural = _("order draft lines")
         ordering = ["draft", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.get_action_display()} {self.system_role} – {self.person_label}"
-
-    @property
-    def person_label(self) -> str:
-        if self.person is not None:
-            return str(self.person)
-        return f"{self.new_person_name} ({self.new_person_email})"
 
 
 class AccessGrantQuerySet(models.QuerySet["AccessGrant"]):

@@ -15,8 +15,8 @@ from django.utils.translation import ngettext
 
 from access.models import (
     AccessGrant,
+    LineFields,
     Order,
-    OrderDraftLine,
     OrderLine,
     OrderLineDecision,
     SystemRole,
@@ -70,7 +70,7 @@ class LineInput:
         )
 
     @classmethod
-    def of(cls, line: OrderLine | OrderDraftLine) -> LineInput:
+    def of(cls, line: LineFields) -> LineInput:
         """A line already recorded (an order's, a draft's), as the rules read a new one."""
         return cls(**{name: getattr(line, name) for name in LINE_FIELDS})
 
@@ -79,7 +79,7 @@ class LineInput:
         return {name: getattr(self, name) for name in LINE_FIELDS}
 
 
-# An order line's fields, the same on LineInput, OrderLine and OrderDraftLine.
+# An order line's fields: LineInput's, and models.LineFields' of OrderLine and OrderDraftLine.
 LINE_FIELDS = tuple(field.name for field in fields(LineInput))
 
 
