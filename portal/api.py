@@ -55,7 +55,8 @@ from ninja.throttling import SimpleRateThrottle
 
 from portal.machine_tokens import TokenRefused, read_token
 from portal.models import ApiClient, IdempotentRequest
-from portal.organisations import public_view
+from portal.organisations import client_in_force, public_view
+from portal.request_memo import remember
 from portal.services import Refused
 
 logger = logging.getLogger(__name__)
@@ -117,7 +118,7 @@ def _challenge(error: str = "", description: str = "") -> dict[str, str]:
 def _header_text(text: str) -> str:
     """``text`` as RFC 6750 allows in a quoted ``error_description``: printable ASCII
     without quote or backslash (Norwegian letters lose their marks, æ and ø their form)."""
-    folded = unicodedata.normalize("NFKD", text.replace("…", "...").translate(_NORDIC))
+    folded = unicodedata.normalize("NFKD", text.translate(_NORDIC))  # … becomes ...
     return "".join(c for c in folded if " " <= c <= "~" and c not in '"\\')
 
 
@@ -177,6 +178,9 @@ def client_for_token(raw: str) -> ApiClient:
             )
             % {"client": caller.client_id, "organisation": caller.org_number},
         )
+    # The gate's question for this registration, answered by the query above in the same
+    # terms (ApiClient.objects.in_force): the endpoint's rule need not ask it again.
+    remember(client_in_force, (client, client.organisation), True)
     return client
 
 
