@@ -38,6 +38,19 @@ def staff_log_in(page: Any, username: str) -> None:
         page.get_by_role("button", name="Logg inn", exact=True).click()
 
 
+# Chromium's PDF viewer takes the focus once it has loaded the signed copy (admin.js gives
+# it back): the page records that it happened, so a test types only after it.
+WATCH_THE_VIEWER = "window.addEventListener('blur', () => { window.viewerTookFocus = true; });"
+
+
+def wait_for_the_viewer(page: Any, field: Any) -> None:
+    """With the cursor in `field`, until the signed copy's viewer has loaded and taken the
+    focus, and the field has it back."""
+    field.focus()
+    page.wait_for_function("() => window.viewerTookFocus === true")
+    expect(field).to_be_focused()
+
+
 @pytest.fixture
 def waiting(cast: Cast) -> dict[str, Any]:
     """Lena of Team lønn, and one appointment, one order and one scanned form waiting."""
@@ -75,14 +88,35 @@ def waiting(cast: Cast) -> dict[str, Any]:
     }
 
 
+def test_the_signed_copys_viewer_does_not_take_the_focus_from_the_rows(
+    page: Any, cast: Cast, waiting: dict[str, Any]
+) -> None:
+    page.add_init_script(WATCH_THE_VIEWER)
+    staff_log_in(page, "lena")
+    page.goto(f"/admin/access/fullmaktsubmission/{waiting['fullmakt'].pk}/change/")
+    name = page.get_by_role("group", name="Person nr. 1").get_by_label("Navn")
+    name.click()
+    page.wait_for_function("() => window.viewerTookFocus === true")
+    expect(name).to_be_focused()
+    page.keyboard.type("Per")
+    expect(name).to_have_value("Per")
+    # Then a click on the copy means it: the viewer keeps the focus.
+    viewer = page.locator(".desk-scan iframe")
+    viewer.click()
+    page.wait_for_timeout(300)  # time for admin.js to have given the focus back, if it would
+    expect(viewer).to_be_focused()
+
+
 def test_a_staff_member_keys_in_a_scanned_form_and_the_pages_pass_axe(
     page: Any, cast: Cast, waiting: dict[str, Any]
 ) -> None:
+    page.add_init_script(WATCH_THE_VIEWER)
     staff_log_in(page, "lena")
     submission: FullmaktSubmission = waiting["fullmakt"]
     page.goto(f"/admin/access/fullmaktsubmission/{submission.pk}/change/")
     expect(page.locator(".desk-scan iframe")).to_be_visible()
     person = page.get_by_role("group", name="Person nr. 1")
+    wait_for_the_viewer(page, person.get_by_label("Navn"))
     person.get_by_label("Navn").fill("Per Testesen")
     person.get_by_label("E-post").fill("per@example.no")
     person.get_by_label("Ansattnummer").fill("1001")
@@ -97,6 +131,7 @@ def test_a_staff_member_keys_in_a_scanned_form_and_the_pages_pass_axe(
     expect(first.get_by_label("Navn")).to_have_value("Per Testesen")
     expect(first.get_by_label("Dato")).to_have_value("01.12.2030")
     second = page.get_by_role("group", name="Person nr. 2")
+    wait_for_the_viewer(page, second.get_by_label("Navn"))
     second.get_by_label("Navn").fill("Ola Testesen")
     second.get_by_label("E-post").fill("ikke-en-adresse")
     page.get_by_role("button", name="Lagre radene").click()

@@ -35,14 +35,16 @@ def test_follow_a_case_and_find_it_with_followed_by_me(page_without_js: Any, cas
 
     page.goto(f"/saker/{followed.number}/")
     page.get_by_role("button", name="Følg: send meg e-post når det er nytt").click()
-    page.get_by_role("link", name="Alle sakene du følger").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Alle sakene du følger").click()
     assert page.get_by_label("Fulgt av meg").is_checked()
     titles = page.locator("table.case-table tbody tr td:nth-child(2)").all_inner_texts()
     assert titles == ["Feriepenger mangler"]
 
     # Unticked and searched again: every case Kari sees, the filter gone from the address.
     page.get_by_label("Fulgt av meg").uncheck()
-    page.get_by_role("button", name="Søk", exact=True).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Søk", exact=True).click()
     assert "fulgt=" not in page.url
     assert len(page.locator("table.case-table tbody tr").all()) == 3
 

@@ -6,6 +6,11 @@
 //    select2 makes one (on page load, or in a row added to an inline formset).
 // 2. Django's yes/no icons have the English "True"/"False" as their text; they get
 //    the page's words (meta tags written by the template in its language).
+// 3. Chromium's PDF viewer takes the focus once it has loaded the signed copy shown
+//    beside the rows a clerk keys in (.desk-scan), so what the clerk types next goes
+//    into the viewer. The first time each viewer takes the focus, unless by Tab, it
+//    goes back to the field the clerk was in (Chromium gives the page no sign of a
+//    click inside the viewer: no pointer events, no :hover).
 'use strict';
 {
     const labelOf = (select) => {
@@ -63,7 +68,38 @@
         nameIcons();
     };
 
+    const keepFocusFromTheViewer = () => {
+        const viewers = new Set(document.querySelectorAll('.desk-scan iframe'));
+        if (!viewers.size) {
+            return;
+        }
+        let field = null;
+        let tabbed = false;
+        document.addEventListener('keydown', (event) => {
+            tabbed = event.key === 'Tab';
+        }, true);
+        document.addEventListener('focusin', (event) => {
+            field = event.target;
+            tabbed = false;
+        });
+        // A viewer takes the focus once, when it has loaded; later the clerk put it there.
+        window.addEventListener('blur', () => {
+            const byTab = tabbed;
+            tabbed = false;
+            setTimeout(() => {
+                const viewer = document.activeElement;
+                if (!viewers.delete(viewer)) {
+                    return;
+                }
+                if (!byTab && field && document.contains(field)) {
+                    field.focus();
+                }
+            });
+        });
+    };
+
     document.addEventListener('DOMContentLoaded', nameAll);
+    document.addEventListener('DOMContentLoaded', keepFocusFromTheViewer);
     new MutationObserver(nameAll).observe(document.documentElement, {
         childList: true,
         subtree: true,
