@@ -27,6 +27,7 @@ from access.integrations import (
     integration_managers,
     may_manage_integrations,
     offered_permissions,
+    unseen_filing,
 )
 from portal.models import ApiClient, Organisation
 from portal.organisations import active_organisation, member_required, user_of
@@ -68,6 +69,7 @@ def integrations(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "in_force": in_force,
+        "unseen": unseen_filing(organisation, in_force),
         "withdrawn": withdrawn,
         "permissions": [
             {"label": p.label, "help": PERMISSION_HELP[p]}

@@ -25,7 +25,15 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from access import rules
 from portal.dates import shown_moment
-from portal.models import ApiClient, Area, Organisation, RoleAssignment, RoleType, User
+from portal.models import (
+    ApiClient,
+    Area,
+    Organisation,
+    RoleAssignment,
+    RoleType,
+    User,
+    extended_access_role,
+)
 from portal.services import Refused, write_audit
 
 # Who may register, change and withdraw the organisation's systems.
@@ -37,6 +45,12 @@ PERMISSION_AREA: dict[str, Area] = {
     ApiClient.Permission.READ_PAYROLL: Area.PAYROLL,
     ApiClient.Permission.FILE_ACCOUNTING: Area.ACCOUNTING,
     ApiClient.Permission.READ_ACCOUNTING: Area.ACCOUNTING,
+}
+
+# The permissions that let a system report cases in an area.
+FILING: dict[str, Area] = {
+    ApiClient.Permission.FILE_PAYROLL: Area.PAYROLL,
+    ApiClient.Permission.FILE_ACCOUNTING: Area.ACCOUNTING,
 }
 
 # What each permission means, in the words of the person who grants it.
@@ -110,6 +124,27 @@ def grantable_permissions(user: User, organisation: Organisation) -> list[ApiCli
             organisation,
             (rules.ORDERER_ROLE[PERMISSION_AREA[permission]], RoleType.FULLMAKT),
         )
+    ]
+
+
+def unseen_filing(
+    organisation: Organisation, clients: Iterable[ApiClient]
+) -> list[tuple[ApiClient, Area]]:
+    """Each of ``clients`` with an area it reports cases in where no member of
+    ``organisation`` holds utvidet tilgang today. A case a system reports is nobody's
+    (rule 1), so there only the system and the customer centre see it in the portal,
+    until someone is given that role: the integrations page warns of it."""
+    seen = {
+        assignment.role.code
+        for assignment in rules.holders_today(
+            organisation, tuple(extended_access_role(area) for area in FILING.values())
+        )
+    }
+    return [
+        (client, area)
+        for client in clients
+        for permission, area in FILING.items()
+        if permission in client.permissions and extended_access_role(area) not in seen
     ]
 
 

@@ -473,6 +473,40 @@ def test_the_list_page_says_how_to_connect_a_system(cast: Cast, roles: dict, set
     assert "Ingen systemer er registrert." in html
 
 
+def test_the_list_warns_of_cases_a_system_reports_that_nobody_here_sees(
+    cast: Cast, hr_system: ApiClient
+) -> None:
+    warning = "Ingen i Fjordetaten ser sakene HR-systemet melder inn om lønn"
+    kari = client_for(cast.kari)
+    assert warning in kari.get(LIST, HTTP_ACCEPT_LANGUAGE="nb").content.decode()
+    nn = kari.get(LIST, HTTP_ACCEPT_LANGUAGE="nn").content.decode()
+    assert "Ingen i Fjordetaten ser sakene HR-systemet melder inn om løn" in nn
+    # A role of someone deactivated counts for nothing (the gate): still unseen.
+    gone = make_user("gone", cast.fjordetaten)
+    grant(gone, cast.fjordetaten, RoleType.EXTENDED_PAYROLL)
+    gone.is_active = False
+    gone.save()
+    assert warning in kari.get(LIST, HTTP_ACCEPT_LANGUAGE="nb").content.decode()
+    # Someone of another organisation with the role does not help either.
+    grant(cast.nina, cast.kystdir, RoleType.EXTENDED_PAYROLL)
+    assert warning in kari.get(LIST, HTTP_ACCEPT_LANGUAGE="nb").content.decode()
+    grant(cast.per, cast.fjordetaten, RoleType.EXTENDED_PAYROLL)
+    assert warning not in kari.get(LIST, HTTP_ACCEPT_LANGUAGE="nb").content.decode()
+
+
+def test_a_system_that_only_reads_or_drafts_gets_no_warning(cast: Cast, roles: dict) -> None:
+    do_register_client(
+        actor=cast.kari,
+        organisation=cast.fjordetaten,
+        client_id="reader",
+        name="Leseren",
+        permissions=["read_own", "draft_orders"],
+    )
+    html = client_for(cast.kari).get(LIST, HTTP_ACCEPT_LANGUAGE="nb").content.decode()
+    assert "Leseren" in html
+    assert "ser sakene" not in html
+
+
 def test_the_list_asks_the_same_number_of_queries_for_many_registrations(
     cast: Cast, roles: dict, django_assert_max_num_queries: Any
 ) -> None:
