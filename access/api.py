@@ -13,9 +13,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
 from access.drafts import (
@@ -29,6 +30,8 @@ from access.drafts import (
     offered_areas,
 )
 from access.models import System
+from cases.api import moment_cursor
+from cases.listing import encode_cursor
 from portal.api import (
     IDEMPOTENCY_KEY,
     Created,
@@ -38,6 +41,7 @@ from portal.api import (
     error_responses,
     idempotent,
     invalid_input,
+    keyset_page,
     only_parameters,
 )
 from portal.models import ApiClient
@@ -45,6 +49,8 @@ from portal.models import ApiClient
 router = Router(tags=["access orders"])
 
 AREAS = [str(area) for area in System.Area]
+DRAFTS_PER_PAGE = 50
+MAX_DRAFTS_PER_PAGE = 100
 
 
 class OrderRoleOut(Schema):
@@ -115,6 +121,16 @@ class DraftOut(Schema):
     url: str
 
 
+class DraftList(Schema):
+    items: list[DraftOut]
+    next: str | None = Field(description="The next page's address, or null on the last page.")
+
+
+class DraftListQuery(Schema):
+    cursor: str | None = Field(None, description="From a `next` link; not to be made by hand.")
+    limit: int = Field(DRAFTS_PER_PAGE, ge=1, le=MAX_DRAFTS_PER_PAGE)
+
+
 def _draft(request: HttpRequest, draft: Any) -> dict[str, Any]:
     return {
         **draft_data(draft),
@@ -147,13 +163,23 @@ def order_roles(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.get(
     "/order-drafts/",
-    response={200: list[DraftOut], **error_responses()},
+    response={200: DraftList, **error_responses()},
     url_name="order_drafts",
     summary="The drafts this system made, newest first",
 )
-def list_drafts(request: HttpRequest) -> list[dict[str, Any]]:
-    only_parameters(request)
-    return [_draft(request, draft) for draft in drafts_of_client(client_of(request))]
+def list_drafts(request: HttpRequest, query: Query[DraftListQuery]) -> dict[str, Any]:
+    only_parameters(request, {"cursor", "limit"})
+    drafts = drafts_of_client(client_of(request))
+    if query.cursor:
+        moment, pk = moment_cursor(query.cursor)
+        drafts = drafts.filter(Q(created_at__lt=moment) | Q(created_at=moment, pk__lt=pk))
+    page, next_link = keyset_page(
+        request,
+        list(drafts.order_by("-created_at", "-id")[: query.limit + 1]),
+        query.limit,
+        lambda draft: encode_cursor(draft.created_at, draft.pk),
+    )
+    return {"items": [_draft(request, draft) for draft in page], "next": next_link}
 
 
 @router.get(

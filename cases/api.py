@@ -41,6 +41,7 @@ from portal.api import (
     error_responses,
     idempotent,
     invalid_input,
+    keyset_page,
     only_parameters,
 )
 from portal.models import Area, filing_permission
@@ -278,22 +279,24 @@ def list_cases(request: HttpRequest, query: Query[CaseListQuery]) -> dict[str, A
     if query.changed_since is not None:
         cases = cases.filter(updated_at__gte=_moment(query.changed_since))
     if query.cursor:
-        position = read_cursor(query.cursor, "endret", [])
-        if position is None:
-            raise invalid_input({"cursor": [_("This cursor is not one of ours.")]})
-        moment, pk = position
+        moment, pk = moment_cursor(query.cursor)
         cases = cases.filter(Q(updated_at__gt=moment) | Q(updated_at=moment, pk__gt=pk))
-    page = list(
-        cases.select_related("subject_area").order_by("updated_at", "id")[: query.limit + 1]
+    page, next_link = keyset_page(
+        request,
+        list(cases.select_related("subject_area").order_by("updated_at", "id")[: query.limit + 1]),
+        query.limit,
+        lambda case: encode_cursor(case.updated_at, case.pk),
     )
-    more = len(page) > query.limit
-    page = page[: query.limit]
-    next_link = None
-    if more:
-        params = request.GET.copy()
-        params["cursor"] = encode_cursor(page[-1].updated_at, page[-1].pk)
-        next_link = request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
     return {"items": [_summary(request, case) for case in page], "next": next_link}
+
+
+def moment_cursor(raw: str) -> tuple[dt.datetime, int]:
+    """The position a `next` link's cursor names, a moment and an id (the case list's
+    "endret" sort writes them so), or the 422 why not."""
+    position = read_cursor(raw, "endret", [])
+    if position is None:
+        raise invalid_input({"cursor": [_("This cursor is not one of ours.")]})
+    return position
 
 
 def _moment(text: str) -> dt.datetime:

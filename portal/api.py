@@ -544,6 +544,20 @@ def only_parameters(request: HttpRequest, known: Iterable[str] = ()) -> None:
         )
 
 
+def keyset_page(
+    request: HttpRequest, rows: list[Any], limit: int, position: Callable[[Any], str]
+) -> tuple[list[Any], str | None]:
+    """A page of a list in keyset order: the first ``limit`` of ``rows`` (asked for with
+    one more, to know whether there is a next page) and the next page's address, this
+    request's with ``cursor`` set to ``position`` of the page's last row; None on the last."""
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    params = request.GET.copy()
+    params["cursor"] = position(rows[-1])
+    return rows, request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+
+
 def invalid_input(errors: Mapping[str, Iterable[Any]], detail: str | None = None) -> ApiProblem:
     """A 422 with the reasons per field (a form's errors, a draft's lines, pydantic's)."""
     return ApiProblem(

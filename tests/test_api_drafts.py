@@ -13,11 +13,14 @@ import json
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from access.drafts import do_submit_draft
+from access.integrations import do_change_client
 from access.models import Order, OrderDraft
 from access.ordering import LineInput
-from portal.models import AuditEvent, RoleType
+from portal.models import ApiClient, AuditEvent, RoleType
 from portal.services import Refused
 from tests.api_helpers import Caller, P, caller, problem, register
 from tests.conftest import Cast, client_for, grant
@@ -80,7 +83,7 @@ def test_a_system_drafts_and_an_orderer_submits_it_in_the_portal(cast: Cast, hr:
     assert read["state"] == "submitted"
     assert read["order_lines"] == {"pending": 1, "done": 0, "rejected": 0}
     assert order.case.number not in json.dumps(read)
-    assert [d["id"] for d in json.loads(hr.get(DRAFTS).content)] == [draft.pk]
+    assert [d["id"] for d in json.loads(hr.get(DRAFTS).content)["items"]] == [draft.pk]
 
 
 def _inputs(draft: OrderDraft) -> list[LineInput]:
@@ -138,7 +141,40 @@ def test_another_systems_draft_is_not_found(cast: Cast, hr: Caller, issuer: Issu
     )
     for system in (other, outsider):
         assert system.get(f"{DRAFTS}{draft_id}/").status_code == 404
-        assert json.loads(system.get(DRAFTS).content) == []
+        assert json.loads(system.get(DRAFTS).content) == {"items": [], "next": None}
+
+
+def test_the_drafts_come_in_pages_newest_first(hr: Caller) -> None:
+    made = [json.loads(post(hr, new_draft(comment=f"Nr. {n}")).content)["id"] for n in range(5)]
+    seen: list[int] = []
+    queries: list[int] = []
+    address = f"{DRAFTS}?limit=2"
+    while address:
+        with CaptureQueriesContext(connection) as page_queries:
+            page = json.loads(hr.get(address).content)
+        queries.append(len(page_queries.captured_queries))
+        assert len(page["items"]) <= 2
+        seen.extend(draft["id"] for draft in page["items"])
+        address = page["next"]
+    assert seen == made[::-1]
+    assert len(set(queries)) == 1  # a page of drafts costs the same, whatever is on it
+
+
+def test_a_cursor_not_of_ours_is_told_and_a_system_without_drafting_sees_none(
+    cast: Cast, hr: Caller
+) -> None:
+    draft_id = json.loads(post(hr, new_draft()).content)["id"]
+    refused = hr.get(f"{DRAFTS}?cursor=not-ours")
+    assert refused.status_code == 422
+    assert problem(refused)["errors"]["cursor"]
+    assert hr.get(f"{DRAFTS}?limit=0").status_code == 422
+    assert hr.get(f"{DRAFTS}?sida=2").status_code == 400
+    # Its drafting taken away, the system sees its drafts no more: the list and each one.
+    client = ApiClient.objects.get(client_id="fjordetaten-hr")
+    grant(cast.kari, cast.fjordetaten, RoleType.PAYROLL_ORDERER)
+    do_change_client(actor=cast.kari, client=client, name=client.name, permissions=[P.READ_OWN])
+    assert json.loads(hr.get(DRAFTS).content)["items"] == []
+    assert hr.get(f"{DRAFTS}{draft_id}/").status_code == 404
 
 
 def test_the_roles_a_line_may_name(hr: Caller) -> None:
