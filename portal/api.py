@@ -36,6 +36,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.request import RawPostDataException
@@ -504,7 +505,7 @@ def idempotent(request: HttpRequest, write: Callable[[], Created]) -> HttpRespon
         try:
             with transaction.atomic():
                 record = IdempotentRequest.objects.create(
-                    api_client=client, key=key, fingerprint=fingerprint, status=0, body={}
+                    api_client=client, key=key, fingerprint=fingerprint, status=0, body=""
                 )
         except IntegrityError:
             record = IdempotentRequest.objects.get(api_client=client, key=key)
@@ -517,14 +518,14 @@ def idempotent(request: HttpRequest, write: Callable[[], Created]) -> HttpRespon
             return _answer(record.status, record.body, record.location, replayed=True)
         created = write()
         record.status = created.status
-        record.body = created.body
+        record.body = json.dumps(created.body, cls=DjangoJSONEncoder, ensure_ascii=False)
         record.location = created.location
         record.save(update_fields=["status", "body", "location"])
-    return _answer(created.status, created.body, created.location, replayed=False)
+    return _answer(record.status, record.body, record.location, replayed=False)
 
 
-def _answer(status: int, body: dict[str, Any], location: str, *, replayed: bool) -> HttpResponse:
-    response = JsonResponse(body, status=status, json_dumps_params=JSON_DUMPS)
+def _answer(status: int, body: str, location: str, *, replayed: bool) -> HttpResponse:
+    response = HttpResponse(body, status=status, content_type="application/json")
     if location:
         response["Location"] = location
     if replayed:

@@ -671,7 +671,9 @@ class IdempotentRequest(models.Model):
     # What was asked (method, path, body): the same key with another request is an error.
     fingerprint = models.CharField(max_length=64)
     status = models.PositiveSmallIntegerField()
-    body = models.JSONField()
+    # The answer's JSON as it was sent, so a replay is the same bytes (jsonb would
+    # reorder its keys).
+    body = models.TextField()
     location = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
