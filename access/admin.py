@@ -45,6 +45,7 @@ from access.fullmakt_services import (
     do_reject_fullmakt,
     do_verify_fullmakt,
     next_step_refusal,
+    steps_open_to,
 )
 from access.models import (
     AccessGrant,
@@ -634,12 +635,9 @@ class FullmaktSubmissionAdmin(DeskAdmin[FullmaktSubmission]):
         forms_context: dict[str, Any],
         status: int = 200,
     ) -> TemplateResponse:
-        decided = obj.state in (
-            FullmaktSubmission.State.REGISTERED,
-            FullmaktSubmission.State.REJECTED,
-        )
-        if not decided:
-            forms_context.setdefault("step_form", FullmaktStepForm(state=obj.state))
+        steps = steps_open_to(user_of(request), obj)
+        if steps:
+            forms_context.setdefault("step_form", FullmaktStepForm(steps=steps))
         if obj.state == FullmaktSubmission.State.SUBMITTED:
             forms_context.setdefault(
                 "row_formset",
@@ -650,7 +648,11 @@ class FullmaktSubmissionAdmin(DeskAdmin[FullmaktSubmission]):
     def decide(self, request: HttpRequest, obj: FullmaktSubmission) -> HttpResponse:
         if "_add_row" in request.POST or "_save_rows" in request.POST:
             return self.key_in(request, obj)
-        form = FullmaktStepForm(request.POST, state=obj.state)
+        steps = steps_open_to(user_of(request), obj)
+        if not steps:  # decided meanwhile, or not theirs to handle: say why, change nothing
+            messages.error(request, next_step_refusal(user_of(request), obj) or "")
+            return self.desk_page(request, obj, {}, status=400)
+        form = FullmaktStepForm(request.POST, steps=steps)
         if not form.is_valid():
             return self.desk_page(request, obj, {"step_form": form}, status=400)
         actor = user_of(request)

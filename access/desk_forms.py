@@ -12,7 +12,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from access.fullmakt_services import KNOWN_ROLES
-from access.models import FullmaktSubmission, OrderLine
+from access.models import OrderLine
 from portal.models import RoleType
 
 DATE_WIDGET = forms.DateInput(format="%d.%m.%Y", attrs={"inputmode": "numeric", "size": 10})
@@ -112,15 +112,18 @@ class FullmaktStepForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args: Any, state: str, **kwargs: Any) -> None:
+    LABELS = {
+        "verify": _("Verify (first staff member)"),
+        "confirm": _("Confirm and register the roles (second staff member)"),
+        "reject": _("Reject"),
+    }
+
+    def __init__(self, *args: Any, steps: list[str], **kwargs: Any) -> None:
+        """``steps``: those the staff member may take (``steps_open_to``); no others
+        are offered, nor taken if posted."""
         super().__init__(*args, **kwargs)
-        first: list[tuple[str, Any]] = []
-        if state == FullmaktSubmission.State.SUBMITTED:
-            first = [("verify", _("Verify (first staff member)"))]
-        elif state == FullmaktSubmission.State.VERIFIED:
-            first = [("confirm", _("Confirm and register the roles (second staff member)"))]
-        self.fields["step"].choices = [*first, ("reject", _("Reject"))]  # type: ignore[attr-defined]
-        if state != FullmaktSubmission.State.SUBMITTED:
+        self.fields["step"].choices = [(step, self.LABELS[step]) for step in steps]  # type: ignore[attr-defined]
+        if "verify" not in steps:
             del self.fields["authority_confirmed"]
 
     def clean(self) -> dict[str, Any]:

@@ -176,6 +176,28 @@ def next_step_refusal(actor: User, submission: FullmaktSubmission) -> str | None
     return None
 
 
+NEXT_STEP = {
+    FullmaktSubmission.State.SUBMITTED: "verify",
+    FullmaktSubmission.State.VERIFIED: "confirm",
+}
+
+
+def steps_open_to(actor: User, submission: FullmaktSubmission) -> list[str]:
+    """The steps ``actor`` may take with the form now, as the desk offers them: the next
+    one ("verify" or "confirm") where the four-eyes checks let them, and "reject" for
+    anyone who handles the form while it is undecided. The services ask the same again."""
+    next_step = NEXT_STEP.get(submission.state)  # type: ignore[call-overload]
+    if next_step is None:
+        return []
+    try:
+        _check_staff(actor, submission)
+    except FullmaktRefused:
+        return []
+    if next_step_refusal(actor, submission) is None:
+        return [next_step, "reject"]
+    return ["reject"]
+
+
 def _locked(submission: FullmaktSubmission) -> FullmaktSubmission:
     """The submission read anew under a lock on its case (the form and its steps are
     append-only rows, which cannot be locked), so two staff members take turns."""

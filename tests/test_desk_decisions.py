@@ -474,12 +474,17 @@ def test_a_scanned_form_is_keyed_in_verified_and_confirmed_by_two_staff_members(
     verified = lena.post(url, {"step": "verify", "authority_confirmed": "on"})
     assert verified.status_code == 302
     # Four eyes: Lena verified, so she may not confirm; the page says so before she tries.
-    four_eyes = text(lena.get(url, headers=EN))
+    her_page = lena.get(url, headers=EN)
+    four_eyes = text(her_page)
     assert "No: A second staff member must confirm: you verified this form yourself." in four_eyes
     assert "someone other than Lena Testesen, who verified it" in four_eyes
+    # She is offered only what she may do: reject, not confirm.
+    assert 'value="reject"' in her_page.content.decode()
+    assert 'value="confirm"' not in her_page.content.decode()
     refused = lena.post(url, {"step": "confirm"}, headers=EN)
     assert refused.status_code == 400
     assert "you verified this form yourself" in text(refused)
+    assert 'value="confirm"' not in refused.content.decode()
     assert not RoleAssignment.objects.filter(basis=RoleAssignment.Basis.FULLMAKT_FORM).exists()
     assert "May you take it? Yes." in text(lars.get(url, headers=EN))
     confirmed = lars.post(url, {"step": "confirm"})
@@ -586,8 +591,13 @@ def test_the_reporter_cannot_handle_their_own_form(cast: Cast, desk: dict[str, U
     client.post(REVIEW)
     submission = FullmaktSubmission.objects.get()
     url = fullmakt_url(submission)
-    page = text(client.get(url, headers=EN))
+    shown = client.get(url, headers=EN)
+    page = text(shown)
     assert "No: You cannot handle a fullmakt form you sent in yourself." in page
+    assert 'name="step"' not in shown.content.decode()  # no step is offered him
+    forged = client.post(url, {"step": "reject", "reason": "Mitt eget"}, headers=EN)
+    assert forged.status_code == 400
+    assert "You cannot handle a fullmakt form you sent in yourself." in text(forged)
     refused = client.post(url, rows_post([person_row()]), headers=EN)
     assert refused.status_code == 400
     assert "You cannot handle a fullmakt form you sent in yourself." in text(refused)
