@@ -56,7 +56,7 @@ from access.models import (
     System,
     SystemRole,
 )
-from access.ordering import LineInput, do_fulfil_line, review_flags
+from access.ordering import LineInput, do_fulfil_line, may_fulfil, review_flags
 from access.rules import (
     ORDERER_ROLE,
     explain,
@@ -72,6 +72,7 @@ from access.services import (
     is_last_orderer,
 )
 from cases.access import attachment_download
+from cases.models import Case
 from portal.admin import ReadOnlyAdmin, TeamScopedAdmin
 from portal.admin import RoleAssignmentAdmin as PortalRoleAssignmentAdmin
 from portal.dates import oslo_date
@@ -414,18 +415,27 @@ class OrderAdmin(DeskAdmin[Order]):
     def desk_page(
         self, request: HttpRequest, obj: Order, forms_context: dict[str, Any], status: int = 200
     ) -> TemplateResponse:
+        ours, theirs = self.pending(request, obj)
         if "formset" not in forms_context:
-            pending = [line for line in self.lines_of(obj) if line.decided is None]
-            forms_context["formset"] = OrderLineFormSet(lines=pending, prefix="lines")
+            forms_context["formset"] = OrderLineFormSet(lines=ours, prefix="lines")
         formset = forms_context["formset"]
         forms_context["line_forms"] = [
             (form, formset.lines.get(_int(form["id"].value()))) for form in formset.forms
         ]
+        forms_context["other_teams_lines"] = len(theirs)
         return super().desk_page(request, obj, forms_context, status)
 
+    def pending(self, request: HttpRequest, obj: Order) -> tuple[list[OrderLine], list[OrderLine]]:
+        """The order's waiting lines: those the staff member's team decides, and the rest
+        (another team's, shown but not offered)."""
+        actor = user_of(request)
+        waiting = [line for line in self.lines_of(obj) if line.decided is None]
+        ours = [line for line in waiting if may_fulfil(actor, line)]
+        return ours, [line for line in waiting if line not in ours]
+
     def decide(self, request: HttpRequest, obj: Order) -> HttpResponse:
-        pending = [line for line in self.lines_of(obj) if line.decided is None]
-        formset = OrderLineFormSet(request.POST, lines=pending, prefix="lines")
+        ours, _theirs = self.pending(request, obj)
+        formset = OrderLineFormSet(request.POST, lines=ours, prefix="lines")
         if not formset.is_valid():
             return self.desk_page(request, obj, {"formset": formset}, status=400)
         refused = ""
@@ -440,6 +450,15 @@ class OrderAdmin(DeskAdmin[Order]):
                         raise
         except Refused:
             return self.desk_page(request, obj, {"formset": formset, "refusal": refused}, 400)
+        case = Case.objects.get(pk=obj.case_id)
+        if (
+            case.status != Case.Status.CLOSED
+            and not obj.lines.filter(decision__isnull=True).exists()
+        ):
+            return self.done(
+                request,
+                _("The lines are decided. The case is the other team's: they close it."),
+            )
         return self.done(request, _("The lines are decided."))
 
 

@@ -254,9 +254,15 @@ def do_submit_order(
     return order
 
 
+def may_fulfil(actor: User, line: OrderLine) -> bool:
+    """Is ``line`` for ``actor``'s team to decide? The team of its system's area does
+    (the customer centre's own roles, either team); the desk offers only those."""
+    return works_area(actor, line.system_role.ordering_area)
+
+
 def do_fulfil_line(*, actor: User, line: OrderLine, done: bool, reason: str = "") -> OrderLine:
     """Staff mark a line done (the grant is made or ended) or rejected (with a reason)."""
-    if not works_area(actor, line.system_role.ordering_area):
+    if not may_fulfil(actor, line):
         raise OrderRefused(_("Only the area's team at the customer centre fulfils this line."))
     if not done and not reason.strip():
         raise OrderRefused(_("Give a reason for rejecting the line."))
@@ -284,7 +290,12 @@ def do_fulfil_line(*, actor: User, line: OrderLine, done: bool, reason: str = ""
             after={"state": locked.state, "reason": locked.reason},
             basis=f"Sak {order.case.number}",
         )
-        if not order.lines.filter(decision__isnull=True).exists():
+        # The last line decided closes the order's case, by its team: a case of an order
+        # with lines of both areas belongs to the first area's team, and when the other
+        # team decides the last line, the case waits in its own team's queue to be closed.
+        if not order.lines.filter(decision__isnull=True).exists() and works_area(
+            actor, order.case.category
+        ):
             body = in_each_language(
                 lambda: _("The order is processed. See the state of each line above.")
             )

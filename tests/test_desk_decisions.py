@@ -21,10 +21,12 @@ from access.models import (
     FullmaktSubmission,
     Order,
     OrderLine,
+    System,
     SystemRole,
 )
 from access.ordering import LineInput, do_fulfil_line, do_submit_order
 from access.services import do_request_appointment
+from cases.models import Case
 from portal.dates import today as oslo_today
 from portal.models import Area, Membership, RoleAssignment, RoleType, User
 from portal.teams import TEAM_GROUPS
@@ -355,6 +357,75 @@ def test_bad_order_input_keeps_what_was_typed_and_stores_nothing(
     assert "This line has already been handled." in text(refused)
     assert "Mitt svar" in refused.content.decode()
     assert order.lines.order_by("id")[0].state == OrderLine.State.PENDING
+
+
+def lines_offered(page: Any) -> list[str]:
+    """The lines the order page offers a decision on, by their fieldsets' legends."""
+    return re.findall(
+        r'<fieldset class="module desk-line">\s*<legend>(.*?)</legend>',
+        page.content.decode(),
+        flags=re.S,
+    )
+
+
+def test_an_order_with_lines_of_both_teams_offers_each_team_only_its_own(
+    cast: Cast, desk: dict[str, User]
+) -> None:
+    grant(cast.kari, cast.fjordetaten, RoleType.PAYROLL_ORDERER)
+    grant(cast.kari, cast.fjordetaten, RoleType.ACCOUNTING_ORDERER)
+    order = do_submit_order(
+        actor=cast.kari,
+        organisation=cast.fjordetaten,
+        area=System.Area.CUSTOMER_CENTRE,
+        lines=[
+            LineInput(
+                system_role=SystemRole.objects.get(code=code),
+                action=OrderLine.Action.GRANT,
+                valid_from=oslo_today(),
+                person=cast.per,
+            )
+            for code in (RoleType.EXTENDED_PAYROLL, RoleType.EXTENDED_ACCOUNTING)
+        ],
+    )
+    payroll_line, accounting_line = order.lines.order_by("id")
+    url = order_url(order)
+    lena, rolf = client_for(desk["lena"]), client_for(desk["rolf"])
+    page = lena.get(url, headers=EN)
+    offered = lines_offered(page)
+    assert len(offered) == 1
+    assert "Extended access, payroll" in offered[0]
+    assert "1 line waits for the other team" in text(page)
+    # A forged decision of the other team's line changes nothing, her own included.
+    forged = lena.post(url, order_post(order, [("done", ""), ("done", "")]), headers=EN)
+    assert forged.status_code == 400
+    assert not order.lines.filter(decision__isnull=False).exists()
+    mine = {
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "1",
+        "lines-MIN_NUM_FORMS": "0",
+        "lines-MAX_NUM_FORMS": "1000",
+        "lines-0-id": str(payroll_line.pk),
+        "lines-0-decision": "done",
+        "lines-0-reason": "",
+    }
+    assert lena.post(url, mine).status_code == 302
+    # Rolf of Team regnskap is offered the accounting line only, and nothing waits for others.
+    his_page = rolf.get(url, headers=EN)
+    offered = lines_offered(his_page)
+    assert len(offered) == 1
+    assert "Extended access, accounting" in offered[0]
+    assert "waits for the other team" not in text(his_page)
+    theirs = {**mine, "lines-0-id": str(accounting_line.pk)}
+    answer = rolf.post(url, theirs, headers=EN, follow=True)
+    assert "The case is the other team's: they close it." in text(answer)
+    assert set(order.lines.values_list("decision__done", flat=True)) == {True}
+    # The case is Team lønn's (the first area's): it waits in their queue to be closed.
+    order.case.refresh_from_db()
+    assert order.case.category == Area.PAYROLL
+    assert order.case.status != Case.Status.CLOSED
+    # Nils, in no team, and Per, the customer, see nothing of it.
+    assert_not_found_for(client_for(desk["nils"]), url)
+    assert client_for(cast.per).get(url)["Location"].startswith("/admin/login/")
 
 
 def test_outsiders_cannot_see_or_decide_an_order(
