@@ -39,6 +39,7 @@ from portal.audit_text import (
 )
 from portal.dates import today as oslo_today
 from portal.models import (
+    Area,
     AuditEvent,
     ContactCentre,
     Feedback,
@@ -94,6 +95,36 @@ class ReadableAutocompleteSelect(AutocompleteSelect):
         return super().optgroups(name, readable, attr)
 
 
+class TeamAreaFilter(admin.ChoicesFieldListFilter):
+    """An area (or category) filter offering what the team's rows can hold: the team's
+    own areas, and values of no area (such as the customer centre's own systems, which
+    both teams see). The other team's area would list nothing. ``TeamScopedAdmin`` uses
+    it for every field named in ``AREA_FIELDS``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = args[1]
+        areas = request_staff_areas(request)
+        self.offered = [
+            str(value) not in Area.values or str(value) in areas
+            for value, _label in self.field.flatchoices
+            if value is not None
+        ]
+
+    def choices(self, changelist: Any) -> Any:
+        # Django's choices: "All", then one per choice in the field's order, then the
+        # empty choice where the field allows it; the other team's areas are left out.
+        choices = iter(super().choices(changelist))
+        yield next(choices)
+        for offered, choice in zip(self.offered, choices, strict=False):
+            if offered:
+                yield choice
+        yield from choices
+
+
+AREA_FIELDS = ("area", "category")
+
+
 class TeamScopedAdmin(admin.ModelAdmin[M]):
     """What every admin has in common: team scoping and the services' refusals.
 
@@ -114,6 +145,12 @@ class TeamScopedAdmin(admin.ModelAdmin[M]):
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return bool(request_staff_areas(request)) and super().has_module_permission(request)
+
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        return [
+            (name, TeamAreaFilter) if name in AREA_FIELDS else name
+            for name in super().get_list_filter(request)
+        ]
 
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any

@@ -109,6 +109,37 @@ def test_a_team_sees_and_opens_only_its_own_rows(
     assert _not_found(rolf.get(_url(model, "change", payroll_row.pk)))
 
 
+def _area_choices(client: Client, model: type[Model]) -> list[str]:
+    """The query strings the change list's area and category filters offer."""
+    response = client.get(_url(model, "changelist"))
+    changelist = response.context["cl"]
+    return [
+        choice["query_string"]
+        for spec in changelist.filter_specs
+        if getattr(spec, "field_path", "") in ("area", "category")
+        for choice in spec.choices(changelist)
+    ]
+
+
+@pytest.mark.parametrize("label", sorted(SCOPED))
+def test_a_teams_area_filters_offer_only_what_its_rows_can_hold(
+    label: str, cast: Cast, staff: dict[str, User]
+) -> None:
+    model, _ = _admins()[label]
+    lena = _with_every_view_permission(staff["lena"])
+    offered = _area_choices(lena, model)
+    assert not [choice for choice in offered if "=regnskap" in choice], label
+    if not offered:
+        return  # this admin has no area filter
+    assert [choice for choice in offered if "=lonn" in choice], label
+    # Team regnskap the other way round; Siv, in both teams, is offered both.
+    rolf = _with_every_view_permission(staff["rolf"])
+    assert not [choice for choice in _area_choices(rolf, model) if "=lonn" in choice]
+    both = _area_choices(_with_every_view_permission(staff["siv"]), model)
+    assert [c for c in both if "=lonn" in c]
+    assert [c for c in both if "=regnskap" in c]
+
+
 @pytest.mark.parametrize("label", sorted(SCOPED | SHARED))
 def test_staff_in_no_team_get_nothing(
     label: str, cast: Cast, staff: dict[str, User], two_sides: dict[type, tuple[Any, ...]]
