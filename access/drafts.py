@@ -361,7 +361,9 @@ def drafts_of_client(client: ApiClient) -> QuerySet[OrderDraft]:
                 "lines",
                 OrderDraftLine.objects.select_related("system_role__system", "person"),
             ),
-            "order__lines",
+            # Each order line's state is its decision (or none): read with the line, not
+            # one query per line of every submitted draft.
+            Prefetch("order__lines", OrderLine.objects.select_related("decision")),
         )
     )
 

@@ -25,7 +25,6 @@ about 100 000 rows of the large organisation, with the child's peak memory.
 from __future__ import annotations
 
 import datetime as dt
-import http.client
 import os
 import re
 import statistics
@@ -33,7 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,10 +42,11 @@ from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.management import call_command, get_commands
 from django.db import connection
+from django.http.response import HttpResponseBase
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from bench.common import Gunicorn, Response, summary, write_results
+from bench.common import Gunicorn, time_get, write_results
 from cases.management.commands.generate_cases import COMMON_WORDS, RARE_WORDS
 from cases.models import Case, Follower
 from portal.dates import oslo_date
@@ -308,33 +308,7 @@ def time_scenario(
     server: Gunicorn, target: Target, params: list[tuple[str, str]]
 ) -> dict[str, Any]:
     path = "/saker/" + ("?" + urlencode(params) if params else "")
-    statuses: Counter[int] = Counter()
-    errors: Counter[str] = Counter()
-
-    def call() -> Response | None:
-        try:
-            response = server.get(path, target.cookie)
-        except (OSError, http.client.HTTPException) as exc:
-            errors[type(exc).__name__] += 1
-            return None
-        statuses[response.status] += 1
-        return response
-
-    for _ in range(WARMUP):
-        call()
-    statuses.clear()
-    timed = [r for r in (call() for _ in range(REPEAT)) if r is not None]
-    server_ms = [r.server_ms if r.server_ms is not None else r.client_ms for r in timed]
-    figures: dict[str, Any] = summary(server_ms) if server_ms else {"median_ms": None}
-    figures.setdefault("p95_ms", None)
-    figures["client_median_ms"] = (
-        round(statistics.median(r.client_ms for r in timed), 2) if timed else None
-    )
-    figures["timed"] = len(timed)
-    figures["status"] = "/".join(str(s) for s, _ in statuses.most_common()) or "error"
-    if errors:
-        figures["errors"] = dict(errors)
-    return figures
+    return time_get(server, path, WARMUP, REPEAT, cookie=target.cookie)
 
 
 # --- SQL floor ----------------------------------------------------------------------
@@ -348,15 +322,15 @@ def sql_floor(target: Target, params: list[tuple[str, str]]) -> dict[str, Any]:
     session["active_organisation"] = target.organisation.pk
     session.save()
     query = urlencode(params)
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get("/saker/" + ("?" + query if query else ""))
-    statements = [
-        q["sql"]
-        for q in captured.captured_queries
-        if q["sql"].lstrip().upper().startswith(("SELECT", "WITH"))
-    ]
+    return request_floor(lambda: client.get("/saker/" + ("?" + query if query else "")))
+
+
+def request_floor(request: Callable[[], HttpResponseBase]) -> dict[str, Any]:
+    """The SQL floor of ``request`` (made once in-process, its SQL captured): the median
+    time of its SELECTs re-run with a raw cursor, and the slowest three of them."""
+    statements, figures = captured_selects(request)
     if not statements:
-        return {"sql_floor_ms": None, "queries": 0, "in_process_status": response.status_code}
+        return {"sql_floor_ms": None} | figures
     rounds: list[float] = []
     each: list[list[float]] = [[] for _ in statements]
     connection.ensure_connection()
@@ -385,10 +359,25 @@ def sql_floor(target: Target, params: list[tuple[str, str]]) -> dict[str, Any]:
     return {
         "sql_floor_ms": round(statistics.median(rounds), 2),
         "sql_floor_rounds": len(rounds),
-        "queries": len(captured.captured_queries),
-        "in_process_status": response.status_code,
+        **figures,
         "slowest_queries": [{"median_ms": round(ms, 2), "sql": sql[:600]} for ms, sql in slowest],
     }
+
+
+def captured_selects(request: Callable[[], HttpResponseBase]) -> tuple[list[str], dict[str, Any]]:
+    """The SELECTs ``request`` ran, in order, and its query count and status."""
+    with CaptureQueriesContext(connection) as captured:
+        response = request()
+    statements = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].lstrip().upper().startswith(("SELECT", "WITH"))
+    ]
+    figures = {
+        "queries": len(captured.captured_queries),
+        "in_process_status": response.status_code,
+    }
+    return statements, figures
 
 
 # --- Export -------------------------------------------------------------------------

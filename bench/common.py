@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
@@ -37,6 +38,52 @@ def time_calls(call: Callable[[], Any], repeat: int, warmup: int = 5) -> list[fl
         call()
         timings.append((time.perf_counter() - started) * 1000)
     return timings
+
+
+def time_get(
+    server: Gunicorn,
+    path: str,
+    warmup: int,
+    repeat: int,
+    cookie: str = "",
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """``repeat`` timed GETs of ``path`` after ``warmup`` untimed ones: the server's
+    median and p95 (its Server-Timing; the client's time where an answer has none,
+    counted in ``no_server_timing``), the client's median, the statuses, and the
+    requests that failed to connect or read."""
+    statuses: Counter[int] = Counter()
+    errors: Counter[str] = Counter()
+
+    def call() -> Response | None:
+        try:
+            response = server.get(path, cookie, headers)
+        except (OSError, http.client.HTTPException) as exc:
+            errors[type(exc).__name__] += 1
+            return None
+        statuses[response.status] += 1
+        return response
+
+    for _ in range(warmup):
+        call()
+    statuses.clear()
+    timed = [r for r in (call() for _ in range(repeat)) if r is not None]
+    server_ms = [r.server_ms if r.server_ms is not None else r.client_ms for r in timed]
+    figures: dict[str, Any] = summary(server_ms) if server_ms else {"median_ms": None}
+    figures.setdefault("p95_ms", None)
+    figures["client_median_ms"] = (
+        round(statistics.median(r.client_ms for r in timed), 2) if timed else None
+    )
+    figures["timed"] = len(timed)
+    figures["status"] = "/".join(str(s) for s, _ in statuses.most_common()) or "error"
+    missing = sum(r.server_ms is None for r in timed)
+    if missing:
+        figures["no_server_timing"] = missing
+    if errors:
+        figures["errors"] = dict(errors)
+    if timed:
+        figures["bytes"] = len(timed[-1].body)
+    return figures
 
 
 def summary(timings: list[float]) -> dict[str, float]:
@@ -118,11 +165,12 @@ class Gunicorn:
         self.failed = True
         raise SystemExit(f"gunicorn did not answer /helse/ in 90 s; see {self.log.name}")
 
-    def get(self, path: str, cookie: str = "") -> Response:
+    def get(self, path: str, cookie: str = "", headers: dict[str, str] | None = None) -> Response:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=REQUEST_TIMEOUT_S)
+        sent = {**({"Cookie": cookie} if cookie else {}), **(headers or {})}
         try:
             started = time.perf_counter()
-            conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+            conn.request("GET", path, headers=sent)
             answer = conn.getresponse()
             body = answer.read()
             client_ms = (time.perf_counter() - started) * 1000

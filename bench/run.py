@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ["pages", "case_list", "writes", "load"]
+BENCHMARKS = ["pages", "case_list", "api", "writes", "load"]
 
 
 def main() -> None:

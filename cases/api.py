@@ -18,7 +18,8 @@ from enum import Enum
 from typing import Any
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import F, QuerySet, Value
+from django.db.models.lookups import GreaterThan
 from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -28,7 +29,7 @@ from ninja.files import UploadedFile
 
 from cases.access import attachment_download, get_attachment_for_client, get_case_for_client
 from cases.forms import MessageForm, NewCaseForm
-from cases.listing import case_filter_class, encode_cursor, read_cursor
+from cases.listing import RowValue, case_filter_class, encode_cursor, read_cursor
 from cases.models import Attachment, Case, Message, SubjectArea
 from cases.services import do_add_message, do_create_case
 from portal.api import (
@@ -280,10 +281,22 @@ def list_cases(request: HttpRequest, query: Query[CaseListQuery]) -> dict[str, A
         cases = cases.filter(updated_at__gte=_moment(query.changed_since))
     if query.cursor:
         moment, pk = moment_cursor(query.cursor)
-        cases = cases.filter(Q(updated_at__gt=moment) | Q(updated_at=moment, pk__gt=pk))
+        # Past the cursor as one row comparison, (updated_at, id) > (moment, pk): so it
+        # bounds the walk of the list's index and a page deep in the list starts at its
+        # cursor. Written as "later, or as late with a higher id", the same condition
+        # was checked case by case from the oldest (0.5 s halfway down 500 000 cases).
+        cases = cases.filter(
+            GreaterThan(RowValue(F("updated_at"), F("id")), RowValue(Value(moment), Value(pk)))
+        )
+    # The page's ids are found by a walk of the list's covering index alone: it holds
+    # what the filters read (status, category, title …), so the walk never visits the
+    # table, however many cases a filter passes over (an "aktiv" case is seldom among
+    # the oldest). Only the page's own cases are then read, in the same statement.
+    walk = cases.order_by("updated_at", "id").values("id")[: query.limit + 1]
+    rows = Case.objects.filter(pk__in=walk).select_related("subject_area")
     page, next_link = keyset_page(
         request,
-        list(cases.select_related("subject_area").order_by("updated_at", "id")[: query.limit + 1]),
+        list(rows.order_by("updated_at", "id")),
         query.limit,
         lambda case: encode_cursor(case.updated_at, case.pk),
     )
