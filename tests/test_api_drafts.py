@@ -144,8 +144,17 @@ def test_another_systems_draft_is_not_found(cast: Cast, hr: Caller, issuer: Issu
         assert json.loads(system.get(DRAFTS).content) == {"items": [], "next": None}
 
 
-def test_the_drafts_come_in_pages_newest_first(hr: Caller) -> None:
-    made = [json.loads(post(hr, new_draft(comment=f"Nr. {n}")).content)["id"] for n in range(5)]
+def test_the_drafts_come_in_pages_newest_first(cast: Cast, hr: Caller) -> None:
+    line = new_draft()["lines"][0]
+    three_lines = [{**line, "valid_from": f"2030-12-0{day}"} for day in (1, 2, 3)]
+    made = [json.loads(post(hr, new_draft(lines=three_lines)).content)["id"]]
+    made += [json.loads(post(hr, new_draft(comment=f"Nr. {n}")).content)["id"] for n in range(4)]
+    # Every page holds a submitted draft, whose order's lines are read with it; the last
+    # page's has three lines, the others' one.
+    grant(cast.kari, cast.fjordetaten, RoleType.PAYROLL_ORDERER, dt.date(2022, 1, 1))
+    for pk in (made[0], made[1], made[3]):
+        draft = OrderDraft.objects.get(pk=pk)
+        do_submit_draft(actor=cast.kari, draft=draft, lines=_inputs(draft))
     seen: list[int] = []
     queries: list[int] = []
     address = f"{DRAFTS}?limit=2"
