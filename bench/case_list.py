@@ -257,6 +257,14 @@ def make_scenarios() -> dict[str, list[tuple[str, str]]]:
         f"title contains '{common}'": [("tittel", common)],
         f"title contains '{rare}'": [("tittel", rare)],
         "status avsluttet + kategori lonn": [("status", "avsluttet"), ("kategori", "lonn")],
+        # The clerk's everyday question: what is still open? Few cases, mostly recent.
+        "status aktiv": [("status", "aktiv")],
+        "status open (all but avsluttet)": [
+            ("status", "aktiv"),
+            ("status", "under_arbeid"),
+            ("status", "venter_pa_kunde"),
+            ("status", "utsatt"),
+        ],
         f"opprettet {month_start:%m.%Y}": [
             ("opprettet_fra", day(month_start)),
             ("opprettet_til", day(month_end)),

@@ -312,6 +312,15 @@ class Case(models.Model):
                 OpClass(F("title_folded"), name="gin_trgm_ops"),
                 name="case_org_title_folded_trgm",
             ),
+            # The list's open cases by status (migration 0022): a status other than
+            # avsluttet is a few per cent of an organisation's cases; counted and paged
+            # from here, not from the whole organisation's list index.
+            models.Index(
+                fields=["organisation", "status", "-updated_at", "-id"],
+                include=[c for c in [*COVERED, "created_at"] if c != "status"],
+                condition=~Q(status="avsluttet"),
+                name="case_org_open_status",
+            ),
             # The desk's queue (cases/desk.py, migration 0016): open cases, newest
             # customer activity first; a person's own (and the unassigned) apart; and
             # the waiting cases by how long they have waited. Its counts are kept in
