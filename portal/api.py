@@ -250,7 +250,7 @@ class ReadableJSON(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
-JSON_DUMPS = {"ensure_ascii": False}
+JSON_DUMPS: dict[str, Any] = {"ensure_ascii": False}
 
 
 class KundesenterAPI(NinjaAPI):
@@ -518,7 +518,7 @@ def idempotent(request: HttpRequest, write: Callable[[], Created]) -> HttpRespon
             return _answer(record.status, record.body, record.location, replayed=True)
         created = write()
         record.status = created.status
-        record.body = json.dumps(created.body, cls=DjangoJSONEncoder, ensure_ascii=False)
+        record.body = json.dumps(created.body, cls=DjangoJSONEncoder, **JSON_DUMPS)
         record.location = created.location
         record.save(update_fields=["status", "body", "location"])
     return _answer(record.status, record.body, record.location, replayed=False)
