@@ -101,9 +101,16 @@ class TeamAreaFilter(admin.ChoicesFieldListFilter):
     both teams see). The other team's area would list nothing. ``TeamScopedAdmin`` uses
     it for every field named in ``AREA_FIELDS``."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        request = args[1]
+    def __init__(
+        self,
+        field: Any,
+        request: HttpRequest,
+        params: Any,
+        model: Any,
+        model_admin: Any,
+        field_path: str,
+    ) -> None:
+        super().__init__(field, request, params, model, model_admin, field_path)
         areas = request_staff_areas(request)
         self.offered = [
             str(value) not in Area.values or str(value) in areas
